@@ -1,0 +1,141 @@
+import Foundation
+public import Logging
+public import ServiceLifecycle
+
+/// The engine: the store, the job queue, the worker pool and the scheduler of one process.
+/// Open it, enqueue work, and `run` it (directly or in a `ServiceGroup`) until a graceful
+/// shutdown, which stops claiming, lets running jobs finish within the grace period, releases
+/// the rest and returns.
+public final class JobRuntime: Service, Sendable {
+    public let database: SQLiteStore
+    public let jobs: SQLiteJobStore
+    public let scheduler: Scheduler
+    public let clock: any WallClock
+    private let registry: JobRegistry
+    private let pool: WorkerPool
+
+    private init(database: SQLiteStore, jobs: SQLiteJobStore, scheduler: Scheduler, clock: any WallClock,
+                 registry: JobRegistry, pool: WorkerPool) {
+        self.database = database
+        self.jobs = jobs
+        self.scheduler = scheduler
+        self.clock = clock
+        self.registry = registry
+        self.pool = pool
+    }
+
+    /// Opens the database (running migrations: the runtime's and `migrations`) and prepares
+    /// the workers and scheduler; nothing runs until `run`.
+    public static func open(_ configuration: RuntimeConfiguration, registry: JobRegistry, migrations: [Migration] = [],
+                            clock: any WallClock = SystemClock(), logger: Logger = Logger(label: "switchboard.runtime"),
+                            onJobFinished: @escaping @Sendable (JobRecord, JobCompletion.Outcome) -> Void = { _, _ in })
+        async throws -> JobRuntime {
+        let database = try await SQLiteStore.open(configuration.store, migrations: RuntimeSchema.migrations + migrations)
+        let jobs = SQLiteJobStore(database: database)
+        let owner = configuration.owner ?? Self.defaultOwner()
+        let pool = WorkerPool(store: jobs, registry: registry, clock: clock, configuration: configuration.workers,
+                              owner: owner, logger: logger, observer: onJobFinished)
+        let maxAttempts: @Sendable (String) -> Int = { registry.options(for: $0)?.retry.maxAttempts ?? 1 }
+        let scheduler = Scheduler(
+            store: SQLiteScheduleStore(jobs: jobs), clock: clock, kinds: registry.kinds,
+            misfireGrace: configuration.misfireGrace, logger: logger, defaultMaxAttempts: maxAttempts,
+            enqueue: { job in
+                try Self.validate(job, registry: registry)
+                let enqueued = try await jobs.enqueue([job], defaultMaxAttempts: maxAttempts, now: clock.now())[0]
+                pool.workArrived()
+                return enqueued
+            },
+            fired: { pool.workArrived() })
+        return JobRuntime(database: database, jobs: jobs, scheduler: scheduler, clock: clock, registry: registry, pool: pool)
+    }
+
+    private static func defaultOwner() -> String {
+        "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier):\(UInt32.random(in: 0...UInt32.max))"
+    }
+
+    /// This process's lease owner name.
+    public var owner: String { pool.owner }
+
+    // MARK: Queue
+
+    /// Enqueues one job; with a unique key that exists, returns the existing job.
+    @discardableResult
+    public func enqueue(_ job: NewJob) async throws -> EnqueuedJob {
+        try await enqueue([job])[0]
+    }
+
+    /// Enqueues many jobs in one commit.
+    @discardableResult
+    public func enqueue(_ newJobs: [NewJob]) async throws -> [EnqueuedJob] {
+        for job in newJobs { try Self.validate(job, registry: registry) }
+        let registry = self.registry
+        let enqueued = try await jobs.enqueue(newJobs, defaultMaxAttempts: { registry.options(for: $0)?.retry.maxAttempts ?? 1 },
+                                              now: clock.now())
+        if enqueued.contains(where: \.created) { pool.workArrived() }
+        return enqueued
+    }
+
+    static func validate(_ job: NewJob, registry: JobRegistry) throws {
+        guard registry[job.kind] != nil else {
+            throw RuntimeError(.unknownJobKind, "no handler is registered for job kind '\(job.kind)'")
+        }
+        guard !job.tenant.isEmpty, job.tenant.utf8.count <= 200 else {
+            throw RuntimeError(.invalidJob, "tenant must be 1–200 bytes")
+        }
+        guard (-1_000...1_000).contains(job.priority) else {
+            throw RuntimeError(.invalidJob, "priority must be from -1000 to 1000")
+        }
+        if let attempts = job.maxAttempts, !(1...1_000).contains(attempts) {
+            throw RuntimeError(.invalidJob, "maxAttempts must be from 1 to 1000")
+        }
+        if let key = job.uniqueKey, key.isEmpty || key.utf8.count > 512 {
+            throw RuntimeError(.invalidJob, "uniqueKey must be 1–512 bytes")
+        }
+        guard !job.payload.isEmpty, job.payload.count <= 1 << 20 else {
+            throw RuntimeError(.invalidJob, "payload must be 1 byte to 1 MiB of JSON")
+        }
+    }
+
+    /// Cancels a job: a queued job never starts; a running job's task is cancelled.
+    public func cancel(_ id: JobID, tenant: String? = nil) async throws -> CancelOutcome {
+        let outcome = try await jobs.cancel(id, tenant: tenant, now: clock.now())
+        if outcome == .cancelling { pool.stop(id, reason: .cancelRequested) }
+        return outcome
+    }
+
+    /// One job, or nil (also for another tenant's job when `tenant` is given).
+    public func job(_ id: JobID, tenant: String? = nil) async throws -> JobRecord? {
+        try await jobs.job(id, tenant: tenant)
+    }
+
+    /// Requeues jobs whose worker vanished (also done at start and periodically by `run`).
+    public func recoverExpiredLeases() async {
+        await pool.recoverExpiredLeases()
+    }
+
+    // MARK: Lifecycle
+
+    /// Runs the workers and the scheduler until a graceful shutdown (or `shutdown()`), then
+    /// drains and returns. Cancelling the task drains too, releasing unfinished jobs at once.
+    public func run() async throws {
+        await withGracefulShutdownHandler {
+            await withTaskCancellationHandler {
+                await withDiscardingTaskGroup { group in
+                    group.addTask { await self.scheduler.run() }
+                    await self.pool.run()
+                    group.cancelAll()
+                }
+            } onCancel: {
+                self.pool.beginShutdown()
+            }
+        } onGracefulShutdown: {
+            self.pool.beginShutdown()
+        }
+    }
+
+    /// Begins a graceful shutdown of `run`.
+    public func shutdown() { pool.beginShutdown() }
+
+    /// Closes the database; call after `run` returned.
+    public func close() async { await database.close() }
+}

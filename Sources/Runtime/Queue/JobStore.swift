@@ -1,0 +1,108 @@
+public import Foundation
+
+/// The seam between the queue logic (workers, scheduler) and where jobs live. SQLite is the
+/// embedded backend; a PostgreSQL one (`FOR UPDATE SKIP LOCKED`) can join behind the same
+/// protocol without touching the worker pool.
+public protocol JobStore: Sendable {
+    /// Inserts the jobs in one commit. A job whose (tenant, unique key) exists is not
+    /// inserted; the existing one is returned with `created == false`.
+    func enqueue(_ jobs: [NewJob], defaultMaxAttempts: @Sendable (String) -> Int, now: Date) async throws -> [EnqueuedJob]
+
+    /// Leases up to `request.limit` due jobs to `request.owner`, fairly across tenants.
+    func claim(_ request: ClaimRequest) async throws -> ClaimResult
+
+    /// Records how claimed jobs ended. Only the lease owner's word counts: a completion for a
+    /// job that was recovered and leased to someone else is ignored.
+    func complete(_ completions: [JobCompletion], now: Date) async throws
+
+    /// Extends the leases `owner` holds on `ids`; returns those whose cancellation was requested.
+    func renewLeases(owner: String, ids: [JobID], until: Date) async throws -> [JobID]
+
+    /// Requeues running jobs whose lease expired (their worker is gone); a job recovered more
+    /// than `maxRecoveries` times goes `dead`.
+    func recoverExpiredLeases(now: Date, maxRecoveries: Int) async throws -> RecoveryReport
+
+    /// Cancels a job: a queued one at once, a running one by flagging it for its worker.
+    /// With `tenant`, a job of another tenant is `notFound`.
+    func cancel(_ id: JobID, tenant: String?, now: Date) async throws -> CancelOutcome
+
+    /// One job, or nil. With `tenant`, another tenant's job is nil.
+    func job(_ id: JobID, tenant: String?) async throws -> JobRecord?
+
+    /// How many jobs are in each state.
+    func countByState() async throws -> [JobState: Int]
+}
+
+/// What a worker asks for when it has free slots.
+public struct ClaimRequest: Sendable {
+    public var owner: String
+    public var limit: Int
+    public var now: Date
+    public var leaseUntil: Date
+    /// Kinds with a concurrency limit and the slots each has left (0 = claim none of them).
+    public var kindBudgets: [String: Int]
+    /// A tenant's share of a claim round relative to others (1 = equal share).
+    public var tenantWeight: @Sendable (String) -> Int
+
+    public init(owner: String, limit: Int, now: Date, leaseUntil: Date, kindBudgets: [String: Int] = [:],
+                tenantWeight: @escaping @Sendable (String) -> Int = { _ in 1 }) {
+        self.owner = owner
+        self.limit = limit
+        self.now = now
+        self.leaseUntil = leaseUntil
+        self.kindBudgets = kindBudgets
+        self.tenantWeight = tenantWeight
+    }
+}
+
+/// The jobs leased by a claim, and when the next not-yet-due job becomes due.
+public struct ClaimResult: Sendable {
+    public var jobs: [JobRecord]
+    /// The earliest `runAt` among queued jobs, when the claim came back short.
+    public var nextRunAt: Date?
+}
+
+/// How one attempt of a claimed job ended, as the store should record it.
+public struct JobCompletion: Sendable {
+    public enum Outcome: Sendable {
+        case succeeded(result: Data?)
+        /// Back to `queued` at `retryAt`; the attempt counts.
+        case retry(at: Date, error: String)
+        /// Back to `queued` at `until`; the attempt does not count.
+        case snoozed(until: Date)
+        /// Back to `queued` now; the attempt does not count (shutdown, lost lease).
+        case released
+        case failed(error: String)
+        case dead(error: String)
+        case cancelled
+    }
+
+    public var id: JobID
+    public var owner: String
+    public var outcome: Outcome
+
+    public init(id: JobID, owner: String, outcome: Outcome) {
+        self.id = id
+        self.owner = owner
+        self.outcome = outcome
+    }
+}
+
+/// What `cancel` did.
+public enum CancelOutcome: Sendable, Equatable {
+    /// The job was queued and is now `cancelled`; it will never start.
+    case cancelled
+    /// The job is running; its worker was asked to stop.
+    case cancelling
+    /// The job had already finished in this state.
+    case alreadyFinished(JobState)
+    case notFound
+}
+
+/// What a lease recovery pass did.
+public struct RecoveryReport: Sendable, Equatable {
+    public var requeued: [JobID] = []
+    public var dead: [JobID] = []
+    public var cancelled: [JobID] = []
+    public var isEmpty: Bool { requeued.isEmpty && dead.isEmpty && cancelled.isEmpty }
+}

@@ -1,0 +1,329 @@
+public import Foundation
+import Synchronization
+
+/// The SQLite backend of `JobStore`. Every write runs in the store's group commit, so the
+/// statements here run one at a time on the writer thread and see each other's effects.
+public final class SQLiteJobStore: JobStore {
+    let database: SQLiteStore
+    private let ids = Mutex<Int64?>(nil)
+    /// The tenant served last; the next claim round starts after it.
+    private let roundRobinCursor = Mutex<String?>(nil)
+
+    public init(database: SQLiteStore) {
+        self.database = database
+    }
+
+    static let columns = """
+        id, tenant, kind, payload, priority, run_at, attempts, max_attempts, recoveries, state, lease_owner,
+        lease_expires_at, cancel_requested, last_error, result, unique_key, batch_id, created_at, updated_at,
+        started_at, finished_at
+        """
+
+    static func record(_ row: SQLiteStatement) -> JobRecord {
+        JobRecord(
+            id: JobID(rawValue: row.int64(0)), tenant: row.string(1) ?? "", kind: row.string(2) ?? "",
+            payload: row.data(3) ?? Data(), priority: row.int(4), runAt: Date(millisecondsSince1970: row.int64(5)),
+            attempts: row.int(6), maxAttempts: row.int(7), recoveries: row.int(8),
+            state: JobState(rawValue: row.string(9) ?? "") ?? .failed, leaseOwner: row.string(10),
+            leaseExpiresAt: row.optionalInt64(11).map(Date.init(millisecondsSince1970:)), cancelRequested: row.int(12) != 0,
+            lastError: row.string(13), result: row.data(14), uniqueKey: row.string(15), batchID: row.string(16),
+            createdAt: Date(millisecondsSince1970: row.int64(17)), updatedAt: Date(millisecondsSince1970: row.int64(18)),
+            startedAt: row.optionalInt64(19).map(Date.init(millisecondsSince1970:)),
+            finishedAt: row.optionalInt64(20).map(Date.init(millisecondsSince1970:)))
+    }
+
+    /// The next time-sortable id: never below `now`'s floor, always above the last one made.
+    private func nextID(_ connection: SQLiteConnection, nowMilliseconds: Int64) throws -> Int64 {
+        let last = try ids.withLock { last -> Int64 in
+            if let last { return last }
+            return try connection.scalar("SELECT max(id) FROM jobs") ?? 0
+        }
+        let id = max(JobID.floor(milliseconds: nowMilliseconds), last + 1)
+        ids.withLock { $0 = id }
+        return id
+    }
+
+    // MARK: Enqueue
+
+    public func enqueue(_ jobs: [NewJob], defaultMaxAttempts: @Sendable (String) -> Int, now: Date) async throws -> [EnqueuedJob] {
+        let attempts = jobs.map { $0.maxAttempts ?? defaultMaxAttempts($0.kind) }
+        return try await database.write { db in try self.insert(jobs, maxAttempts: attempts, db, now: now) }
+    }
+
+    /// Inserts jobs inside the caller's transaction (the scheduler enqueues its fires and
+    /// moves its schedules on in one commit).
+    func insert(_ jobs: [NewJob], maxAttempts attempts: [Int], _ db: SQLiteConnection, now: Date) throws -> [EnqueuedJob] {
+        let nowMS = now.millisecondsSince1970
+        let insert = try db.statement("""
+            INSERT INTO jobs (id, tenant, kind, payload, priority, run_at, max_attempts, state, unique_key, batch_id,
+                              created_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)
+            ON CONFLICT (tenant, unique_key) WHERE unique_key IS NOT NULL DO NOTHING
+            """)
+        var out: [EnqueuedJob] = []
+        out.reserveCapacity(jobs.count)
+        for (index, job) in jobs.enumerated() {
+            let id = try nextID(db, nowMilliseconds: nowMS)
+            let runAt = job.runAt?.millisecondsSince1970 ?? nowMS
+            insert.reset()
+            insert.bind(1, id)
+            insert.bind(2, job.tenant)
+            insert.bind(3, job.kind)
+            insert.bindText(4, job.payload)
+            insert.bind(5, job.priority)
+            insert.bind(6, runAt)
+            insert.bind(7, attempts[index])
+            insert.bind(8, job.uniqueKey)
+            insert.bind(9, job.batchID)
+            insert.bind(10, nowMS)
+            insert.bind(11, nowMS)
+            try insert.run()
+            if let key = job.uniqueKey, db.changes == 0, let existing = try Self.job(db, tenant: job.tenant, uniqueKey: key) {
+                out.append(EnqueuedJob(job: existing, created: false))
+                continue
+            }
+            let at = Date(millisecondsSince1970: nowMS)
+            out.append(EnqueuedJob(job: JobRecord(
+                id: JobID(rawValue: id), tenant: job.tenant, kind: job.kind, payload: job.payload, priority: job.priority,
+                runAt: Date(millisecondsSince1970: runAt), attempts: 0, maxAttempts: attempts[index], recoveries: 0,
+                state: .queued, leaseOwner: nil, leaseExpiresAt: nil, cancelRequested: false, lastError: nil, result: nil,
+                uniqueKey: job.uniqueKey, batchID: job.batchID, createdAt: at, updatedAt: at, startedAt: nil, finishedAt: nil),
+                created: true))
+        }
+        return out
+    }
+
+    private static func job(_ db: SQLiteConnection, tenant: String, uniqueKey: String) throws -> JobRecord? {
+        let select = try db.statement("SELECT \(columns) FROM jobs WHERE tenant = ? AND unique_key = ?")
+        select.bind(1, tenant)
+        select.bind(2, uniqueKey)
+        return try select.step() ? record(select) : nil
+    }
+
+    // MARK: Claim
+
+    public func claim(_ request: ClaimRequest) async throws -> ClaimResult {
+        guard request.limit > 0 else { return ClaimResult(jobs: [], nextRunAt: nil) }
+        return try await database.write { db in try self.claim(request, db) }
+    }
+
+    /// Weighted round-robin over the tenants with queued work, starting after the tenant
+    /// served last: every tenant with a due job gets a slot in each round (while there are
+    /// no more tenants than slots), then the leftover slots go round again.
+    private func claim(_ request: ClaimRequest, _ db: SQLiteConnection) throws -> ClaimResult {
+        let nowMS = request.now.millisecondsSince1970
+        let cursor = roundRobinCursor.withLock { $0 }
+        let tenants = try tenantsWithQueuedJobs(db, startingAfter: cursor)
+        var claimed: [JobRecord] = []
+        var budgets = request.kindBudgets
+        if !tenants.isEmpty {
+            let quantum = max(1, request.limit / tenants.count)
+            var open = tenants
+            var lastServed: String?
+            while !open.isEmpty && claimed.count < request.limit {
+                var stillOpen: [String] = []
+                for tenant in open {
+                    // Never claim past a limited kind's budget: ask for no more than the
+                    // smallest budget left among the kinds that may still be claimed.
+                    let smallestBudget = budgets.values.filter { $0 > 0 }.min() ?? Int.max
+                    let want = min(quantum * max(1, request.tenantWeight(tenant)), request.limit - claimed.count, smallestBudget)
+                    if want <= 0 { break }
+                    let saturated = budgets.filter { $0.value <= 0 }.map(\.key)
+                    let rows = try claimTop(db, tenant: tenant, count: want, excluding: saturated, request: request, nowMS: nowMS)
+                    for row in rows { if let left = budgets[row.kind] { budgets[row.kind] = left - 1 } }
+                    claimed += rows
+                    if !rows.isEmpty { lastServed = tenant }
+                    if rows.count == want { stillOpen.append(tenant) }
+                }
+                open = stillOpen
+            }
+            if let lastServed { roundRobinCursor.withLock { $0 = lastServed } }
+        }
+        claimed.sort { ($0.priority, $1.runAt, $1.id) > ($1.priority, $0.runAt, $0.id) }
+        var nextRunAt: Date?
+        if claimed.count < request.limit, let next = try db.scalar("SELECT min(run_at) FROM jobs WHERE state = 'queued'") {
+            nextRunAt = Date(millisecondsSince1970: next)
+        }
+        return ClaimResult(jobs: claimed, nextRunAt: nextRunAt)
+    }
+
+    /// The distinct tenants with queued jobs, in order, rotated to start after `cursor`
+    /// (a loose index scan: one index seek per tenant).
+    private func tenantsWithQueuedJobs(_ db: SQLiteConnection, startingAfter cursor: String?) throws -> [String] {
+        let next = try db.statement("SELECT tenant FROM jobs WHERE state = 'queued' AND tenant > ? ORDER BY tenant LIMIT 1")
+        func after(_ tenant: String) throws -> String? {
+            next.reset()
+            next.bind(1, tenant)
+            return try next.step() ? next.string(0) : nil
+        }
+        var tail: [String] = []
+        var head: [String] = []
+        var current = cursor ?? ""
+        while let tenant = try after(current) { tail.append(tenant); current = tenant }
+        if let cursor {
+            current = ""
+            while let tenant = try after(current), tenant <= cursor { head.append(tenant); current = tenant }
+        }
+        return tail + head
+    }
+
+    private func claimTop(_ db: SQLiteConnection, tenant: String, count: Int, excluding kinds: [String],
+                          request: ClaimRequest, nowMS: Int64) throws -> [JobRecord] {
+        let exclusion = kinds.isEmpty ? "" : "AND kind NOT IN (SELECT value FROM json_each(?6))"
+        let update = try db.statement("""
+            UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_owner = ?1, lease_expires_at = ?2,
+                            started_at = ?3, updated_at = ?3
+            WHERE id IN (SELECT id FROM jobs WHERE state = 'queued' AND tenant = ?4 AND run_at <= ?3 \(exclusion)
+                         ORDER BY priority DESC, run_at, id LIMIT ?5)
+            RETURNING \(Self.columns)
+            """)
+        update.bind(1, request.owner)
+        update.bind(2, request.leaseUntil.millisecondsSince1970)
+        update.bind(3, nowMS)
+        update.bind(4, tenant)
+        update.bind(5, count)
+        if !kinds.isEmpty {
+            update.bind(6, String(decoding: try JSONEncoder().encode(kinds), as: UTF8.self))
+        }
+        var rows: [JobRecord] = []
+        while try update.step() { rows.append(Self.record(update)) }
+        return rows
+    }
+
+    // MARK: Completion and leases
+
+    public func complete(_ completions: [JobCompletion], now: Date) async throws {
+        guard !completions.isEmpty else { return }
+        try await database.write { db in
+            let nowMS = now.millisecondsSince1970
+            let update = try db.statement("""
+                UPDATE jobs SET state = ?1, run_at = coalesce(?2, run_at), attempts = attempts - ?3,
+                                last_error = coalesce(?4, last_error), result = ?5, finished_at = ?6, updated_at = ?7,
+                                lease_owner = NULL, lease_expires_at = NULL
+                WHERE id = ?8 AND state = 'running' AND lease_owner = ?9
+                """)
+            for completion in completions {
+                var state = JobState.queued, runAt: Int64? = nil, refund: Int64 = 0
+                var error: String? = nil, result: Data? = nil
+                switch completion.outcome {
+                case .succeeded(let output): state = .succeeded; result = output
+                case .retry(let at, let message): runAt = at.millisecondsSince1970; error = message
+                case .snoozed(let until): runAt = until.millisecondsSince1970; refund = 1
+                case .released: runAt = nowMS; refund = 1
+                case .failed(let message): state = .failed; error = message
+                case .dead(let message): state = .dead; error = message
+                case .cancelled: state = .cancelled
+                }
+                update.reset()
+                update.bind(1, state.rawValue)
+                update.bind(2, runAt)
+                update.bind(3, refund)
+                update.bind(4, error)
+                update.bindText(5, result)
+                update.bind(6, state.isTerminal ? nowMS : nil)
+                update.bind(7, nowMS)
+                update.bind(8, completion.id.rawValue)
+                update.bind(9, completion.owner)
+                try update.run()
+            }
+        }
+    }
+
+    public func renewLeases(owner: String, ids: [JobID], until: Date) async throws -> [JobID] {
+        guard !ids.isEmpty else { return [] }
+        let list = "[" + ids.map { String($0.rawValue) }.joined(separator: ",") + "]"
+        return try await database.write { db in
+            let renew = try db.statement("""
+                UPDATE jobs SET lease_expires_at = ?1
+                WHERE id IN (SELECT value FROM json_each(?2)) AND state = 'running' AND lease_owner = ?3
+                RETURNING id, cancel_requested
+                """)
+            renew.bind(1, until.millisecondsSince1970)
+            renew.bind(2, list)
+            renew.bind(3, owner)
+            var flagged: [JobID] = []
+            while try renew.step() { if renew.int(1) != 0 { flagged.append(JobID(rawValue: renew.int64(0))) } }
+            return flagged
+        }
+    }
+
+    public func recoverExpiredLeases(now: Date, maxRecoveries: Int) async throws -> RecoveryReport {
+        try await database.write { db in
+            let recover = try db.statement("""
+                UPDATE jobs SET
+                    state = CASE WHEN cancel_requested = 1 THEN 'cancelled'
+                                 WHEN recoveries + 1 > ?2 THEN 'dead' ELSE 'queued' END,
+                    attempts = attempts - 1, recoveries = recoveries + 1,
+                    last_error = 'lease expired: the worker running it was lost (recovery ' || (recoveries + 1) || ')',
+                    lease_owner = NULL, lease_expires_at = NULL, run_at = ?1, updated_at = ?1,
+                    finished_at = CASE WHEN cancel_requested = 1 OR recoveries + 1 > ?2 THEN ?1 END
+                WHERE state = 'running' AND lease_expires_at < ?1
+                RETURNING id, state
+                """)
+            recover.bind(1, now.millisecondsSince1970)
+            recover.bind(2, maxRecoveries)
+            var report = RecoveryReport()
+            while try recover.step() {
+                let id = JobID(rawValue: recover.int64(0))
+                switch recover.string(1) {
+                case "dead": report.dead.append(id)
+                case "cancelled": report.cancelled.append(id)
+                default: report.requeued.append(id)
+                }
+            }
+            return report
+        }
+    }
+
+    // MARK: Cancel and read
+
+    public func cancel(_ id: JobID, tenant: String?, now: Date) async throws -> CancelOutcome {
+        try await database.write { db in
+            let select = try db.statement("SELECT state, tenant FROM jobs WHERE id = ?")
+            select.bind(1, id.rawValue)
+            guard try select.step(), let raw = select.string(0), let state = JobState(rawValue: raw) else { return .notFound }
+            if let tenant, select.string(1) != tenant { return .notFound }
+            switch state {
+            case .queued:
+                let cancel = try db.statement("""
+                    UPDATE jobs SET state = 'cancelled', cancel_requested = 1, finished_at = ?1, updated_at = ?1
+                    WHERE id = ?2
+                    """)
+                cancel.bind(1, now.millisecondsSince1970)
+                cancel.bind(2, id.rawValue)
+                try cancel.run()
+                return .cancelled
+            case .running:
+                let flag = try db.statement("UPDATE jobs SET cancel_requested = 1, updated_at = ? WHERE id = ?")
+                flag.bind(1, now.millisecondsSince1970)
+                flag.bind(2, id.rawValue)
+                try flag.run()
+                return .cancelling
+            default:
+                return .alreadyFinished(state)
+            }
+        }
+    }
+
+    public func job(_ id: JobID, tenant: String?) async throws -> JobRecord? {
+        try await database.read { db in
+            let select = try db.statement("SELECT \(Self.columns) FROM jobs WHERE id = ?")
+            select.bind(1, id.rawValue)
+            guard try select.step() else { return nil }
+            let job = Self.record(select)
+            if let tenant, job.tenant != tenant { return nil }
+            return job
+        }
+    }
+
+    public func countByState() async throws -> [JobState: Int] {
+        try await database.read { db in
+            let select = try db.statement("SELECT state, count(*) FROM jobs GROUP BY state")
+            var counts: [JobState: Int] = [:]
+            while try select.step() {
+                if let state = select.string(0).flatMap(JobState.init(rawValue:)) { counts[state] = select.int(1) }
+            }
+            return counts
+        }
+    }
+}

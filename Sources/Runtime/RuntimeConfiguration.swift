@@ -1,0 +1,22 @@
+/// Everything the runtime needs to open: the store, the workers and the scheduler's grace.
+public struct RuntimeConfiguration: Sendable {
+    public var store: StoreConfiguration
+    public var workers: WorkerConfiguration
+    /// A scheduled fire later than this counts as missed (its schedule's catch-up policy applies).
+    public var misfireGrace: Duration
+    /// This process's name on the leases it holds; defaults to host, pid and a random suffix.
+    public var owner: String?
+
+    public init(store: StoreConfiguration, workers: WorkerConfiguration = WorkerConfiguration(),
+                misfireGrace: Duration = .seconds(60), owner: String? = nil) {
+        self.store = store
+        self.workers = workers
+        self.misfireGrace = misfireGrace
+        self.owner = owner
+    }
+
+    /// The database file inside a data directory.
+    public static func databasePath(inDataDirectory directory: String) -> String {
+        (directory.hasSuffix("/") ? directory : directory + "/") + "switchboard.sqlite"
+    }
+}

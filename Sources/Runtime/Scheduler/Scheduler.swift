@@ -1,0 +1,133 @@
+import Foundation
+import Logging
+
+/// Fires schedules: each due fire enqueues one job with the unique key
+/// `schedule:<name>:<fire time>`, in the same commit that moves the schedule on, so a fire
+/// happens once across restarts and concurrent ticks. Missed fires follow the schedule's
+/// catch-up policy. `run` ticks whenever the next fire is due or a schedule changes.
+public final class Scheduler: Sendable {
+    private let store: any ScheduleStore
+    private let clock: any WallClock
+    private let kinds: Set<String>
+    private let misfireGrace: Duration
+    private let logger: Logger
+    private let defaultMaxAttempts: @Sendable (String) -> Int
+    private let enqueue: @Sendable (NewJob) async throws -> EnqueuedJob
+    private let fired: @Sendable () -> Void
+    private let changed = WakeSignal()
+
+    init(store: any ScheduleStore, clock: any WallClock, kinds: Set<String>, misfireGrace: Duration, logger: Logger,
+         defaultMaxAttempts: @escaping @Sendable (String) -> Int,
+         enqueue: @escaping @Sendable (NewJob) async throws -> EnqueuedJob, fired: @escaping @Sendable () -> Void) {
+        self.store = store
+        self.clock = clock
+        self.kinds = kinds
+        self.misfireGrace = misfireGrace
+        self.logger = logger
+        self.defaultMaxAttempts = defaultMaxAttempts
+        self.enqueue = enqueue
+        self.fired = fired
+    }
+
+    // MARK: Managing schedules
+
+    /// Creates or replaces a schedule. Its next fire is computed from now when it is new, when
+    /// its timing changed, or when it is re-enabled; otherwise the pending fire is kept.
+    @discardableResult
+    public func save(_ schedule: Schedule) async throws -> Schedule {
+        let (rule, zone) = try schedule.validated()
+        guard kinds.contains(schedule.kind) else {
+            throw ScheduleError("kind '\(schedule.kind)' has no registered handler")
+        }
+        let now = clock.now()
+        var updated = schedule
+        let existing = try await store.schedule(named: schedule.name)
+        updated.lastFireAt = existing?.lastFireAt
+        let timingChanged = existing.map { $0.expression != schedule.expression || $0.timeZone != schedule.timeZone } ?? true
+        if !schedule.enabled {
+            updated.nextFireAt = nil
+        } else if timingChanged || existing?.nextFireAt == nil {
+            updated.nextFireAt = rule.nextFire(after: now, in: zone)
+        } else {
+            updated.nextFireAt = existing?.nextFireAt
+        }
+        let saved = try await store.save(updated, now: now)
+        changed.signal()
+        return saved
+    }
+
+    public func remove(named name: String) async throws -> Bool {
+        try await store.remove(named: name)
+    }
+
+    public func schedule(named name: String) async throws -> Schedule? {
+        try await store.schedule(named: name)
+    }
+
+    public func schedules() async throws -> [Schedule] {
+        try await store.schedules()
+    }
+
+    /// Enqueues the schedule's job now, outside its timetable; nil if there is no such schedule.
+    public func runNow(named name: String) async throws -> EnqueuedJob? {
+        guard let schedule = try await store.schedule(named: name) else { return nil }
+        let now = clock.now()
+        let key = "schedule:\(name):manual:\(now.formatted(.iso8601.time(includingFractionalSeconds: true).year().month().day()))"
+        return try await enqueue(NewJob(kind: schedule.kind, tenant: schedule.tenant, payload: schedule.payload, uniqueKey: key))
+    }
+
+    // MARK: Firing
+
+    /// Enqueues every due fire now; returns the jobs (existing ones when a fire had already
+    /// been enqueued).
+    @discardableResult
+    public func tick() async throws -> [EnqueuedJob] {
+        let grace = misfireGrace
+        let now = clock.now()
+        let jobs = try await store.fireDue(now: now, plan: { Self.plan($0, now: now, misfireGrace: grace) },
+                                           maxAttempts: defaultMaxAttempts)
+        if !jobs.isEmpty {
+            fired()
+            logger.debug("schedules fired", metadata: ["jobs": "\(jobs.count)"])
+        }
+        return jobs
+    }
+
+    /// What a due schedule enqueues and where it goes next.
+    static func plan(_ schedule: Schedule, now: Date, misfireGrace: Duration) -> FirePlan {
+        guard let (rule, zone) = try? schedule.validated(), var next = schedule.nextFireAt else {
+            return FirePlan(jobs: [], lastFireAt: schedule.lastFireAt, nextFireAt: nil)
+        }
+        // Keep only the latest fires: no policy runs more than 1,000 missed ones.
+        var due: [Date] = []
+        var upcoming: Date? = next
+        while let fire = upcoming, fire <= now {
+            due.append(fire)
+            if due.count > 2_000 { due.removeFirst(due.count - 1_001) }
+            next = fire
+            upcoming = rule.nextFire(after: fire, in: zone)
+        }
+        let run = schedule.catchUp.firesToRun(due, now: now, grace: misfireGrace)
+        let jobs = run.map { fire in
+            NewJob(kind: schedule.kind, tenant: schedule.tenant, payload: schedule.payload,
+                   uniqueKey: schedule.uniqueKey(forFireAt: fire))
+        }
+        return FirePlan(jobs: jobs, lastFireAt: due.last ?? schedule.lastFireAt, nextFireAt: upcoming)
+    }
+
+    /// Ticks at every due fire until cancelled.
+    func run() async {
+        while !Task.isCancelled {
+            do {
+                try await tick()
+            } catch {
+                logger.error("firing schedules failed", metadata: ["error": "\(error)"])
+            }
+            // Wake for the next fire, a changed schedule, or a minute at the most (so a
+            // schedule saved by another process is not missed for long).
+            let fallback = clock.now().addingTimeInterval(60)
+            let next = (try? await store.nextFireAt()).flatMap { $0 } ?? fallback
+            await changed.wait(until: min(next, fallback), clock: clock)
+        }
+    }
+}

@@ -1,0 +1,94 @@
+import Foundation
+
+/// The store's single writer: a dedicated thread that owns the read-write connection and
+/// group-commits. Every caller's work that is waiting when the thread wakes runs in one
+/// transaction (each body in its own savepoint, so one failing body rolls back only itself);
+/// after the COMMIT every caller is resumed. Nothing here runs on the cooperative pool.
+final class GroupCommitWriter: Sendable {
+    private let queue = BlockingQueue<any PendingWork>()
+    private let stopped = BlockingQueue<Void>()
+
+    /// Starts the writer thread. `connection` must not be touched by anyone else afterwards.
+    init(connection: SQLiteConnection, name: String) {
+        let queue = self.queue
+        let stopped = self.stopped
+        // The connection moves to the thread here and never leaves it.
+        nonisolated(unsafe) let owned = connection
+        let thread = Thread {
+            let loop = WriterLoop(connection: owned)
+            while let batch = queue.popAll() { loop.commit(batch) }
+            loop.close()
+            _ = stopped.push(())
+            stopped.close()
+        }
+        thread.name = name
+        thread.stackSize = 1 << 20
+        thread.start()
+    }
+
+    /// Runs `body` inside the next group commit and returns once its transaction committed.
+    func write<Value: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> Value) async throws -> Value {
+        try await withUnsafeThrowingContinuation { continuation in
+            let work = Work(body: body, continuation: continuation)
+            if !queue.push(work) {
+                continuation.resume(throwing: StoreError(kind: .closed, message: "the store is closed"))
+            }
+        }
+    }
+
+    /// Finishes queued work, closes the connection and stops the thread (blocking).
+    func close() {
+        queue.close()
+        _ = stopped.popOne()
+    }
+}
+
+/// The writer thread's state: the connection and its transaction statements.
+private final class WriterLoop {
+    let connection: SQLiteConnection
+
+    init(connection: SQLiteConnection) { self.connection = connection }
+
+    func close() { connection.close() }
+
+    func commit(_ batch: [any PendingWork]) {
+        guard !batch.isEmpty else { return }
+        do {
+            try connection.statement("BEGIN IMMEDIATE").run()
+        } catch {
+            for work in batch { work.finish(transactionError: error) }
+            return
+        }
+        let savepoints = batch.count > 1
+        var lastOK = true
+        for (index, work) in batch.enumerated() {
+            if savepoints { try? connection.statement("SAVEPOINT work").run() }
+            lastOK = work.run(connection)
+            if connection.isAutocommit {
+                // SQLite rolled the whole transaction back (disk full, I/O error, busy): the
+                // bodies before this one lost their changes; the ones after have not run yet.
+                let lost = StoreError(kind: .other, message: "transaction rolled back by SQLite after an error in a grouped write; retry")
+                for earlier in batch[..<index] { earlier.finish(transactionError: lost) }
+                work.finish(transactionError: lost)
+                commit(Array(batch[(index + 1)...]))
+                return
+            }
+            if savepoints {
+                if !lastOK { try? connection.statement("ROLLBACK TO work").run() }
+                try? connection.statement("RELEASE work").run()
+            }
+        }
+        var commitError: (any Error)?
+        do {
+            if !savepoints && !lastOK {
+                try connection.statement("ROLLBACK").run()
+            } else {
+                try connection.statement("COMMIT").run()
+            }
+        } catch {
+            commitError = error
+            if !connection.isAutocommit { try? connection.execute("ROLLBACK") }
+        }
+        for work in batch { work.finish(transactionError: commitError) }
+    }
+}

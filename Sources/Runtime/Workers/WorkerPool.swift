@@ -1,0 +1,257 @@
+import Foundation
+import Logging
+import Synchronization
+
+/// Claims due jobs in batches and runs them as children of one structured task group, with
+/// at most `maxInFlight` running (and each kind's `maxConcurrency`). It renews the leases of
+/// what it runs, recovers jobs whose workers vanished, enforces per-kind timeouts, and on
+/// shutdown stops claiming, lets jobs finish within the grace period, then releases the rest.
+final class WorkerPool: Sendable {
+    let owner: String
+    private let store: any JobStore
+    private let registry: JobRegistry
+    private let clock: any WallClock
+    private let configuration: WorkerConfiguration
+    private let logger: Logger
+    private let observer: @Sendable (JobRecord, JobCompletion.Outcome) -> Void
+
+    private struct Running {
+        let control: JobControl
+        let kind: String
+        let deadline: Date
+    }
+
+    private struct State {
+        var running: [JobID: Running] = [:]
+        var perKind: [String: Int] = [:]
+        var stopping = false
+    }
+
+    private let state = Mutex(State())
+    /// Wakes the claim loop: work arrived, a slot freed, or shutdown began.
+    private let wake = WakeSignal()
+    /// Wakes the shutdown drain when a job ends.
+    private let jobEnded = WakeSignal()
+
+    init(store: any JobStore, registry: JobRegistry, clock: any WallClock, configuration: WorkerConfiguration,
+         owner: String, logger: Logger, observer: @escaping @Sendable (JobRecord, JobCompletion.Outcome) -> Void) {
+        self.store = store
+        self.registry = registry
+        self.clock = clock
+        self.configuration = configuration
+        self.owner = owner
+        self.logger = logger
+        self.observer = observer
+    }
+
+    /// New work may be due: claim now rather than at the next timer.
+    func workArrived() { wake.signal() }
+
+    /// Stops claiming; `run` returns once in-flight jobs have finished or been released.
+    func beginShutdown() {
+        state.withLock { $0.stopping = true }
+        wake.signal()
+    }
+
+    /// Stops a job this pool is running, if it is running here.
+    func stop(_ id: JobID, reason: JobControl.StopReason) {
+        state.withLock { $0.running[id]?.control }?.stop(reason)
+    }
+
+    var inFlightCount: Int { state.withLock { $0.running.count } }
+
+    /// Runs until `beginShutdown` and the drain that follows it.
+    func run() async {
+        await recoverExpiredLeases()
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.housekeeping() }
+            await claimLoop(&group)
+            await drain()
+            group.cancelAll()
+        }
+    }
+
+    // MARK: Claiming
+
+    private func claimLoop(_ group: inout DiscardingTaskGroup) async {
+        var backlog = false
+        while true {
+            let (stopping, free, budgets) = state.withLock { state in
+                (state.stopping, configuration.maxInFlight - state.running.count, kindBudgets(state))
+            }
+            if stopping || Task.isCancelled { return }
+            if free < (backlog ? configuration.claimThreshold : 1) {
+                await wake.wait()
+                continue
+            }
+            let now = clock.now()
+            let request = ClaimRequest(owner: owner, limit: free, now: now,
+                                       leaseUntil: now.addingTimeInterval(configuration.leaseDuration.timeInterval),
+                                       kindBudgets: budgets, tenantWeight: configuration.tenantWeight)
+            let result: ClaimResult
+            do {
+                result = try await store.claim(request)
+            } catch {
+                logger.error("claiming jobs failed; retrying in 1 s", metadata: ["error": "\(error)"])
+                await wake.wait(until: clock.now().addingTimeInterval(1), clock: clock)
+                continue
+            }
+            for job in result.jobs { start(job, in: &group, now: now) }
+            backlog = result.jobs.count == free
+            if !backlog { await wake.wait(until: result.nextRunAt, clock: clock) }
+        }
+    }
+
+    private func kindBudgets(_ state: State) -> [String: Int] {
+        var budgets: [String: Int] = [:]
+        for (kind, handler) in registry.handlers {
+            if let limit = handler.options.maxConcurrency { budgets[kind] = limit - state.perKind[kind, default: 0] }
+        }
+        return budgets
+    }
+
+    private func start(_ job: JobRecord, in group: inout DiscardingTaskGroup, now: Date) {
+        guard let handler = registry[job.kind] else {
+            // Enqueue refuses unknown kinds, so this is a job written by another build.
+            group.addTask { await self.finish(job, .failed(error: "no handler is registered for kind '\(job.kind)'")) }
+            return
+        }
+        let control = JobControl()
+        let deadline = now.addingTimeInterval(handler.options.timeout.timeInterval)
+        state.withLock { state in
+            state.running[job.id] = Running(control: control, kind: job.kind, deadline: deadline)
+            state.perKind[job.kind, default: 0] += 1
+        }
+        group.addTask { await self.execute(job, handler: handler, control: control) }
+    }
+
+    // MARK: Running
+
+    private func execute(_ job: JobRecord, handler: RegisteredHandler, control: JobControl) async {
+        let context = JobContext(id: job.id, tenant: job.tenant, kind: job.kind, attempt: job.attempts,
+                                 maxAttempts: job.maxAttempts, batchID: job.batchID, uniqueKey: job.uniqueKey,
+                                 clock: clock, logger: logger)
+        let payload = job.payload
+        let result = await control.run { try await handler.execute(payload, context) }
+        let outcome: JobCompletion.Outcome
+        switch (result, control.stopReason) {
+        case (_, .shutdown?):
+            outcome = (try? result.get()).map { .succeeded(result: $0) } ?? .released
+        case (.success(let output), _):
+            outcome = .succeeded(result: output)
+        case (.failure, .cancelRequested?):
+            outcome = .cancelled
+        case (.failure, .timeout?):
+            outcome = failed(job, options: handler.options, message: "timed out after \(handler.options.timeout)")
+        case (.failure, nil) where Task.isCancelled:
+            // The whole pool was cancelled (not a graceful shutdown): give the job back.
+            outcome = .released
+        case (.failure(let error as JobFailure), nil):
+            switch error.action {
+            case .snooze(let delay): outcome = .snoozed(until: clock.now().addingTimeInterval(delay.timeInterval))
+            case .permanent: outcome = .failed(error: error.message)
+            }
+        case (.failure(let error), nil):
+            outcome = failed(job, options: handler.options, message: String(describing: error))
+        }
+        await finish(job, outcome)
+    }
+
+    /// A retryable failure: retry with backoff while attempts remain, else `dead`.
+    private func failed(_ job: JobRecord, options: JobKindOptions, message: String) -> JobCompletion.Outcome {
+        guard job.attempts < job.maxAttempts else {
+            return .dead(error: "\(message) (attempt \(job.attempts) of \(job.maxAttempts))")
+        }
+        var random = SystemRandomNumberGenerator()
+        let delay = options.retry.delay(beforeRetry: job.attempts, using: &random)
+        return .retry(at: clock.now().addingTimeInterval(delay.timeInterval), error: message)
+    }
+
+    /// Records the outcome (retrying a failed write a few times), then frees the slot.
+    private func finish(_ job: JobRecord, _ outcome: JobCompletion.Outcome) async {
+        let completion = JobCompletion(id: job.id, owner: owner, outcome: outcome)
+        for attempt in 1...3 {
+            do {
+                try await store.complete([completion], now: clock.now())
+                break
+            } catch {
+                // The lease is no longer renewed once the slot is freed, so a job whose
+                // outcome could not be written is recovered later and runs again.
+                logger.error("recording a job's outcome failed", metadata: ["job": "\(job.id)", "attempt": "\(attempt)", "error": "\(error)"])
+                try? await Task.sleep(for: .milliseconds(50 * attempt))
+            }
+        }
+        state.withLock { state in
+            if state.running.removeValue(forKey: job.id) != nil { state.perKind[job.kind, default: 1] -= 1 }
+        }
+        observer(job, outcome)
+        wake.signal()
+        jobEnded.signal()
+    }
+
+    // MARK: Housekeeping
+
+    /// Heartbeats, lease recovery and timeouts, until the task group is cancelled.
+    private func housekeeping() async {
+        let tick = min(configuration.heartbeatInterval, .seconds(1))
+        var nextHeartbeat = clock.now().addingTimeInterval(configuration.heartbeatInterval.timeInterval)
+        var nextRecovery = clock.now().addingTimeInterval(configuration.recoveryInterval.timeInterval)
+        while !Task.isCancelled {
+            do { try await clock.sleep(until: clock.now().addingTimeInterval(tick.timeInterval)) } catch { return }
+            let now = clock.now()
+            let (overdue, ids) = state.withLock { state in
+                (state.running.values.filter { $0.deadline <= now }.map(\.control), Array(state.running.keys))
+            }
+            for control in overdue { control.stop(.timeout) }
+            if now >= nextHeartbeat {
+                nextHeartbeat = now.addingTimeInterval(configuration.heartbeatInterval.timeInterval)
+                await renewLeases(ids, now: now)
+            }
+            if now >= nextRecovery {
+                nextRecovery = now.addingTimeInterval(configuration.recoveryInterval.timeInterval)
+                await recoverExpiredLeases()
+            }
+        }
+    }
+
+    private func renewLeases(_ ids: [JobID], now: Date) async {
+        guard !ids.isEmpty else { return }
+        do {
+            let until = now.addingTimeInterval(configuration.leaseDuration.timeInterval)
+            let cancelled = try await store.renewLeases(owner: owner, ids: ids, until: until)
+            for id in cancelled { stop(id, reason: .cancelRequested) }
+        } catch {
+            logger.error("renewing leases failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    func recoverExpiredLeases() async {
+        do {
+            let report = try await store.recoverExpiredLeases(now: clock.now(), maxRecoveries: configuration.maxRecoveries)
+            if !report.isEmpty {
+                logger.warning("recovered jobs whose worker was lost", metadata: [
+                    "requeued": "\(report.requeued.count)", "dead": "\(report.dead.count)", "cancelled": "\(report.cancelled.count)",
+                ])
+                wake.signal()
+            }
+        } catch {
+            logger.error("recovering expired leases failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    // MARK: Shutdown
+
+    /// Waits for in-flight jobs for the grace period, then stops the rest (they are released).
+    private func drain() async {
+        let graceEnds = clock.now().addingTimeInterval(configuration.shutdownGrace.timeInterval)
+        while inFlightCount > 0 && clock.now() < graceEnds && !Task.isCancelled {
+            await jobEnded.wait(until: graceEnds, clock: clock)
+        }
+        let remaining = state.withLock { $0.running.values.map(\.control) }
+        if !remaining.isEmpty {
+            logger.info("shutdown grace over; releasing unfinished jobs", metadata: ["count": "\(remaining.count)"])
+        }
+        for control in remaining { control.stop(.shutdown) }
+        while inFlightCount > 0 { await jobEnded.waitIgnoringCancellation() }
+    }
+}

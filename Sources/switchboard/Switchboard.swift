@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The `switchboard` command line.
+@main
+struct Switchboard: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "switchboard",
+        abstract: "A multi-tenant job runtime for LLM inference and messaging, on SQLite.",
+        subcommands: [Serve.self, Bench.self]
+    )
+}
