@@ -1,7 +1,10 @@
-/// Where a job is in its life: `queued → running → succeeded | failed | dead | cancelled`.
-/// A failed attempt with attempts left goes back to `queued` (with backoff).
+/// Where a job is in its life: `(scheduled →) queued → running → succeeded | failed | dead |
+/// cancelled`. A failed attempt with attempts left goes back to `scheduled` until its backoff
+/// has passed.
 public enum JobState: String, Sendable, Codable, CaseIterable {
-    /// Waiting for its `runAt` and a worker.
+    /// Waiting for its `runAt` (a delayed job, a retry's backoff, a snooze).
+    case scheduled
+    /// Due, waiting for a worker.
     case queued
     /// Claimed by a worker that holds its lease.
     case running
@@ -17,7 +20,7 @@ public enum JobState: String, Sendable, Codable, CaseIterable {
     /// True for the states a job never leaves.
     public var isTerminal: Bool {
         switch self {
-        case .queued, .running: false
+        case .scheduled, .queued, .running: false
         case .succeeded, .failed, .dead, .cancelled: true
         }
     }

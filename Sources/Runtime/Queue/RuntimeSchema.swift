@@ -25,10 +25,11 @@ public enum RuntimeSchema {
                 started_at       INTEGER,
                 finished_at      INTEGER
             );
-            -- Claiming: per tenant, by priority then due time (partial: queued rows only).
+            -- Claiming: per tenant, by priority then due time (partial: due rows only).
             CREATE INDEX jobs_ready ON jobs (tenant, priority DESC, run_at) WHERE state = 'queued';
-            -- The next delayed job, for the worker's timer.
-            CREATE INDEX jobs_due ON jobs (run_at) WHERE state = 'queued';
+            -- Delayed rows: promoted to queued when due; the earliest sets the worker's timer.
+            -- Jobs that are due at once never enter this index.
+            CREATE INDEX jobs_scheduled ON jobs (run_at) WHERE state = 'scheduled';
             -- Heartbeats and lease recovery.
             CREATE INDEX jobs_running ON jobs (lease_owner, lease_expires_at) WHERE state = 'running';
             CREATE UNIQUE INDEX jobs_unique ON jobs (tenant, unique_key) WHERE unique_key IS NOT NULL;

@@ -57,7 +57,7 @@ public final class SQLiteJobStore: JobStore {
         let insert = try db.statement("""
             INSERT INTO jobs (id, tenant, kind, payload, priority, run_at, max_attempts, state, unique_key, batch_id,
                               created_at, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (tenant, unique_key) WHERE unique_key IS NOT NULL DO NOTHING
             """)
         var out: [EnqueuedJob] = []
@@ -73,10 +73,11 @@ public final class SQLiteJobStore: JobStore {
             insert.bind(5, job.priority)
             insert.bind(6, runAt)
             insert.bind(7, attempts[index])
-            insert.bind(8, job.uniqueKey)
-            insert.bind(9, job.batchID)
-            insert.bind(10, nowMS)
+            insert.bind(8, runAt > nowMS ? JobState.scheduled.rawValue : JobState.queued.rawValue)
+            insert.bind(9, job.uniqueKey)
+            insert.bind(10, job.batchID)
             insert.bind(11, nowMS)
+            insert.bind(12, nowMS)
             try insert.run()
             if let key = job.uniqueKey, db.changes == 0, let existing = try Self.job(db, tenant: job.tenant, uniqueKey: key) {
                 out.append(EnqueuedJob(job: existing, created: false))
@@ -86,7 +87,8 @@ public final class SQLiteJobStore: JobStore {
             out.append(EnqueuedJob(job: JobRecord(
                 id: JobID(rawValue: id), tenant: job.tenant, kind: job.kind, payload: job.payload, priority: job.priority,
                 runAt: Date(millisecondsSince1970: runAt), attempts: 0, maxAttempts: attempts[index], recoveries: 0,
-                state: .queued, leaseOwner: nil, leaseExpiresAt: nil, cancelRequested: false, lastError: nil, result: nil,
+                state: runAt > nowMS ? .scheduled : .queued, leaseOwner: nil, leaseExpiresAt: nil, cancelRequested: false,
+                lastError: nil, result: nil,
                 uniqueKey: job.uniqueKey, batchID: job.batchID, createdAt: at, updatedAt: at, startedAt: nil, finishedAt: nil),
                 created: true))
         }
@@ -112,12 +114,17 @@ public final class SQLiteJobStore: JobStore {
     /// no more tenants than slots), then the leftover slots go round again.
     private func claim(_ request: ClaimRequest, _ db: SQLiteConnection) throws -> ClaimResult {
         let nowMS = request.now.millisecondsSince1970
+        let promote = try db.statement("UPDATE jobs SET state = 'queued' WHERE state = 'scheduled' AND run_at <= ?")
+        promote.bind(1, nowMS)
+        try promote.run()
         let cursor = roundRobinCursor.withLock { $0 }
         let tenants = try tenantsWithQueuedJobs(db, startingAfter: cursor)
         var claimed: [JobRecord] = []
         var budgets = request.kindBudgets
         if !tenants.isEmpty {
-            let quantum = max(1, request.limit / tenants.count)
+            // Each tenant's share of the round: limit × weight / total weight, at least 1.
+            let weights = Dictionary(uniqueKeysWithValues: tenants.map { ($0, max(1, request.tenantWeight($0))) })
+            let totalWeight = weights.values.reduce(0, +)
             var open = tenants
             var lastServed: String?
             while !open.isEmpty && claimed.count < request.limit {
@@ -126,7 +133,8 @@ public final class SQLiteJobStore: JobStore {
                     // Never claim past a limited kind's budget: ask for no more than the
                     // smallest budget left among the kinds that may still be claimed.
                     let smallestBudget = budgets.values.filter { $0 > 0 }.min() ?? Int.max
-                    let want = min(quantum * max(1, request.tenantWeight(tenant)), request.limit - claimed.count, smallestBudget)
+                    let share = max(1, request.limit * weights[tenant, default: 1] / totalWeight)
+                    let want = min(share, request.limit - claimed.count, smallestBudget)
                     if want <= 0 { break }
                     let saturated = budgets.filter { $0.value <= 0 }.map(\.key)
                     let rows = try claimTop(db, tenant: tenant, count: want, excluding: saturated, request: request, nowMS: nowMS)
@@ -141,7 +149,7 @@ public final class SQLiteJobStore: JobStore {
         }
         claimed.sort { ($0.priority, $1.runAt, $1.id) > ($1.priority, $0.runAt, $0.id) }
         var nextRunAt: Date?
-        if claimed.count < request.limit, let next = try db.scalar("SELECT min(run_at) FROM jobs WHERE state = 'queued'") {
+        if claimed.count < request.limit, let next = try db.scalar("SELECT min(run_at) FROM jobs WHERE state = 'scheduled'") {
             nextRunAt = Date(millisecondsSince1970: next)
         }
         return ClaimResult(jobs: claimed, nextRunAt: nextRunAt)
@@ -173,9 +181,10 @@ public final class SQLiteJobStore: JobStore {
         let update = try db.statement("""
             UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_owner = ?1, lease_expires_at = ?2,
                             started_at = ?3, updated_at = ?3
-            WHERE id IN (SELECT id FROM jobs WHERE state = 'queued' AND tenant = ?4 AND run_at <= ?3 \(exclusion)
+            WHERE id IN (SELECT id FROM jobs WHERE state = 'queued' AND tenant = ?4 \(exclusion)
                          ORDER BY priority DESC, run_at, id LIMIT ?5)
-            RETURNING \(Self.columns)
+            RETURNING id, tenant, kind, payload, priority, run_at, attempts, max_attempts, recoveries, unique_key, batch_id,
+                      created_at
             """)
         update.bind(1, request.owner)
         update.bind(2, request.leaseUntil.millisecondsSince1970)
@@ -186,7 +195,16 @@ public final class SQLiteJobStore: JobStore {
             update.bind(6, String(decoding: try JSONEncoder().encode(kinds), as: UTF8.self))
         }
         var rows: [JobRecord] = []
-        while try update.step() { rows.append(Self.record(update)) }
+        let now = Date(millisecondsSince1970: nowMS)
+        while try update.step() {
+            rows.append(JobRecord(
+                id: JobID(rawValue: update.int64(0)), tenant: update.string(1) ?? "", kind: update.string(2) ?? "",
+                payload: update.data(3) ?? Data(), priority: update.int(4), runAt: Date(millisecondsSince1970: update.int64(5)),
+                attempts: update.int(6), maxAttempts: update.int(7), recoveries: update.int(8), state: .running,
+                leaseOwner: request.owner, leaseExpiresAt: request.leaseUntil, cancelRequested: false, lastError: nil,
+                result: nil, uniqueKey: update.string(9), batchID: update.string(10),
+                createdAt: Date(millisecondsSince1970: update.int64(11)), updatedAt: now, startedAt: now, finishedAt: nil))
+        }
         return rows
     }
 
@@ -207,8 +225,14 @@ public final class SQLiteJobStore: JobStore {
                 var error: String? = nil, result: Data? = nil
                 switch completion.outcome {
                 case .succeeded(let output): state = .succeeded; result = output
-                case .retry(let at, let message): runAt = at.millisecondsSince1970; error = message
-                case .snoozed(let until): runAt = until.millisecondsSince1970; refund = 1
+                case .retry(let at, let message):
+                    runAt = at.millisecondsSince1970
+                    error = message
+                    if runAt! > nowMS { state = .scheduled }
+                case .snoozed(let until):
+                    runAt = until.millisecondsSince1970
+                    refund = 1
+                    if runAt! > nowMS { state = .scheduled }
                 case .released: runAt = nowMS; refund = 1
                 case .failed(let message): state = .failed; error = message
                 case .dead(let message): state = .dead; error = message
@@ -284,7 +308,7 @@ public final class SQLiteJobStore: JobStore {
             guard try select.step(), let raw = select.string(0), let state = JobState(rawValue: raw) else { return .notFound }
             if let tenant, select.string(1) != tenant { return .notFound }
             switch state {
-            case .queued:
+            case .scheduled, .queued:
                 let cancel = try db.statement("""
                     UPDATE jobs SET state = 'cancelled', cancel_requested = 1, finished_at = ?1, updated_at = ?1
                     WHERE id = ?2

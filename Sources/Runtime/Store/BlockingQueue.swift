@@ -46,6 +46,13 @@ final class BlockingQueue<Element>: @unchecked Sendable {
         return element
     }
 
+    /// Items waiting to be taken.
+    var count: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return items.count - head
+    }
+
     /// Stops accepting work and wakes every waiter; queued work is still handed out.
     func close() {
         condition.lock()

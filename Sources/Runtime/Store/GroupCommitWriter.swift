@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The store's single writer: a dedicated thread that owns the read-write connection and
 /// group-commits. Every caller's work that is waiting when the thread wakes runs in one
@@ -7,16 +8,22 @@ import Foundation
 final class GroupCommitWriter: Sendable {
     private let queue = BlockingQueue<any PendingWork>()
     private let stopped = BlockingQueue<Void>()
+    private let counters = WriterCounters()
 
     /// Starts the writer thread. `connection` must not be touched by anyone else afterwards.
     init(connection: SQLiteConnection, name: String) {
         let queue = self.queue
         let stopped = self.stopped
+        let counters = self.counters
         // The connection moves to the thread here and never leaves it.
         nonisolated(unsafe) let owned = connection
         let thread = Thread {
             let loop = WriterLoop(connection: owned)
-            while let batch = queue.popAll() { loop.commit(batch) }
+            while let batch = queue.popAll() {
+                counters.transactions.add(1, ordering: .relaxed)
+                counters.writes.add(batch.count, ordering: .relaxed)
+                loop.commit(batch)
+            }
             loop.close()
             _ = stopped.push(())
             stopped.close()
@@ -34,6 +41,15 @@ final class GroupCommitWriter: Sendable {
                 continuation.resume(throwing: StoreError(kind: .closed, message: "the store is closed"))
             }
         }
+    }
+
+    /// Writes waiting for the next group commit.
+    var pendingCount: Int { queue.count }
+
+    /// Group commits and writes so far.
+    var statistics: StoreStatistics {
+        StoreStatistics(transactions: counters.transactions.load(ordering: .relaxed),
+                        writes: counters.writes.load(ordering: .relaxed))
     }
 
     /// Finishes queued work, closes the connection and stops the thread (blocking).
@@ -91,4 +107,17 @@ private final class WriterLoop {
         }
         for work in batch { work.finish(transactionError: commitError) }
     }
+}
+
+private final class WriterCounters: Sendable {
+    let transactions = Atomic<Int>(0)
+    let writes = Atomic<Int>(0)
+}
+
+/// How well writes are being grouped: `writes / transactions` callers per commit.
+public struct StoreStatistics: Sendable, Equatable {
+    /// Group commits started (including ones that rolled back).
+    public var transactions: Int
+    /// Write calls handled.
+    public var writes: Int
 }

@@ -6,7 +6,7 @@ import Foundation
 /// configured `synchronous` level) when `write` returns.
 public final class SQLiteStore: Sendable {
     public let configuration: StoreConfiguration
-    private let writer: GroupCommitWriter
+    let writer: GroupCommitWriter
     private let readers: ReaderPool
 
     private init(configuration: StoreConfiguration, writer: GroupCommitWriter, readers: ReaderPool) {
@@ -38,6 +38,9 @@ public final class SQLiteStore: Sendable {
     public func read<Value: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> Value) async throws -> Value {
         try await readers.read(body)
     }
+
+    /// Group commits and writes so far.
+    public var statistics: StoreStatistics { writer.statistics }
 
     /// Finishes queued work and closes every connection.
     public func close() async {
@@ -72,7 +75,7 @@ private func openConnections(_ configuration: StoreConfiguration, migrations: [M
     do {
         try writer.execute("PRAGMA journal_mode = WAL")
         try writer.execute("PRAGMA synchronous = \(configuration.synchronous.rawValue.uppercased())")
-        try writer.execute("PRAGMA cache_size = -32768; PRAGMA temp_store = MEMORY; PRAGMA foreign_keys = ON")
+        try writer.execute("PRAGMA cache_size = -32768; PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 16384; PRAGMA foreign_keys = ON")
         try Migrator(connection: writer, readOnly: configuration.readOnly).apply(migrations)
     } catch let error as StoreError {
         throw explained(error, path: path)

@@ -28,16 +28,18 @@ struct RegisteredHandler: Sendable {
 
     init<Handler: JobHandler>(_ handler: Handler) {
         options = handler.options
+        let decoder = JSONDecoder()
+        let encoder = JSONEncoder()
         execute = { json, context in
             let payload: Handler.Payload
             do {
-                payload = try JSONDecoder().decode(Handler.Payload.self, from: json)
+                payload = try decoder.decode(Handler.Payload.self, from: json)
             } catch {
                 throw JobFailure.permanent("the payload does not decode as \(Handler.Payload.self): \(error)")
             }
             let output = try await handler.run(payload, context: context)
             if output is NoOutput { return nil }
-            return try JSONEncoder().encode(output)
+            return try encoder.encode(output)
         }
     }
 }

@@ -25,6 +25,11 @@ final class WorkerPool: Sendable {
         var running: [JobID: Running] = [:]
         var perKind: [String: Int] = [:]
         var stopping = false
+        /// Outcomes waiting for the flusher's next write.
+        var outcomes: [(JobRecord, JobCompletion.Outcome)] = []
+        var flusherDone = false
+        /// The free slots the claim loop waits for before it claims again.
+        var claimWhenFree = 1
     }
 
     private let state = Mutex(State())
@@ -32,6 +37,8 @@ final class WorkerPool: Sendable {
     private let wake = WakeSignal()
     /// Wakes the shutdown drain when a job ends.
     private let jobEnded = WakeSignal()
+    /// Wakes the flusher when outcomes are waiting.
+    private let outcomesWaiting = WakeSignal()
 
     init(store: any JobStore, registry: JobRegistry, clock: any WallClock, configuration: WorkerConfiguration,
          owner: String, logger: Logger, observer: @escaping @Sendable (JobRecord, JobCompletion.Outcome) -> Void) {
@@ -58,15 +65,19 @@ final class WorkerPool: Sendable {
         state.withLock { $0.running[id]?.control }?.stop(reason)
     }
 
-    var inFlightCount: Int { state.withLock { $0.running.count } }
+    /// Jobs whose handler runs or whose outcome is not yet written.
+    var inFlightCount: Int { state.withLock { $0.running.count + $0.outcomes.count } }
 
     /// Runs until `beginShutdown` and the drain that follows it.
     func run() async {
         await recoverExpiredLeases()
         await withDiscardingTaskGroup { group in
             group.addTask { await self.housekeeping() }
+            group.addTask { await self.flushOutcomes() }
             await claimLoop(&group)
             await drain()
+            state.withLock { $0.flusherDone = true }
+            outcomesWaiting.signal()
             group.cancelAll()
         }
     }
@@ -80,7 +91,9 @@ final class WorkerPool: Sendable {
                 (state.stopping, configuration.maxInFlight - state.running.count, kindBudgets(state))
             }
             if stopping || Task.isCancelled { return }
-            if free < (backlog ? configuration.claimThreshold : 1) {
+            let needed = backlog ? configuration.claimThreshold : 1
+            if free < needed {
+                state.withLock { $0.claimWhenFree = needed }
                 await wake.wait()
                 continue
             }
@@ -88,6 +101,7 @@ final class WorkerPool: Sendable {
             let request = ClaimRequest(owner: owner, limit: free, now: now,
                                        leaseUntil: now.addingTimeInterval(configuration.leaseDuration.timeInterval),
                                        kindBudgets: budgets, tenantWeight: configuration.tenantWeight)
+            state.withLock { $0.claimWhenFree = 1 }
             let result: ClaimResult
             do {
                 result = try await store.claim(request)
@@ -113,7 +127,12 @@ final class WorkerPool: Sendable {
     private func start(_ job: JobRecord, in group: inout DiscardingTaskGroup, now: Date) {
         guard let handler = registry[job.kind] else {
             // Enqueue refuses unknown kinds, so this is a job written by another build.
-            group.addTask { await self.finish(job, .failed(error: "no handler is registered for kind '\(job.kind)'")) }
+            let control = JobControl()
+            state.withLock { state in
+                state.running[job.id] = Running(control: control, kind: job.kind, deadline: now)
+                state.perKind[job.kind, default: 0] += 1
+            }
+            finish(job, .failed(error: "no handler is registered for kind '\(job.kind)'"))
             return
         }
         let control = JobControl()
@@ -154,7 +173,7 @@ final class WorkerPool: Sendable {
         case (.failure(let error), nil):
             outcome = failed(job, options: handler.options, message: String(describing: error))
         }
-        await finish(job, outcome)
+        finish(job, outcome)
     }
 
     /// A retryable failure: retry with backoff while attempts remain, else `dead`.
@@ -167,25 +186,46 @@ final class WorkerPool: Sendable {
         return .retry(at: clock.now().addingTimeInterval(delay.timeInterval), error: message)
     }
 
-    /// Records the outcome (retrying a failed write a few times), then frees the slot.
-    private func finish(_ job: JobRecord, _ outcome: JobCompletion.Outcome) async {
-        let completion = JobCompletion(id: job.id, owner: owner, outcome: outcome)
+    /// Frees the job's slot and hands its outcome to the flusher. The slot counts running
+    /// handlers; the write that follows overlaps the next claim in the same group commit.
+    private func finish(_ job: JobRecord, _ outcome: JobCompletion.Outcome) {
+        let claimNow = state.withLock { state -> Bool in
+            state.outcomes.append((job, outcome))
+            if state.running.removeValue(forKey: job.id) != nil { state.perKind[job.kind, default: 1] -= 1 }
+            return configuration.maxInFlight - state.running.count >= state.claimWhenFree
+        }
+        outcomesWaiting.signal()
+        if claimNow { wake.signal() }
+    }
+
+    /// Writes finished jobs' outcomes, all that are waiting in one store call (so one group
+    /// commit holds many completions), then frees their slots. Runs until told it is done.
+    private func flushOutcomes() async {
+        while true {
+            await outcomesWaiting.waitIgnoringCancellation()
+            let (batch, done) = state.withLock { state in
+                defer { state.outcomes.removeAll(keepingCapacity: true) }
+                return (state.outcomes, state.flusherDone)
+            }
+            if !batch.isEmpty { await write(batch) }
+            if done { return }
+        }
+    }
+
+    private func write(_ batch: [(JobRecord, JobCompletion.Outcome)]) async {
+        let completions = batch.map { JobCompletion(id: $0.0.id, owner: owner, outcome: $0.1) }
         for attempt in 1...3 {
             do {
-                try await store.complete([completion], now: clock.now())
+                try await store.complete(completions, now: clock.now())
                 break
             } catch {
-                // The lease is no longer renewed once the slot is freed, so a job whose
-                // outcome could not be written is recovered later and runs again.
-                logger.error("recording a job's outcome failed", metadata: ["job": "\(job.id)", "attempt": "\(attempt)", "error": "\(error)"])
+                // Once the slot is freed the lease is no longer renewed, so a job whose outcome
+                // could not be written is recovered later and runs again.
+                logger.error("recording job outcomes failed", metadata: ["jobs": "\(batch.count)", "attempt": "\(attempt)", "error": "\(error)"])
                 try? await Task.sleep(for: .milliseconds(50 * attempt))
             }
         }
-        state.withLock { state in
-            if state.running.removeValue(forKey: job.id) != nil { state.perKind[job.kind, default: 1] -= 1 }
-        }
-        observer(job, outcome)
-        wake.signal()
+        for (job, outcome) in batch { observer(job, outcome) }
         jobEnded.signal()
     }
 

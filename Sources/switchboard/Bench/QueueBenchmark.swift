@@ -72,7 +72,11 @@ struct QueueBenchmark: AsyncParsableCommand {
         let done = ContinuousClock.now
         runtime.shutdown()
         try await workers?.value
+        let statistics = runtime.database.statistics
         await runtime.close()
+        if ProcessInfo.processInfo.environment["BENCH_VERBOSE"] != nil {
+            print("  \(statistics.transactions) group commits for \(statistics.writes) writes")
+        }
         return Measurement(enqueueSeconds: (enqueued - start).seconds, drainSeconds: (done - enqueued).seconds,
                            latency: probe.latency)
     }

@@ -1,0 +1,172 @@
+import Foundation
+import Testing
+@testable import Runtime
+
+/// The queue's storage rules, driven directly (no worker pool) on a test clock.
+@Suite("Job store")
+struct JobStoreTests {
+    let directory = TemporaryDirectory()
+    let clock = TestClock()
+
+    func open() async throws -> (SQLiteStore, SQLiteJobStore) {
+        let database = try await SQLiteStore.open(StoreConfiguration(path: directory.databasePath), migrations: RuntimeSchema.migrations)
+        return (database, SQLiteJobStore(database: database))
+    }
+
+    func job(_ tenant: String, priority: Int = 0, key: String? = nil, label: String = "") -> NewJob {
+        NewJob(kind: "k", tenant: tenant, payload: Data("{\"label\":\"\(label)\"}".utf8), priority: priority, uniqueKey: key)
+    }
+
+    func enqueue(_ store: SQLiteJobStore, _ jobs: [NewJob]) async throws -> [EnqueuedJob] {
+        try await store.enqueue(jobs, defaultMaxAttempts: { _ in 3 }, now: clock.now())
+    }
+
+    func claim(_ store: SQLiteJobStore, _ limit: Int, owner: String = "w1",
+               weight: @escaping @Sendable (String) -> Int = { _ in 1 }) async throws -> [JobRecord] {
+        try await store.claim(ClaimRequest(owner: owner, limit: limit, now: clock.now(),
+                                           leaseUntil: clock.now().addingTimeInterval(30), tenantWeight: weight)).jobs
+    }
+
+    @Test("bulk enqueue writes every job in one commit with increasing ids")
+    func bulkEnqueue() async throws {
+        let (database, store) = try await open()
+        let before = database.statistics.transactions
+        let enqueued = try await enqueue(store, (0..<1_000).map { job("t\($0 % 7)") })
+        #expect(database.statistics.transactions - before == 1)
+        #expect(enqueued.allSatisfy { $0.created })
+        let ids = enqueued.map(\.job.id)
+        #expect(zip(ids, ids.dropFirst()).allSatisfy { $0 < $1 })
+        #expect(try await store.countByState() == [.queued: 1_000])
+        let stored = try #require(try await store.job(ids[500], tenant: nil))
+        #expect(stored.tenant == "t3" && stored.state == .queued && stored.maxAttempts == 3)
+        #expect(JobID(ids[500].description) == ids[500], "the id's text form round-trips")
+        await database.close()
+    }
+
+    @Test("concurrent enqueues with one unique key create one job and all get it")
+    func uniqueKeyUnderConcurrency() async throws {
+        let (database, store) = try await open()
+        let results = try await withThrowingTaskGroup(of: EnqueuedJob.self) { group in
+            for _ in 0..<50 { group.addTask { try await enqueue(store, [job("t1", key: "order-42")])[0] } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(results.filter(\.created).count == 1)
+        #expect(Set(results.map(\.job.id)).count == 1)
+        // The same key under another tenant is another job.
+        #expect(try await enqueue(store, [job("t2", key: "order-42")])[0].created)
+        #expect(try await store.countByState() == [.queued: 2])
+        await database.close()
+    }
+
+    @Test("a tenant's single job is claimed in the first round while another has 10,000 queued")
+    func fairness() async throws {
+        let (database, store) = try await open()
+        _ = try await enqueue(store, (0..<10_000).map { _ in job("a-big") })
+        let small = try await enqueue(store, [job("b-small")])[0].job
+        let first = try await claim(store, 32)
+        #expect(first.count == 32)
+        #expect(first.contains { $0.id == small.id })
+        await database.close()
+    }
+
+    @Test("when there are more tenants than slots, rounds rotate so every tenant is served")
+    func rotationAcrossRounds() async throws {
+        let (database, store) = try await open()
+        _ = try await enqueue(store, (0..<10).flatMap { tenant in (0..<5).map { _ in job("t\(tenant)") } })
+        var rounds: [Set<String>] = []
+        for _ in 0..<3 { rounds.append(Set(try await claim(store, 4).map(\.tenant))) }
+        #expect(rounds.allSatisfy { $0.count == 4 }, "each round serves 4 different tenants: \(rounds)")
+        #expect(rounds.reduce(into: Set<String>()) { $0.formUnion($1) }.count == 10, "three rounds reach all 10 tenants")
+        #expect(rounds[2].contains("t8") && rounds[2].contains("t9") && rounds[2].contains("t0"), "round 3 picks up after t7 and wraps")
+        await database.close()
+    }
+
+    @Test("weights give tenants proportional shares of a round")
+    func weightedShares() async throws {
+        let (database, store) = try await open()
+        _ = try await enqueue(store, (0..<200).map { job($0.isMultiple(of: 2) ? "gold" : "free") })
+        let claimed = try await claim(store, 40) { $0 == "gold" ? 3 : 1 }
+        #expect(claimed.filter { $0.tenant == "gold" }.count == 30)
+        #expect(claimed.filter { $0.tenant == "free" }.count == 10)
+        await database.close()
+    }
+
+    @Test("within a tenant, higher priority is claimed first, then older")
+    func priorities() async throws {
+        let (database, store) = try await open()
+        _ = try await enqueue(store, [job("t", priority: 0, label: "low-1"), job("t", priority: 5, label: "high"),
+                                      job("t", priority: 0, label: "low-2"), job("t", priority: -3, label: "lowest")])
+        var order: [String] = []
+        for _ in 0..<4 {
+            let claimed = try await claim(store, 1)
+            order += claimed.map { String(decoding: $0.payload, as: UTF8.self) }
+        }
+        #expect(order == [#"{"label":"high"}"#, #"{"label":"low-1"}"#, #"{"label":"low-2"}"#, #"{"label":"lowest"}"#])
+        await database.close()
+    }
+
+    @Test("a job is not claimed before its runAt, and the claim says when it is due")
+    func delayedJobs() async throws {
+        let (database, store) = try await open()
+        let runAt = clock.now().addingTimeInterval(90)
+        _ = try await store.enqueue([NewJob(kind: "k", tenant: "t", runAt: runAt)], defaultMaxAttempts: { _ in 1 }, now: clock.now())
+        let early = try await store.claim(ClaimRequest(owner: "w", limit: 10, now: clock.now(), leaseUntil: clock.now()))
+        #expect(early.jobs.isEmpty)
+        #expect(early.nextRunAt?.millisecondsSince1970 == runAt.millisecondsSince1970)
+        clock.advance(by: .seconds(90))
+        #expect(try await claim(store, 10).count == 1)
+        await database.close()
+    }
+
+    @Test("an expired lease is recovered: the job is requeued without using an attempt")
+    func leaseRecovery() async throws {
+        let (database, store) = try await open()
+        let id = try await enqueue(store, [job("t")])[0].job.id
+        let claimed = try await claim(store, 1, owner: "crashed-worker")
+        #expect(claimed.first?.attempts == 1)
+        clock.advance(by: .seconds(29))
+        #expect(try await store.recoverExpiredLeases(now: clock.now(), maxRecoveries: 3).isEmpty, "lease still valid")
+        clock.advance(by: .seconds(2))
+        let report = try await store.recoverExpiredLeases(now: clock.now(), maxRecoveries: 3)
+        #expect(report.requeued == [id])
+        let job = try #require(try await store.job(id, tenant: nil))
+        #expect(job.state == .queued && job.attempts == 0 && job.recoveries == 1 && job.leaseOwner == nil)
+        // A completion from the lost worker is ignored once the job was recovered.
+        try await store.complete([JobCompletion(id: id, owner: "crashed-worker", outcome: .succeeded(result: nil))], now: clock.now())
+        #expect(try await store.job(id, tenant: nil)?.state == .queued)
+        await database.close()
+    }
+
+    @Test("a job that keeps losing its worker goes dead after the recovery cap")
+    func poisonJobCap() async throws {
+        let (database, store) = try await open()
+        let id = try await enqueue(store, [job("t")])[0].job.id
+        for round in 1...4 {
+            #expect(try await claim(store, 1).count == 1, "round \(round) claims it")
+            clock.advance(by: .seconds(31))
+            let report = try await store.recoverExpiredLeases(now: clock.now(), maxRecoveries: 3)
+            #expect(round <= 3 ? report.requeued == [id] : report.dead == [id])
+        }
+        let job = try #require(try await store.job(id, tenant: nil))
+        #expect(job.state == .dead && job.recoveries == 4)
+        #expect(job.lastError?.contains("lease expired") == true)
+        #expect(try await claim(store, 1).isEmpty)
+        await database.close()
+    }
+
+    @Test("cancelling: queued at once, running by flag, finished left alone, other tenant not found")
+    func cancelStates() async throws {
+        let (database, store) = try await open()
+        let queued = try await enqueue(store, [job("t")])[0].job.id
+        #expect(try await store.cancel(queued, tenant: "t", now: clock.now()) == .cancelled)
+        #expect(try await claim(store, 10).isEmpty, "a cancelled job never starts")
+        #expect(try await store.cancel(queued, tenant: "t", now: clock.now()) == .alreadyFinished(.cancelled))
+        let running = try await enqueue(store, [job("t")])[0].job.id
+        _ = try await claim(store, 1)
+        #expect(try await store.cancel(running, tenant: "other", now: clock.now()) == .notFound)
+        #expect(try await store.cancel(running, tenant: "t", now: clock.now()) == .cancelling)
+        #expect(try await store.renewLeases(owner: "w1", ids: [running], until: clock.now().addingTimeInterval(30)) == [running])
+        #expect(try await store.job(running, tenant: "other") == nil)
+        await database.close()
+    }
+}
