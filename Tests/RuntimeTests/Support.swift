@@ -65,7 +65,7 @@ final class RunLog: Sendable {
     private let continuation: AsyncStream<String>.Continuation
 
     /// Jobs with the `gate` behaviour wait here until the test signals it.
-    let gate = WakeSignal()
+    let gate = Gate()
 
     init() {
         (starts, continuation) = AsyncStream.makeStream()
@@ -144,6 +144,41 @@ extension JobCompletion.Outcome {
         case .failed: "failed"
         case .dead: "dead"
         case .cancelled: "cancelled"
+        }
+    }
+}
+
+/// A counting gate: each `signal` lets one waiter (present or future) through.
+final class Gate: Sendable {
+    private struct State {
+        var permits = 0
+        var waiters: [CheckedContinuation<Void, Never>] = []
+    }
+
+    private let state = Mutex(State())
+
+    func signal() {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            if state.waiters.isEmpty {
+                state.permits += 1
+                return nil
+            }
+            return state.waiters.removeFirst()
+        }
+        waiter?.resume()
+    }
+
+    func wait() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let pass = state.withLock { state -> Bool in
+                if state.permits > 0 {
+                    state.permits -= 1
+                    return true
+                }
+                state.waiters.append(continuation)
+                return false
+            }
+            if pass { continuation.resume() }
         }
     }
 }

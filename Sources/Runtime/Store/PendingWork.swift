@@ -21,6 +21,7 @@ final class Work<Value: Sendable>: PendingWork, @unchecked Sendable {
     }
 
     func run(_ connection: SQLiteConnection) -> Bool {
+        defer { connection.resetStatementsInUse() }
         do {
             result = .success(try body(connection))
             return true

@@ -8,6 +8,8 @@ import Foundation
 public final class SQLiteConnection {
     let handle: OpaquePointer
     private var statements: [String: SQLiteStatement] = [:]
+    /// Statements handed out since the last `resetStatementsInUse`.
+    private var inUse: [SQLiteStatement] = []
     private var isClosed = false
     public let path: String
 
@@ -42,6 +44,7 @@ public final class SQLiteConnection {
     public func statement(_ sql: String) throws -> SQLiteStatement {
         if let cached = statements[sql] {
             cached.reset()
+            inUse.append(cached)
             return cached
         }
         var stmt: OpaquePointer?
@@ -49,7 +52,16 @@ public final class SQLiteConnection {
         guard code == SQLITE_OK, let stmt else { throw error(code: code, sql: sql) }
         let statement = SQLiteStatement(handle: stmt, sql: sql, connection: self)
         statements[sql] = statement
+        inUse.append(statement)
         return statement
+    }
+
+    /// Resets every statement handed out since the last call, so that none is left mid-way
+    /// (a write statement left mid-way would block COMMIT). The store's threads call this
+    /// after each caller's body.
+    func resetStatementsInUse() {
+        for statement in inUse { sqlite3_reset(statement.handle) }
+        inUse.removeAll(keepingCapacity: true)
     }
 
     /// Runs one or more statements that take no arguments (schema, pragmas, transactions).

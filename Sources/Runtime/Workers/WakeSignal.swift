@@ -32,6 +32,7 @@ final class WakeSignal: Sendable {
                         state.pending = false
                         return true
                     }
+                    precondition(state.waiter == nil, "a WakeSignal has one waiter at a time")
                     state.waiter = continuation
                     return false
                 }
@@ -54,6 +55,7 @@ final class WakeSignal: Sendable {
                     state.pending = false
                     return true
                 }
+                precondition(state.waiter == nil, "a WakeSignal has one waiter at a time")
                 state.waiter = continuation
                 return false
             }

@@ -112,6 +112,23 @@ struct SQLiteStoreTests {
         await store.close()
     }
 
+    @Test("a write statement left mid-way (RETURNING, one row read) does not block the commit")
+    func unfinishedStatementIsReset() async throws {
+        let directory = TemporaryDirectory()
+        let store = try await open(directory)
+        try await insert(store, 1)
+        try await insert(store, 2)
+        let first = try await store.write { db -> Int in
+            let update = try db.statement("UPDATE notes SET body = 'seen' RETURNING id")
+            _ = try update.step()
+            return update.int(0)
+        }
+        #expect([1, 2].contains(first))
+        let seen = try await store.read { db in try db.scalar("SELECT count(*) FROM notes WHERE body = 'seen'") }
+        #expect(seen == 2, "both rows were updated and committed")
+        await store.close()
+    }
+
     @Test("a full disk is a clear error, and the store keeps working once there is room")
     func diskFull() async throws {
         let directory = TemporaryDirectory()
