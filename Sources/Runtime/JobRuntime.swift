@@ -113,6 +113,11 @@ public final class JobRuntime: Service, Sendable {
         await pool.recoverExpiredLeases()
     }
 
+    /// Deletes finished jobs past the configured retention (also done periodically by `run`).
+    public func purgeFinishedJobs() async {
+        await pool.purgeFinishedJobs(now: clock.now())
+    }
+
     // MARK: Lifecycle
 
     /// Runs the workers and the scheduler until a graceful shutdown (or `shutdown()`), then

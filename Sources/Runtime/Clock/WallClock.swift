@@ -26,8 +26,15 @@ public struct SystemClock: WallClock {
 }
 
 extension Date {
-    /// Milliseconds since 1970, truncated.
-    public var millisecondsSince1970: Int64 { Int64((timeIntervalSince1970 * 1000).rounded(.down)) }
+    /// Milliseconds since 1970, truncated: the largest `ms` with `Date(millisecondsSince1970: ms) <= self`,
+    /// so the conversion round-trips exactly and a stored due time is never after the instant it came from.
+    public var millisecondsSince1970: Int64 {
+        var ms = Int64((timeIntervalSince1970 * 1000).rounded(.down))
+        // The arithmetic can land one ulp off either way (and `Date` compares its own
+        // reference-date seconds): settle the floor by comparing dates, as callers will.
+        if Date(millisecondsSince1970: ms) > self { ms -= 1 } else if Date(millisecondsSince1970: ms + 1) <= self { ms += 1 }
+        return ms
+    }
 
     public init(millisecondsSince1970 ms: Int64) {
         self.init(timeIntervalSince1970: Double(ms) / 1000)

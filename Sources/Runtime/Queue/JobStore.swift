@@ -22,6 +22,9 @@ public protocol JobStore: Sendable {
     /// than `maxRecoveries` times goes `dead`.
     func recoverExpiredLeases(now: Date, maxRecoveries: Int) async throws -> RecoveryReport
 
+    /// Deletes up to `limit` finished jobs created before `createdBefore`; returns how many.
+    func purgeFinished(createdBefore: Date, limit: Int) async throws -> Int
+
     /// Cancels a job: a queued one at once, a running one by flagging it for its worker.
     /// With `tenant`, a job of another tenant is `notFound`.
     func cancel(_ id: JobID, tenant: String?, now: Date) async throws -> CancelOutcome
@@ -75,6 +78,14 @@ public struct JobCompletion: Sendable {
         case failed(error: String)
         case dead(error: String)
         case cancelled
+
+        /// Whether the job goes back to the queue to run again.
+        public var requeues: Bool {
+            switch self {
+            case .retry, .snoozed, .released: true
+            case .succeeded, .failed, .dead, .cancelled: false
+            }
+        }
     }
 
     public var id: JobID

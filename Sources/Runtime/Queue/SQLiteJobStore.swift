@@ -299,6 +299,21 @@ public final class SQLiteJobStore: JobStore {
         }
     }
 
+    public func purgeFinished(createdBefore: Date, limit: Int) async throws -> Int {
+        try await database.write { db in
+            // Ids start with their creation time, so the primary key finds old rows: no index
+            // on finished_at is needed on the hot path.
+            let purge = try db.statement("""
+                DELETE FROM jobs WHERE id IN (
+                    SELECT id FROM jobs WHERE id < ?1 AND state IN ('succeeded', 'failed', 'dead', 'cancelled') LIMIT ?2)
+                """)
+            purge.bind(1, JobID.floor(milliseconds: createdBefore.millisecondsSince1970))
+            purge.bind(2, limit)
+            try purge.run()
+            return db.changes
+        }
+    }
+
     // MARK: Cancel and read
 
     public func cancel(_ id: JobID, tenant: String?, now: Date) async throws -> CancelOutcome {

@@ -72,7 +72,7 @@ public final class Scheduler: Sendable {
     public func runNow(named name: String) async throws -> EnqueuedJob? {
         guard let schedule = try await store.schedule(named: name) else { return nil }
         let now = clock.now()
-        let key = "schedule:\(name):manual:\(now.formatted(.iso8601.time(includingFractionalSeconds: true).year().month().day()))"
+        let key = "schedule:\(name):manual:\(now.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)))"
         return try await enqueue(NewJob(kind: schedule.kind, tenant: schedule.tenant, payload: schedule.payload, uniqueKey: key))
     }
 

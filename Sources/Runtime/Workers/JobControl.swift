@@ -9,10 +9,17 @@ final class JobControl: Sendable {
         case shutdown
     }
 
+    /// The running job's task. `UnsafeCurrentTask` may only be used while its task is alive:
+    /// it is set by the task itself when `run` starts and cleared by the same task before
+    /// `run` returns, both under `state`'s lock, and `stop` cancels it only under that lock,
+    /// so the task is always alive when it is cancelled.
+    private struct RunningTask: @unchecked Sendable {
+        let task: UnsafeCurrentTask
+    }
+
     private struct State {
         var stopReason: StopReason?
-        var finished = false
-        var waiter: CheckedContinuation<Void, Never>?
+        var task: RunningTask?
     }
 
     private let state = Mutex(State())
@@ -20,49 +27,29 @@ final class JobControl: Sendable {
     /// Why the job was stopped, if it was.
     var stopReason: StopReason? { state.withLock { $0.stopReason } }
 
-    /// Asks the running body to stop (the first reason wins).
+    /// Asks the running body to stop (the first reason wins) by cancelling its task.
     func stop(_ reason: StopReason) {
-        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            guard state.stopReason == nil, !state.finished else { return nil }
+        state.withLock { state in
+            guard state.stopReason == nil else { return }
             state.stopReason = reason
-            defer { state.waiter = nil }
-            return state.waiter
+            state.task?.task.cancel()
         }
-        waiter?.resume()
     }
 
-    /// Runs `body` as a child task and returns its result; `stop` cancels that child.
-    func run<Value: Sendable>(_ body: @escaping @Sendable () async throws -> Value) async -> Result<Value, any Error> {
-        await withTaskGroup(of: Result<Value, any Error>.self) { group in
-            group.addTask {
-                let result: Result<Value, any Error>
-                do { result = .success(try await body()) } catch { result = .failure(error) }
-                self.markFinished()
-                return result
+    /// Runs `body` in the current task, which `stop` cancels. One task per job, not two.
+    func run<Value: Sendable>(_ body: () async throws -> Value) async -> Result<Value, any Error> {
+        withUnsafeCurrentTask { task in
+            state.withLock { state in
+                guard let task else { return }
+                state.task = RunningTask(task: task)
+                if state.stopReason != nil { task.cancel() }
             }
-            await waitForFinishOrStop()
-            if stopReason != nil { group.cancelAll() }
-            return await group.next() ?? .failure(CancellationError())
         }
-    }
-
-    private func markFinished() {
-        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            state.finished = true
-            defer { state.waiter = nil }
-            return state.waiter
-        }
-        waiter?.resume()
-    }
-
-    private func waitForFinishOrStop() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let resumeNow = state.withLock { state -> Bool in
-                if state.finished || state.stopReason != nil { return true }
-                state.waiter = continuation
-                return false
-            }
-            if resumeNow { continuation.resume() }
+        defer { state.withLock { $0.task = nil } }
+        do {
+            return .success(try await body())
+        } catch {
+            return .failure(error)
         }
     }
 }

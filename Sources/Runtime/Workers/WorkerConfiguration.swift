@@ -16,12 +16,16 @@ public struct WorkerConfiguration: Sendable {
     /// On shutdown, how long in-flight jobs may take to finish before they are cancelled
     /// and released back to the queue.
     public var shutdownGrace: Duration
+    /// Finished jobs (succeeded, failed, dead, cancelled) created longer ago than this are
+    /// deleted by the housekeeping pass; nil keeps them forever.
+    public var finishedJobRetention: Duration?
     /// A tenant's share of each claim round relative to others (default: equal shares).
     public var tenantWeight: @Sendable (String) -> Int
 
     public init(maxInFlight: Int = 256, claimThreshold: Int? = nil, leaseDuration: Duration = .seconds(30),
                 heartbeatInterval: Duration = .seconds(10), recoveryInterval: Duration = .seconds(15),
                 maxRecoveries: Int = 3, shutdownGrace: Duration = .seconds(25),
+                finishedJobRetention: Duration? = .seconds(7 * 86_400),
                 tenantWeight: @escaping @Sendable (String) -> Int = { _ in 1 }) {
         self.maxInFlight = max(1, maxInFlight)
         self.claimThreshold = min(self.maxInFlight, max(1, claimThreshold ?? self.maxInFlight / 4))
@@ -30,6 +34,7 @@ public struct WorkerConfiguration: Sendable {
         self.recoveryInterval = recoveryInterval
         self.maxRecoveries = max(0, maxRecoveries)
         self.shutdownGrace = shutdownGrace
+        self.finishedJobRetention = finishedJobRetention
         self.tenantWeight = tenantWeight
     }
 }

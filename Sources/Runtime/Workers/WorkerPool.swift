@@ -227,6 +227,9 @@ final class WorkerPool: Sendable {
         }
         for (job, outcome) in batch { observer(job, outcome) }
         jobEnded.signal()
+        // A retried, snoozed or released job has a new due time the claim loop may not know:
+        // it may have looked for work before this write and be waiting with no timer.
+        if batch.contains(where: { $0.1.requeues }) { wake.signal() }
     }
 
     // MARK: Housekeeping
@@ -250,6 +253,7 @@ final class WorkerPool: Sendable {
             if now >= nextRecovery {
                 nextRecovery = now.addingTimeInterval(configuration.recoveryInterval.timeInterval)
                 await recoverExpiredLeases()
+                await purgeFinishedJobs(now: now)
             }
         }
     }
@@ -276,6 +280,17 @@ final class WorkerPool: Sendable {
             }
         } catch {
             logger.error("recovering expired leases failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Deletes finished jobs past their retention, a bounded batch per pass.
+    func purgeFinishedJobs(now: Date) async {
+        guard let retention = configuration.finishedJobRetention else { return }
+        do {
+            let purged = try await store.purgeFinished(createdBefore: now.addingTimeInterval(-retention.timeInterval), limit: 10_000)
+            if purged > 0 { logger.info("purged finished jobs past retention", metadata: ["count": "\(purged)"]) }
+        } catch {
+            logger.error("purging finished jobs failed", metadata: ["error": "\(error)"])
         }
     }
 

@@ -191,6 +191,24 @@ struct WorkerPoolTests {
         #expect(harness.log.labels.count == 4, "no job starts after shutdown began")
     }
 
+    @Test("finished jobs past their retention are purged; unfinished ones are kept")
+    func retention() async throws {
+        let harness = try await TestHarness(workers: WorkerConfiguration(maxInFlight: 4, finishedJobRetention: .seconds(3600)))
+        let running = harness.start()
+        let done = try await harness.enqueue(.succeed)
+        _ = await harness.nextFinished()
+        let waiting = try await harness.enqueue(.succeed, runAt: harness.clock.now().addingTimeInterval(86_400))
+        harness.clock.advance(by: .seconds(3599))
+        await harness.runtime.purgeFinishedJobs()
+        #expect(try await harness.runtime.job(done.id) != nil, "not yet past retention")
+        harness.clock.advance(by: .seconds(2))
+        await harness.runtime.purgeFinishedJobs()
+        #expect(try await harness.runtime.job(done.id) == nil)
+        #expect(try await harness.runtime.job(waiting.id)?.state == .scheduled)
+        harness.runtime.shutdown()
+        try await running.value
+    }
+
     @Test("enqueue refuses unknown kinds and out-of-range fields with a clear error")
     func enqueueValidation() async throws {
         let harness = try await TestHarness()
