@@ -9,12 +9,13 @@ struct Bench: AsyncParsableCommand {
     )
 }
 
-/// A fresh temporary directory for a benchmark's database, removed by `remove()`.
+/// A fresh directory for a benchmark's database inside the data directory (so it measures
+/// the disk the server would use), removed by `remove()`.
 struct ScratchDirectory {
     let path: String
 
-    init(prefix: String) throws {
-        path = NSTemporaryDirectory() + "\(prefix)-\(UUID().uuidString)"
+    init(in parent: String, prefix: String) throws {
+        path = (parent as NSString).appendingPathComponent("\(prefix)-\(UUID().uuidString)")
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     }
 

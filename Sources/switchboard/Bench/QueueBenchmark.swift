@@ -16,14 +16,16 @@ struct QueueBenchmark: AsyncParsableCommand {
 
     @Option(help: "Jobs to run.") var jobs = 100_000
     @Option(help: "Tenants the jobs are spread over.") var tenants = 10
-    @Option(help: "Jobs in flight at once (the worker pool's bound).") var concurrency = 256
+    @Option(help: "Jobs in flight at once (the worker pool's bound).") var concurrency = 1024
     @Option(help: "Jobs per enqueue call.") var chunk = 500
     @Option(help: "Concurrent enqueuing tasks.") var producers = 4
-    @Option(help: "SQLite synchronous level: normal or full.") var sync: StoreConfiguration.Synchronous = .normal
+    @OptionGroup var storage: RuntimeOptions
+    var sync: StoreConfiguration.Synchronous { storage.sync }
 
     func validate() throws {
-        guard jobs > 0, tenants > 0, concurrency > 0, chunk > 0, producers > 0 else {
-            throw ValidationError("every count must be positive")
+        guard (1...100_000_000).contains(jobs), (1...100_000).contains(tenants), (1...100_000).contains(concurrency),
+              (1...100_000).contains(chunk), (1...1_000).contains(producers) else {
+            throw ValidationError("counts must be positive: jobs ≤ 100,000,000, producers ≤ 1,000, the others ≤ 100,000")
         }
     }
 
@@ -49,7 +51,7 @@ struct QueueBenchmark: AsyncParsableCommand {
     }
 
     private func measure(workersDuringEnqueue: Bool) async throws -> Measurement {
-        let scratch = try ScratchDirectory(prefix: "switchboard-bench")
+        let scratch = try ScratchDirectory(in: storage.dataDir, prefix: "bench")
         defer { scratch.remove() }
         let probe = BenchProbe(expected: jobs)
         var registry = JobRegistry()

@@ -17,6 +17,11 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds in-flight jobs get to finish on shutdown before they are released.")
     var shutdownGrace = 25
 
+    func validate() throws {
+        guard (1...100_000).contains(maxInFlight) else { throw ValidationError("--max-in-flight must be 1...100000") }
+        guard (0...3_600).contains(shutdownGrace) else { throw ValidationError("--shutdown-grace must be 0...3600 seconds") }
+    }
+
     func run() async throws {
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
         let logger = Logger(label: "switchboard")
