@@ -10,28 +10,41 @@ public final class JobRuntime: Service, Sendable {
     public let database: SQLiteStore
     public let jobs: SQLiteJobStore
     public let scheduler: Scheduler
+    /// Tenants' credit wallets, in the same database.
+    public let wallets: Wallets
     public let clock: any WallClock
     private let registry: JobRegistry
     private let pool: WorkerPool
 
-    private init(database: SQLiteStore, jobs: SQLiteJobStore, scheduler: Scheduler, clock: any WallClock,
+    private init(database: SQLiteStore, jobs: SQLiteJobStore, scheduler: Scheduler, wallets: Wallets, clock: any WallClock,
                  registry: JobRegistry, pool: WorkerPool) {
         self.database = database
         self.jobs = jobs
         self.scheduler = scheduler
+        self.wallets = wallets
         self.clock = clock
         self.registry = registry
         self.pool = pool
     }
 
-    /// Opens the database (running migrations: the runtime's and `migrations`) and prepares
-    /// the workers and scheduler; nothing runs until `run`.
+    /// Opens the database (running migrations: the runtime's and `migrations`), settles or
+    /// releases the wallet reservations a previous process left held, and prepares the workers
+    /// and scheduler; nothing runs until `run`.
     public static func open(_ configuration: RuntimeConfiguration, registry: JobRegistry, migrations: [Migration] = [],
                             clock: any WallClock = SystemClock(), logger: Logger = Logger(label: "switchboard.runtime"),
                             onJobFinished: @escaping @Sendable (JobRecord, JobCompletion.Outcome) -> Void = { _, _ in })
         async throws -> JobRuntime {
-        let database = try await SQLiteStore.open(configuration.store, migrations: RuntimeSchema.migrations + migrations)
+        let database = try await SQLiteStore.open(configuration.store,
+                                                  migrations: RuntimeSchema.migrations + WalletSchema.migrations + migrations)
         let jobs = SQLiteJobStore(database: database)
+        let wallets = Wallets(database: database, clock: clock)
+        if !configuration.store.readOnly {
+            let reconciled = try await wallets.reconcile(job: { try await jobs.job($0, tenant: nil) })
+            if reconciled != (0, 0) {
+                logger.warning("reconciled wallet reservations left by a previous process",
+                               metadata: ["settled": "\(reconciled.settled)", "released": "\(reconciled.released)"])
+            }
+        }
         let owner = configuration.owner ?? Self.defaultOwner()
         let pool = WorkerPool(store: jobs, registry: registry, clock: clock, configuration: configuration.workers,
                               owner: owner, logger: logger, observer: onJobFinished)
@@ -46,7 +59,8 @@ public final class JobRuntime: Service, Sendable {
                 return enqueued
             },
             fired: { pool.workArrived() })
-        return JobRuntime(database: database, jobs: jobs, scheduler: scheduler, clock: clock, registry: registry, pool: pool)
+        return JobRuntime(database: database, jobs: jobs, scheduler: scheduler, wallets: wallets, clock: clock,
+                          registry: registry, pool: pool)
     }
 
     private static func defaultOwner() -> String {

@@ -1,0 +1,53 @@
+/// The wallets' tables (version 102). The CHECK constraints repeat the in-memory rules in the
+/// database, so even a bug above it cannot commit a negative balance.
+public enum WalletSchema {
+    public static let migrations: [Migration] = [
+        Migration(version: 102, name: "wallets", sql: """
+            CREATE TABLE wallets (
+                id         INTEGER PRIMARY KEY,
+                tenant     TEXT    NOT NULL,
+                owner      TEXT    NOT NULL,
+                balance    INTEGER NOT NULL DEFAULT 0,
+                reserved   INTEGER NOT NULL DEFAULT 0,
+                created_at INTEGER NOT NULL,
+                updated_at INTEGER NOT NULL,
+                UNIQUE (tenant, owner),
+                CHECK (reserved >= 0 AND balance >= reserved)
+            );
+            CREATE TABLE wallet_ledger (
+                id             INTEGER PRIMARY KEY,
+                wallet_id      INTEGER NOT NULL REFERENCES wallets (id),
+                kind           TEXT    NOT NULL CHECK (kind IN ('credit', 'reserve', 'settle', 'release', 'refund', 'adjustment')),
+                amount         INTEGER NOT NULL,
+                balance_delta  INTEGER NOT NULL,
+                reserved_delta INTEGER NOT NULL,
+                reservation_id INTEGER,
+                reference      TEXT,
+                detail         TEXT,
+                created_at     INTEGER NOT NULL
+            );
+            -- A wallet's ledger, newest first, paged by id.
+            CREATE INDEX wallet_ledger_by_wallet ON wallet_ledger (wallet_id, id);
+            -- Credits, refunds and adjustments are idempotent by reference.
+            CREATE UNIQUE INDEX wallet_ledger_reference ON wallet_ledger (wallet_id, kind, reference)
+                WHERE kind IN ('credit', 'refund', 'adjustment') AND reference IS NOT NULL;
+            CREATE TABLE wallet_reservations (
+                id         INTEGER PRIMARY KEY,
+                wallet_id  INTEGER NOT NULL REFERENCES wallets (id),
+                reference  TEXT    NOT NULL,
+                job_id     INTEGER,
+                amount     INTEGER NOT NULL CHECK (amount > 0),
+                state      TEXT    NOT NULL CHECK (state IN ('held', 'settled', 'released')),
+                charged    INTEGER NOT NULL DEFAULT 0,
+                uncharged  INTEGER NOT NULL DEFAULT 0,
+                refunded   INTEGER NOT NULL DEFAULT 0 CHECK (refunded <= charged),
+                created_at INTEGER NOT NULL,
+                closed_at  INTEGER
+            );
+            -- Reserving again with a reference finds its reservation.
+            CREATE INDEX wallet_reservations_reference ON wallet_reservations (wallet_id, reference);
+            -- Reservations still held: loaded with their wallet, reconciled at start.
+            CREATE INDEX wallet_reservations_held ON wallet_reservations (wallet_id) WHERE state = 'held';
+            """),
+    ]
+}

@@ -1,0 +1,146 @@
+import Foundation
+
+/// Tenants' credit wallets: reserve before calling a provider, settle to the actual cost
+/// after, release on failure; credits, refunds and adjustments. Promises:
+/// - money is integer micro-USD; a balance never goes below what is reserved, nor below zero,
+///   under any concurrency (the live figures are decided in actors, the database's CHECK
+///   constraints refuse anything else);
+/// - every change is an append-only ledger line, and a wallet's balance and reserved amount
+///   always equal the sums of its lines (`audit` proves it);
+/// - a call returns only after its change is durable (group commit);
+/// - every call is idempotent by reference: reserving again returns the held (or settled)
+///   reservation, settling twice charges once, a credit with a used reference is not posted twice.
+///
+/// Wallet state is sharded over actors by tenant, so unrelated tenants never wait for each other.
+public final class Wallets: Sendable {
+    private let shards: [WalletShard]
+    let database: SQLiteStore
+
+    public init(database: SQLiteStore, clock: any WallClock, shardCount: Int = 64) {
+        self.database = database
+        shards = (0..<max(1, shardCount)).map { _ in WalletShard(database: database, clock: clock) }
+    }
+
+    private func shard(_ key: WalletKey) -> WalletShard {
+        var hasher = Hasher()
+        hasher.combine(key.tenant)
+        return shards[Int(UInt(bitPattern: hasher.finalize()) % UInt(shards.count))]
+    }
+
+    // MARK: Operations
+
+    /// Sets `amount` aside for the operation named by `reference` (a job id, a request id), if
+    /// the available balance covers it; else `insufficient_credits`. With a `ceiling` (the
+    /// caller's `x-budget-max-usd`), an amount above it is `budget_exceeded` and nothing is
+    /// reserved. The reservation is durable when this returns.
+    public func reserve(_ amount: MicroUSD, on wallet: WalletKey, reference: String, jobID: JobID? = nil,
+                        ceiling: MicroUSD? = nil) async throws -> Reservation {
+        if let ceiling, amount > ceiling {
+            throw WalletError(.budgetExceeded, "worst-case cost \(amount) USD is above the budget of \(ceiling) USD")
+        }
+        try Self.check(amount, allowZero: false)
+        try Self.check(reference: reference)
+        return try await shard(wallet).reserve(wallet, amount: amount.value, reference: reference, jobID: jobID)
+    }
+
+    /// Charges the actual cost, at most the reserved amount (a cost above it is recorded on the
+    /// ledger line, not charged), and frees the rest. Settling again returns the first result.
+    public func settle(_ reservation: Reservation, actualCost: MicroUSD) async throws -> Reservation {
+        guard actualCost.value >= 0, actualCost <= MicroUSD.maximum else {
+            throw WalletError(.invalidRequest, "a cost must be 0 to \(MicroUSD.maximum) USD, not \(actualCost)")
+        }
+        return try await shard(reservation.wallet).close(reservation, charge: actualCost.value)
+    }
+
+    /// Frees the whole reservation, charging nothing. Releasing again returns the first result.
+    public func release(_ reservation: Reservation) async throws -> Reservation {
+        try await shard(reservation.wallet).close(reservation, charge: nil)
+    }
+
+    /// Adds credit (creating the wallet if needed). With a reference (a payment id), posting the
+    /// same reference again changes nothing and `applied` is false.
+    public func credit(_ amount: MicroUSD, to wallet: WalletKey, reference: String? = nil, reason: String? = nil)
+        async throws -> (balance: WalletBalance, applied: Bool) {
+        try Self.check(amount, allowZero: false)
+        if let reference { try Self.check(reference: reference) }
+        return try await shard(wallet).post(wallet, kind: .credit, delta: amount.value, reference: reference, detail: reason)
+    }
+
+    /// Gives back part or all of what a settled reservation charged; the refunds of one
+    /// reservation never exceed its charge. Idempotent by `reference`.
+    public func refund(_ amount: MicroUSD, of reservation: Reservation, reference: String, reason: String? = nil)
+        async throws -> (balance: WalletBalance, applied: Bool) {
+        try Self.check(amount, allowZero: false)
+        try Self.check(reference: reference)
+        return try await shard(reservation.wallet).post(reservation.wallet, kind: .refund, delta: amount.value, reference: reference,
+                                                        detail: reason, refundOf: reservation.id)
+    }
+
+    /// An operator's correction, up or down; down never below what is reserved. Idempotent by `reference`.
+    public func adjust(_ wallet: WalletKey, by delta: MicroUSD, reference: String, reason: String)
+        async throws -> (balance: WalletBalance, applied: Bool) {
+        guard delta.value != 0, delta.value.magnitude <= MicroUSD.maximum.value.magnitude else {
+            throw WalletError(.invalidRequest, "an adjustment must be non-zero and at most \(MicroUSD.maximum) USD either way")
+        }
+        try Self.check(reference: reference)
+        return try await shard(wallet).post(wallet, kind: .adjustment, delta: delta.value, reference: reference, detail: reason)
+    }
+
+    // MARK: Reading
+
+    /// A wallet's figures (reservations being written already count as reserved); nil if it does not exist.
+    public func balance(of wallet: WalletKey) async throws -> WalletBalance? {
+        try await shard(wallet).balance(wallet)
+    }
+
+    /// A tenant's wallets, team first.
+    public func wallets(of tenant: String) async throws -> [WalletBalance] {
+        let owners = try await database.read { db -> [String] in
+            let find = try db.statement("SELECT owner FROM wallets WHERE tenant = ? ORDER BY owner = 'team' DESC, owner")
+            find.bind(1, tenant)
+            var owners: [String] = []
+            while try find.step() { owners.append(find.string(0) ?? "") }
+            return owners
+        }
+        var balances: [WalletBalance] = []
+        for owner in owners {
+            if let key = try? WalletKey(tenant: tenant, parsing: owner), let balance = try await balance(of: key) { balances.append(balance) }
+        }
+        return balances
+    }
+
+    /// A wallet's ledger lines, newest first, `limit` at a time after the line `before` (a
+    /// cursor: the last id of the previous page). Only the tenant's own wallets are found.
+    public func ledger(walletID: Int64, tenant: String, before: Int64? = nil, limit: Int = 20) async throws -> [LedgerEntry]? {
+        let limit = min(max(limit, 1), 1000)
+        return try await database.read { db -> [LedgerEntry]? in
+            let owner = try db.statement("SELECT 1 FROM wallets WHERE id = ? AND tenant = ?")
+            owner.bind(1, walletID)
+            owner.bind(2, tenant)
+            guard try owner.step() else { return nil }
+            let page = try db.statement("""
+                SELECT \(WalletRecords.entryColumns) FROM wallet_ledger WHERE wallet_id = ? AND id < ? ORDER BY id DESC LIMIT ?
+                """)
+            page.bind(1, walletID)
+            page.bind(2, before ?? Int64.max)
+            page.bind(3, limit)
+            var entries: [LedgerEntry] = []
+            while try page.step() { entries.append(WalletRecords.entry(page)) }
+            return entries
+        }
+    }
+
+    // MARK: Checks
+
+    private static func check(_ amount: MicroUSD, allowZero: Bool) throws(WalletError) {
+        guard amount.value > 0 || (allowZero && amount.value == 0), amount <= MicroUSD.maximum else {
+            throw WalletError(.invalidRequest, "an amount must be more than 0 and at most \(MicroUSD.maximum) USD, not \(amount)")
+        }
+    }
+
+    private static func check(reference: String) throws(WalletError) {
+        guard !reference.isEmpty, reference.utf8.count <= 255 else {
+            throw WalletError(.invalidRequest, "a reference of 1 to 255 bytes is required")
+        }
+    }
+}
