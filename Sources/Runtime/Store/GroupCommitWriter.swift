@@ -67,7 +67,15 @@ private final class WriterLoop {
 
     func close() { connection.close() }
 
+    /// Runs the batch in one transaction. Optimistically without savepoints (a savepoint
+    /// copies every page a body touches, which costs more than the body itself); if a body
+    /// throws, the transaction is rolled back and the batch runs again with a savepoint per
+    /// body, so the failing body loses only its own changes.
     func commit(_ batch: [any PendingWork]) {
+        commit(batch, savepoints: false)
+    }
+
+    private func commit(_ batch: [any PendingWork], savepoints: Bool) {
         guard !batch.isEmpty else { return }
         do {
             try connection.statement("BEGIN IMMEDIATE").run()
@@ -75,7 +83,6 @@ private final class WriterLoop {
             for work in batch { work.finish(transactionError: error) }
             return
         }
-        let savepoints = batch.count > 1
         var lastOK = true
         for (index, work) in batch.enumerated() {
             if savepoints { try? connection.statement("SAVEPOINT work").run() }
@@ -92,6 +99,10 @@ private final class WriterLoop {
             if savepoints {
                 if !lastOK { try? connection.statement("ROLLBACK TO work").run() }
                 try? connection.statement("RELEASE work").run()
+            } else if !lastOK && batch.count > 1 {
+                try? connection.statement("ROLLBACK").run()
+                commit(batch, savepoints: true)
+                return
             }
         }
         var commitError: (any Error)?

@@ -15,10 +15,14 @@ public final class SQLiteStore: Sendable {
         self.readers = readers
     }
 
+    /// Process-wide SQLite settings, applied before the first connection opens.
+    private static let configureLibraryOnce: Void = { _ = csqlite_disable_memory_statistics() }()
+
     /// Opens (creating if needed) the database and brings its schema up to date.
     public static func open(_ configuration: StoreConfiguration, migrations: [Migration]) async throws -> SQLiteStore {
         let opened = try await onDedicatedThread(name: "sqlite-open") {
-            try openConnections(configuration, migrations: migrations)
+            _ = configureLibraryOnce
+            return try openConnections(configuration, migrations: migrations)
         }
         let writer = GroupCommitWriter(connection: opened.writer, name: "sqlite-writer")
         let readers = ReaderPool(connections: opened.readers, name: "sqlite-reader")
@@ -27,6 +31,8 @@ public final class SQLiteStore: Sendable {
 
     /// Runs `body` in the next group commit; returns its value once the commit is durable.
     /// A body that throws has its own changes rolled back and does not affect other callers.
+    /// A body may run more than once (when another body of its group throws, the group runs
+    /// again with savepoints), so it must keep its effects inside the database.
     public func write<Value: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> Value) async throws -> Value {
         if configuration.readOnly {
             throw StoreError(kind: .readOnly, message: "the store at \(configuration.path) was opened read-only")
