@@ -130,18 +130,13 @@ public final class SQLiteJobStore: JobStore {
             while !open.isEmpty && claimed.count < request.limit {
                 var stillOpen: [String] = []
                 for tenant in open {
-                    // Never claim past a limited kind's budget: ask for no more than the
-                    // smallest budget left among the kinds that may still be claimed.
-                    let smallestBudget = budgets.values.filter { $0 > 0 }.min() ?? Int.max
                     let share = max(1, request.limit * weights[tenant, default: 1] / totalWeight)
-                    let want = min(share, request.limit - claimed.count, smallestBudget)
+                    let want = min(share, request.limit - claimed.count)
                     if want <= 0 { break }
-                    let saturated = budgets.filter { $0.value <= 0 }.map(\.key)
-                    let rows = try claimTop(db, tenant: tenant, count: want, excluding: saturated, request: request, nowMS: nowMS)
-                    for row in rows { if let left = budgets[row.kind] { budgets[row.kind] = left - 1 } }
+                    let (rows, more) = try claimTop(db, tenant: tenant, count: want, budgets: &budgets, request: request, nowMS: nowMS)
                     claimed += rows
                     if !rows.isEmpty { lastServed = tenant }
-                    if rows.count == want { stillOpen.append(tenant) }
+                    if more { stillOpen.append(tenant) }
                 }
                 open = stillOpen
             }
@@ -175,26 +170,46 @@ public final class SQLiteJobStore: JobStore {
         return tail + head
     }
 
-    private func claimTop(_ db: SQLiteConnection, tenant: String, count: Int, excluding kinds: [String],
-                          request: ClaimRequest, nowMS: Int64) throws -> [JobRecord] {
-        let exclusion = kinds.isEmpty ? "" : "AND kind NOT IN (SELECT value FROM json_each(?6))"
+    /// Claims up to `count` of the tenant's due jobs, best first, never more of a limited kind
+    /// than its budget (which it lowers). Candidates are read first and filtered against the
+    /// budgets, then claimed by id, so a small budget on one kind does not shrink the claim
+    /// for the others. `more` is true when the tenant may have more claimable work.
+    private func claimTop(_ db: SQLiteConnection, tenant: String, count: Int, budgets: inout [String: Int],
+                          request: ClaimRequest, nowMS: Int64) throws -> (rows: [JobRecord], more: Bool) {
+        let saturated = budgets.filter { $0.value <= 0 }.map(\.key)
+        let exclusion = saturated.isEmpty ? "" : "AND kind NOT IN (SELECT value FROM json_each(?3))"
+        let candidates = try db.statement("""
+            SELECT id, kind FROM jobs WHERE state = 'queued' AND tenant = ?1 \(exclusion)
+            ORDER BY priority DESC, run_at, id LIMIT ?2
+            """)
+        candidates.bind(1, tenant)
+        // Read past the jobs a budget turns away, up to the budgets' sum.
+        candidates.bind(2, count + budgets.values.reduce(0) { $0 + max($1, 0) })
+        if !saturated.isEmpty { candidates.bind(3, String(decoding: try JSONEncoder().encode(saturated), as: UTF8.self)) }
+        var chosen: [Int64] = []
+        var turnedAway = false
+        while chosen.count < count, try candidates.step() {
+            if let kind = candidates.string(1), let left = budgets[kind] {
+                guard left > 0 else { turnedAway = true; continue }
+                budgets[kind] = left - 1
+            }
+            chosen.append(candidates.int64(0))
+        }
+        candidates.reset()
+        guard !chosen.isEmpty else { return ([], false) }
         let update = try db.statement("""
             UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_owner = ?1, lease_expires_at = ?2,
                             started_at = ?3, updated_at = ?3
-            WHERE id IN (SELECT id FROM jobs WHERE state = 'queued' AND tenant = ?4 \(exclusion)
-                         ORDER BY priority DESC, run_at, id LIMIT ?5)
+            WHERE id IN (SELECT value FROM json_each(?4)) AND state = 'queued'
             RETURNING id, tenant, kind, payload, priority, run_at, attempts, max_attempts, recoveries, unique_key, batch_id,
                       created_at
             """)
         update.bind(1, request.owner)
         update.bind(2, request.leaseUntil.millisecondsSince1970)
         update.bind(3, nowMS)
-        update.bind(4, tenant)
-        update.bind(5, count)
-        if !kinds.isEmpty {
-            update.bind(6, String(decoding: try JSONEncoder().encode(kinds), as: UTF8.self))
-        }
+        update.bind(4, "[" + chosen.map(String.init).joined(separator: ",") + "]")
         var rows: [JobRecord] = []
+        rows.reserveCapacity(chosen.count)
         let now = Date(millisecondsSince1970: nowMS)
         while try update.step() {
             rows.append(JobRecord(
@@ -205,7 +220,7 @@ public final class SQLiteJobStore: JobStore {
                 result: nil, uniqueKey: update.string(9), batchID: update.string(10),
                 createdAt: Date(millisecondsSince1970: update.int64(11)), updatedAt: now, startedAt: now, finishedAt: nil))
         }
-        return rows
+        return (rows, chosen.count == count || turnedAway)
     }
 
     // MARK: Completion and leases

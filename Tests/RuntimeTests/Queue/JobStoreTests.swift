@@ -43,6 +43,25 @@ struct JobStoreTests {
         await database.close()
     }
 
+    @Test("a kind's concurrency budget caps that kind only; other kinds still fill the claim")
+    func kindBudgets() async throws {
+        let (database, store) = try await open()
+        // The limited kind sits at the top of the queue (higher priority).
+        _ = try await enqueue(store, (0..<4).map { _ in NewJob(kind: "limited", tenant: "t1", priority: 5) }
+                                     + (0..<10).map { _ in job("t1") })
+        let request = { (budget: Int) in
+            ClaimRequest(owner: "w", limit: 5, now: clock.now(), leaseUntil: clock.now().addingTimeInterval(30),
+                         kindBudgets: ["limited": budget])
+        }
+        let first = try await store.claim(request(1)).jobs
+        #expect(first.count == 5 && first.filter { $0.kind == "limited" }.count == 1)
+        let second = try await store.claim(request(0)).jobs
+        #expect(second.count == 5 && second.allSatisfy { $0.kind == "k" })
+        let third = try await store.claim(request(2)).jobs
+        #expect(third.count == 3 && third.filter { $0.kind == "limited" }.count == 2, "the last other job, and the budget's two")
+        await database.close()
+    }
+
     @Test("concurrent enqueues with one unique key create one job and all get it")
     func uniqueKeyUnderConcurrency() async throws {
         let (database, store) = try await open()
