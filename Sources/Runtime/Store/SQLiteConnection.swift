@@ -86,6 +86,10 @@ public final class SQLiteConnection {
     /// Rows changed by the last INSERT, UPDATE or DELETE.
     public var changes: Int { Int(sqlite3_changes(handle)) }
 
+    /// The rowid of the last row inserted. Cheaper than `RETURNING`, which makes SQLite
+    /// build a temporary table for every statement that uses it.
+    public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+
     /// True when no transaction is open (SQLite rolls back by itself on some errors).
     var isAutocommit: Bool { sqlite3_get_autocommit(handle) != 0 }
 

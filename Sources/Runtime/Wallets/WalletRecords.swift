@@ -18,7 +18,7 @@ enum WalletRecords {
         guard try find.step() else { return nil }
         var wallet = LoadedWallet(id: find.int64(0), balance: find.int64(1), reserved: find.int64(2), held: [])
         find.reset()
-        let held = try db.statement("SELECT \(reservationColumns) FROM wallet_reservations WHERE wallet_id = ? AND state = 'held'")
+        let held = try db.statement("SELECT \(reservationColumns) FROM wallet_reservations WHERE state = 'held' AND wallet_id = ?")
         held.bind(1, wallet.id)
         while try held.step() { wallet.held.append(reservation(held, key)) }
         return wallet
@@ -54,7 +54,7 @@ enum WalletRecords {
     static func post(_ posting: Posting, now: Int64, _ db: SQLiteConnection) throws -> Int64? {
         let insert = try db.statement("""
             INSERT INTO wallet_ledger (wallet_id, kind, amount, balance_delta, reserved_delta, reservation_id, reference, detail, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
             """)
         insert.bind(1, posting.walletID)
         insert.bind(2, posting.kind.rawValue)
@@ -65,9 +65,9 @@ enum WalletRecords {
         insert.bind(7, posting.reference)
         insert.bind(8, posting.detail)
         insert.bind(9, now)
-        guard try insert.step() else { return nil }
-        let id = insert.int64(0)
-        insert.reset()
+        try insert.run()
+        guard db.changes == 1 else { return nil }
+        let id = db.lastInsertRowID
         let apply = try db.statement("UPDATE wallets SET balance = balance + ?, reserved = reserved + ?, updated_at = ? WHERE id = ?")
         apply.bind(1, posting.balanceDelta)
         apply.bind(2, posting.reservedDelta)
@@ -81,7 +81,7 @@ enum WalletRecords {
     static func settled(reference: String, walletID: Int64, key: WalletKey, _ db: SQLiteConnection) throws -> Reservation? {
         let find = try db.statement("""
             SELECT \(reservationColumns) FROM wallet_reservations
-            WHERE wallet_id = ? AND reference = ? AND state = 'settled' ORDER BY id DESC LIMIT 1
+            WHERE reference = ?2 AND wallet_id = ?1 AND state = 'settled' ORDER BY id DESC LIMIT 1
             """)
         find.bind(1, walletID)
         find.bind(2, reference)
@@ -92,15 +92,15 @@ enum WalletRecords {
                                   _ db: SQLiteConnection) throws -> Int64 {
         let insert = try db.statement("""
             INSERT INTO wallet_reservations (wallet_id, reference, job_id, amount, state, created_at)
-            VALUES (?, ?, ?, ?, 'held', ?) RETURNING id
+            VALUES (?, ?, ?, ?, 'held', ?)
             """)
         insert.bind(1, walletID)
         insert.bind(2, reference)
         insert.bind(3, jobID?.rawValue)
         insert.bind(4, amount)
         insert.bind(5, now)
-        guard try insert.step() else { throw StoreError(kind: .other, message: "inserting a reservation returned no id") }
-        return insert.int64(0)
+        try insert.run()
+        return db.lastInsertRowID
     }
 
     /// Marks a held reservation settled or released; false if it was not held.

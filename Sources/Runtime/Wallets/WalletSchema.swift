@@ -44,10 +44,13 @@ public enum WalletSchema {
                 created_at INTEGER NOT NULL,
                 closed_at  INTEGER
             );
-            -- Reserving again with a reference finds its reservation.
-            CREATE INDEX wallet_reservations_reference ON wallet_reservations (wallet_id, reference);
-            -- Reservations still held: loaded with their wallet, reconciled at start.
-            CREATE INDEX wallet_reservations_held ON wallet_reservations (wallet_id) WHERE state = 'held';
+            -- Reserving again with a reference finds its reservation. Keyed by reference alone
+            -- (job ids and request ids grow over time) so inserts append instead of dirtying a
+            -- page per wallet in every group commit.
+            CREATE INDEX wallet_reservations_reference ON wallet_reservations (reference);
+            -- Reservations still held (few: operations in flight), by id for the same reason:
+            -- loaded with their wallet, reconciled at start.
+            CREATE INDEX wallet_reservations_held ON wallet_reservations (id) WHERE state = 'held';
             """),
     ]
 }
