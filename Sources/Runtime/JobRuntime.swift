@@ -12,16 +12,19 @@ public final class JobRuntime: Service, Sendable {
     public let scheduler: Scheduler
     /// Tenants' credit wallets, in the same database.
     public let wallets: Wallets
+    /// `Idempotency-Key` records, in the same database; purged by a scheduled job.
+    public let idempotency: IdempotencyStore
     public let clock: any WallClock
     private let registry: JobRegistry
     private let pool: WorkerPool
 
-    private init(database: SQLiteStore, jobs: SQLiteJobStore, scheduler: Scheduler, wallets: Wallets, clock: any WallClock,
-                 registry: JobRegistry, pool: WorkerPool) {
+    private init(database: SQLiteStore, jobs: SQLiteJobStore, scheduler: Scheduler, wallets: Wallets,
+                 idempotency: IdempotencyStore, clock: any WallClock, registry: JobRegistry, pool: WorkerPool) {
         self.database = database
         self.jobs = jobs
         self.scheduler = scheduler
         self.wallets = wallets
+        self.idempotency = idempotency
         self.clock = clock
         self.registry = registry
         self.pool = pool
@@ -31,13 +34,20 @@ public final class JobRuntime: Service, Sendable {
     /// releases the wallet reservations a previous process left held, and prepares the workers
     /// and scheduler; nothing runs until `run`.
     public static func open(_ configuration: RuntimeConfiguration, registry: JobRegistry, migrations: [Migration] = [],
+                            idempotency idempotencyConfiguration: IdempotencyConfiguration = IdempotencyConfiguration(),
                             clock: any WallClock = SystemClock(), logger: Logger = Logger(label: "switchboard.runtime"),
                             onJobFinished: @escaping @Sendable (JobRecord, JobCompletion.Outcome) -> Void = { _, _ in })
         async throws -> JobRuntime {
         let database = try await SQLiteStore.open(configuration.store,
-                                                  migrations: RuntimeSchema.migrations + WalletSchema.migrations + migrations)
+                                                  migrations: RuntimeSchema.migrations + WalletSchema.migrations
+                                                      + IdempotencySchema.migrations + migrations)
         let jobs = SQLiteJobStore(database: database)
         let wallets = Wallets(database: database, clock: clock)
+        let owner = configuration.owner ?? Self.defaultOwner()
+        var idempotencyConfiguration = idempotencyConfiguration
+        idempotencyConfiguration.owner = idempotencyConfiguration.owner ?? owner
+        let idempotency = IdempotencyStore(database: database, clock: clock, configuration: idempotencyConfiguration)
+        let registry = registry.adding(IdempotencyPurgeJob(store: idempotency))
         if !configuration.store.readOnly {
             let reconciled = try await wallets.reconcile(job: { try await jobs.job($0, tenant: nil) })
             if reconciled != (0, 0) {
@@ -45,7 +55,6 @@ public final class JobRuntime: Service, Sendable {
                                metadata: ["settled": "\(reconciled.settled)", "released": "\(reconciled.released)"])
             }
         }
-        let owner = configuration.owner ?? Self.defaultOwner()
         let pool = WorkerPool(store: jobs, registry: registry, clock: clock, configuration: configuration.workers,
                               owner: owner, logger: logger, observer: onJobFinished)
         let maxAttempts: @Sendable (String) -> Int = { registry.options(for: $0)?.retry.maxAttempts ?? 1 }
@@ -59,8 +68,9 @@ public final class JobRuntime: Service, Sendable {
                 return enqueued
             },
             fired: { pool.workArrived() })
-        return JobRuntime(database: database, jobs: jobs, scheduler: scheduler, wallets: wallets, clock: clock,
-                          registry: registry, pool: pool)
+        if !configuration.store.readOnly { _ = try await scheduler.save(IdempotencyPurgeJob.schedule) }
+        return JobRuntime(database: database, jobs: jobs, scheduler: scheduler, wallets: wallets, idempotency: idempotency,
+                          clock: clock, registry: registry, pool: pool)
     }
 
     private static func defaultOwner() -> String {

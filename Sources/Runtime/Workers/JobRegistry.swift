@@ -13,6 +13,13 @@ public struct JobRegistry: Sendable {
         handlers[Handler.kind] = RegisteredHandler(handler)
     }
 
+    /// A copy with `handler` registered too.
+    func adding<Handler: JobHandler>(_ handler: Handler) -> JobRegistry {
+        var copy = self
+        copy.register(handler)
+        return copy
+    }
+
     /// The kinds that have a handler.
     public var kinds: Set<String> { Set(handlers.keys) }
 

@@ -13,7 +13,7 @@ struct SchedulerTests {
 
     func scheduledJobs(_ harness: TestHarness) async throws -> [String] {
         try await harness.runtime.database.read { db in
-            let select = try db.statement("SELECT unique_key FROM jobs WHERE unique_key LIKE 'schedule:%' ORDER BY id")
+            let select = try db.statement("SELECT unique_key FROM jobs WHERE unique_key LIKE 'schedule:%' AND kind != 'runtime.idempotency.purge' ORDER BY id")
             var keys: [String] = []
             while try select.step() { keys.append(select.string(0) ?? "") }
             return keys
@@ -27,17 +27,17 @@ struct SchedulerTests {
         let first = try await TestHarness(directory: directory, clock: clock)
         let saved = try await first.runtime.scheduler.save(schedule("*/5 * * * *"))
         #expect(saved.nextFireAt == Self.start.addingTimeInterval(300))
-        #expect(try await first.runtime.scheduler.tick().isEmpty, "nothing is due yet")
+        #expect(try await first.runtime.scheduler.tick().userJobs.isEmpty, "nothing is due yet")
         clock.advance(by: .seconds(300))
-        let fired = try await first.runtime.scheduler.tick()
+        let fired = try await first.runtime.scheduler.tick().userJobs
         #expect(fired.map(\.job.uniqueKey) == ["schedule:report:2027-01-15T08:05:00Z"])
-        #expect(try await first.runtime.scheduler.tick().isEmpty, "a second tick at the same time fires nothing")
+        #expect(try await first.runtime.scheduler.tick().userJobs.isEmpty, "a second tick at the same time fires nothing")
         await first.runtime.close()
 
         let second = try await TestHarness(directory: directory, clock: clock)
-        #expect(try await second.runtime.scheduler.tick().isEmpty, "a restart does not fire it again")
+        #expect(try await second.runtime.scheduler.tick().userJobs.isEmpty, "a restart does not fire it again")
         clock.advance(by: .seconds(300))
-        #expect(try await second.runtime.scheduler.tick().count == 1)
+        #expect(try await second.runtime.scheduler.tick().userJobs.count == 1)
         #expect(try await scheduledJobs(second) == ["schedule:report:2027-01-15T08:05:00Z", "schedule:report:2027-01-15T08:10:00Z"])
     }
 
@@ -48,7 +48,7 @@ struct SchedulerTests {
         try await harness.runtime.scheduler.save(schedule("@every 1m"))
         clock.advance(by: .seconds(60))
         let created = try await withThrowingTaskGroup(of: Int.self) { group in
-            for _ in 0..<8 { group.addTask { try await harness.runtime.scheduler.tick().filter(\.created).count } }
+            for _ in 0..<8 { group.addTask { try await harness.runtime.scheduler.tick().userJobs.filter(\.created).count } }
             return try await group.reduce(0, +)
         }
         #expect(created == 1)
@@ -66,7 +66,7 @@ struct SchedulerTests {
         try await harness.runtime.scheduler.save(schedule("@hourly", name: "p", catchUp: policy))
         // Down from 08:00 to 13:10: the 09:00 … 13:00 fires were missed.
         clock.advance(by: .seconds(5 * 3600 + 600))
-        try await harness.runtime.scheduler.tick()
+        _ = try await harness.runtime.scheduler.tick()
         #expect(try await scheduledJobs(harness) == expected)
         let after = try #require(try await harness.runtime.scheduler.schedule(named: "p"))
         #expect(after.lastFireAt == Self.start.addingTimeInterval(5 * 3600))
@@ -100,7 +100,7 @@ struct SchedulerTests {
         for schedule in bad {
             await #expect(throws: ScheduleError.self) { try await harness.runtime.scheduler.save(schedule) }
         }
-        #expect(try await harness.runtime.scheduler.schedules().isEmpty)
+        #expect(try await harness.runtime.scheduler.schedules().userSchedules.isEmpty)
     }
 
     @Test("re-saving a schedule keeps its pending fire; disabling stops it; run-now enqueues at once")
@@ -115,11 +115,20 @@ struct SchedulerTests {
         changed.enabled = false
         #expect(try await harness.runtime.scheduler.save(changed).nextFireAt == nil)
         clock.advance(by: .seconds(3600))
-        #expect(try await harness.runtime.scheduler.tick().isEmpty)
+        #expect(try await harness.runtime.scheduler.tick().userJobs.isEmpty)
         let manual = try #require(try await harness.runtime.scheduler.runNow(named: "report"))
         #expect(manual.created && manual.job.uniqueKey?.hasPrefix("schedule:report:manual:") == true)
         #expect(try await harness.runtime.scheduler.runNow(named: "missing") == nil)
         #expect(try await harness.runtime.scheduler.remove(named: "report"))
-        #expect(try await harness.runtime.scheduler.schedules().isEmpty)
+        #expect(try await harness.runtime.scheduler.schedules().userSchedules.isEmpty)
     }
+}
+
+/// The runtime schedules its own maintenance (idempotency purge); these tests look at theirs.
+extension [EnqueuedJob] {
+    var userJobs: [EnqueuedJob] { filter { $0.job.kind != IdempotencyPurgeJob.kind } }
+}
+
+extension [Schedule] {
+    var userSchedules: [Schedule] { filter { $0.name != IdempotencyPurgeJob.kind } }
 }

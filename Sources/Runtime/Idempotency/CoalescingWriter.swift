@@ -1,0 +1,112 @@
+import Synchronization
+
+/// Runs many small operations as one store write per group commit. The first operation to
+/// arrive when no write of this writer is waiting for the writer thread submits one (it
+/// leads); operations arriving until that write starts join it. The write takes them on the
+/// writer thread, runs them in arrival order in one savepoint and, after the commit, the
+/// leader resumes every caller with its own outcome. This saves the group commit's per-write
+/// cost (savepoint, hand-off, wake-up) for each operation, which dominates when each one is a
+/// single-row statement.
+///
+/// Each caller returns only after the commit that made its operation durable. If one
+/// operation throws, or the transaction does not commit, every operation of that write fails
+/// with the error and none of their changes persist (as for a failed `SQLiteStore.write`).
+final class CoalescingWriter<Operation: Sendable, Outcome: Sendable>: Sendable {
+    /// An operation waiting for a write; the leader's own has no continuation (it awaits the write).
+    private struct Waiter: Sendable {
+        let operation: Operation
+        let continuation: UnsafeContinuation<Outcome, any Error>?
+    }
+
+    private struct State {
+        var pending: [Waiter] = []
+        /// A write has been submitted that will take `pending` when it runs.
+        var armed = false
+    }
+
+    /// The waiters one write took, handed from its body (on the writer thread) to the leader.
+    private final class Taken: Sendable {
+        let waiters = Mutex<[Waiter]>([])
+    }
+
+    private let database: SQLiteStore
+    private let apply: @Sendable ([Operation], SQLiteConnection) throws -> [Outcome]
+    private let state = Mutex(State())
+
+    /// `apply` runs a batch on the writer thread and returns one outcome per operation, in order.
+    init(database: SQLiteStore, apply: @escaping @Sendable ([Operation], SQLiteConnection) throws -> [Outcome]) {
+        self.database = database
+        self.apply = apply
+    }
+
+    /// Runs `operation` in the next write; returns its outcome once that write is durable.
+    func run(_ operation: Operation) async throws -> Outcome {
+        let leads = state.withLock { state -> Bool in
+            guard !state.armed else { return false }
+            state.armed = true
+            state.pending.append(Waiter(operation: operation, continuation: nil))
+            return true
+        }
+        if leads {
+            guard let own = try await lead() else {
+                throw StoreError(kind: .other, message: "a coalesced write lost its leader's operation")
+            }
+            return own
+        }
+        return try await withUnsafeThrowingContinuation { continuation in
+            let orphaned = state.withLock { state -> Bool in
+                state.pending.append(Waiter(operation: operation, continuation: continuation))
+                guard !state.armed else { return false }
+                // The write this caller meant to join took its batch meanwhile: start another.
+                state.armed = true
+                return true
+            }
+            if orphaned { Task { _ = try? await self.lead() } }
+        }
+    }
+
+    /// Submits one write that takes everything pending, resumes the callers it took and
+    /// returns the outcome of the leader's own operation (nil for a leader without one).
+    private func lead() async throws -> Outcome? {
+        let taken = Taken()
+        let result: Result<[Outcome], any Error>
+        do {
+            result = .success(try await database.write { db in
+                let batch = self.takePending()
+                taken.waiters.withLock { $0 = batch }
+                let outcomes = try self.apply(batch.map(\.operation), db)
+                guard outcomes.count == batch.count else {
+                    throw StoreError(kind: .other, message: "a coalesced write returned \(outcomes.count) outcomes for \(batch.count) operations")
+                }
+                return outcomes
+            })
+        } catch {
+            result = .failure(error)
+        }
+        var batch = taken.waiters.withLock { $0 }
+        // The write never ran (the store is closed, or its transaction could not start): fail
+        // the callers it would have taken.
+        if case .failure = result, batch.isEmpty { batch = takePending() }
+        var own: Result<Outcome, any Error>?
+        switch result {
+        case .success(let outcomes):
+            for (waiter, outcome) in zip(batch, outcomes) {
+                if let continuation = waiter.continuation { continuation.resume(returning: outcome) } else { own = .success(outcome) }
+            }
+        case .failure(let error):
+            for waiter in batch {
+                if let continuation = waiter.continuation { continuation.resume(throwing: error) } else { own = .failure(error) }
+            }
+        }
+        return try own?.get()
+    }
+
+    private func takePending() -> [Waiter] {
+        state.withLock { state in
+            state.armed = false
+            let batch = state.pending
+            state.pending = []
+            return batch
+        }
+    }
+}
