@@ -1,11 +1,12 @@
 import ArgumentParser
 import Foundation
+import Histogram
 
 /// `switchboard bench …`: measurements that print a human line and, last, one JSON line.
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure the runtime; each benchmark prints a human summary and, last, one JSON line.",
-        subcommands: [QueueBenchmark.self]
+        subcommands: [QueueBenchmark.self, GuardsBenchmark.self]
     )
 }
 
@@ -32,4 +33,31 @@ func printJSONLine(_ fields: KeyValuePairs<String, any Sendable>) {
         }
     }
     print("{" + body.joined(separator: ",") + "}")
+}
+
+/// Runs `body(0..<total)` with `concurrency` calls in flight; returns the elapsed seconds and a
+/// histogram of each call's latency in microseconds.
+func runConcurrently(total: Int, concurrency: Int, _ body: @escaping @Sendable (Int) async throws -> Void)
+    async throws -> (seconds: Double, latency: Histogram<UInt64>) {
+    let start = ContinuousClock.now
+    let latency = try await withThrowingTaskGroup(of: Histogram<UInt64>.self) { group in
+        let lanes = min(concurrency, total)
+        for lane in 0..<lanes {
+            group.addTask {
+                var histogram = Histogram<UInt64>(highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: .three)
+                var index = lane
+                while index < total {
+                    let began = ContinuousClock.now
+                    try await body(index)
+                    _ = histogram.record(UInt64((ContinuousClock.now - began).seconds * 1_000_000))
+                    index += lanes
+                }
+                return histogram
+            }
+        }
+        var merged = Histogram<UInt64>(highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: .three)
+        for try await histogram in group { merged.add(histogram) }
+        return merged
+    }
+    return ((ContinuousClock.now - start).seconds, latency)
 }
