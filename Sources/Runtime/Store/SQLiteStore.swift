@@ -1,18 +1,20 @@
 import CSQLite
 import Foundation
 
-/// The SQLite database: one group-committing writer and a pool of readers, all on dedicated
-/// threads. Opening applies the pending migrations. Every write is durable (per the
-/// configured `synchronous` level) when `write` returns.
+/// The SQLite database: one group-committing writer, a pool of readers and a background
+/// checkpointer, all on dedicated threads. Opening applies the pending migrations. Every write
+/// is durable (per the configured `synchronous` level) when `write` returns.
 public final class SQLiteStore: Sendable {
     public let configuration: StoreConfiguration
     let writer: GroupCommitWriter
     private let readers: ReaderPool
+    let checkpointer: Checkpointer?
 
-    private init(configuration: StoreConfiguration, writer: GroupCommitWriter, readers: ReaderPool) {
+    private init(configuration: StoreConfiguration, writer: GroupCommitWriter, readers: ReaderPool, checkpointer: Checkpointer?) {
         self.configuration = configuration
         self.writer = writer
         self.readers = readers
+        self.checkpointer = checkpointer
     }
 
     /// Process-wide SQLite settings, applied before the first connection opens.
@@ -26,7 +28,10 @@ public final class SQLiteStore: Sendable {
         }
         let writer = GroupCommitWriter(connection: opened.writer, name: "sqlite-writer")
         let readers = ReaderPool(connections: opened.readers, name: "sqlite-reader")
-        return SQLiteStore(configuration: configuration, writer: writer, readers: readers)
+        let checkpointer = opened.checkpointer.map {
+            Checkpointer(connection: $0, interval: configuration.checkpointInterval, name: "sqlite-checkpoint")
+        }
+        return SQLiteStore(configuration: configuration, writer: writer, readers: readers, checkpointer: checkpointer)
     }
 
     /// Runs `body` in the next group commit; returns its value once the commit is durable.
@@ -50,8 +55,9 @@ public final class SQLiteStore: Sendable {
 
     /// Finishes queued work and closes every connection.
     public func close() async {
-        let writer = self.writer, readers = self.readers
+        let writer = self.writer, readers = self.readers, checkpointer = self.checkpointer
         _ = try? await onDedicatedThread(name: "sqlite-close") {
+            checkpointer?.close()
             writer.close()
             readers.close()
         }
@@ -64,6 +70,7 @@ private struct OpenedConnections: @unchecked Sendable {
     // and are not used by anyone in between.
     let writer: SQLiteConnection
     let readers: [SQLiteConnection]
+    let checkpointer: SQLiteConnection?
 }
 
 private func openConnections(_ configuration: StoreConfiguration, migrations: [Migration]) throws -> OpenedConnections {
@@ -81,7 +88,7 @@ private func openConnections(_ configuration: StoreConfiguration, migrations: [M
     do {
         try writer.execute("PRAGMA journal_mode = WAL")
         try writer.execute("PRAGMA synchronous = \(configuration.synchronous.rawValue.uppercased())")
-        try writer.execute("PRAGMA cache_size = -32768; PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 16384; PRAGMA foreign_keys = ON")
+        try writer.execute("PRAGMA cache_size = -32768; PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 65536; PRAGMA foreign_keys = ON")
         try Migrator(connection: writer, readOnly: configuration.readOnly).apply(migrations)
     } catch let error as StoreError {
         throw explained(error, path: path)
@@ -92,7 +99,13 @@ private func openConnections(_ configuration: StoreConfiguration, migrations: [M
         try reader.execute("PRAGMA cache_size = -16384; PRAGMA query_only = ON")
         readers.append(reader)
     }
-    return OpenedConnections(writer: writer, readers: readers)
+    var checkpointer: SQLiteConnection?
+    if !configuration.readOnly {
+        let connection = try SQLiteConnection(path: path, readOnly: false, busyTimeoutMilliseconds: 0)
+        try connection.execute("PRAGMA synchronous = \(configuration.synchronous.rawValue.uppercased()); PRAGMA cache_size = -2048")
+        checkpointer = connection
+    }
+    return OpenedConnections(writer: writer, readers: readers, checkpointer: checkpointer)
 }
 
 /// Turns the first error a bad file gives into a message an operator can act on.

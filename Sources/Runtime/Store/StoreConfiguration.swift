@@ -17,9 +17,12 @@ public struct StoreConfiguration: Sendable {
     public var busyTimeoutMilliseconds: Int32
     /// Open without write access: migrations are checked, not run, and writes fail.
     public var readOnly: Bool
+    /// How often the background checkpointer copies the WAL into the database file.
+    public var checkpointInterval: Duration
 
     public init(path: String, synchronous: Synchronous = .normal, readerCount: Int = 2,
-                busyTimeoutMilliseconds: Int32 = 5_000, readOnly: Bool = false) {
+                busyTimeoutMilliseconds: Int32 = 5_000, readOnly: Bool = false, checkpointInterval: Duration = .milliseconds(250)) {
+        self.checkpointInterval = max(checkpointInterval, .milliseconds(10))
         self.path = path
         self.synchronous = synchronous
         self.readerCount = max(1, readerCount)
