@@ -53,8 +53,9 @@ enum WalletRecords {
     @discardableResult
     static func post(_ posting: Posting, now: Int64, _ db: SQLiteConnection) throws -> Int64? {
         let insert = try db.statement("""
-            INSERT INTO wallet_ledger (wallet_id, kind, amount, balance_delta, reserved_delta, reservation_id, reference, detail, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+            INSERT INTO wallet_ledger (wallet_id, kind, amount, balance_delta, reserved_delta, reservation_id, reference, detail,
+                                       created_at, previous_id)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, (SELECT last_entry_id FROM wallets WHERE id = ?1)) ON CONFLICT DO NOTHING
             """)
         insert.bind(1, posting.walletID)
         insert.bind(2, posting.kind.rawValue)
@@ -68,11 +69,14 @@ enum WalletRecords {
         try insert.run()
         guard db.changes == 1 else { return nil }
         let id = db.lastInsertRowID
-        let apply = try db.statement("UPDATE wallets SET balance = balance + ?, reserved = reserved + ?, updated_at = ? WHERE id = ?")
+        let apply = try db.statement("""
+            UPDATE wallets SET balance = balance + ?, reserved = reserved + ?, updated_at = ?, last_entry_id = ? WHERE id = ?
+            """)
         apply.bind(1, posting.balanceDelta)
         apply.bind(2, posting.reservedDelta)
         apply.bind(3, now)
-        apply.bind(4, posting.walletID)
+        apply.bind(4, id)
+        apply.bind(5, posting.walletID)
         try apply.run()
         return id
     }

@@ -56,11 +56,12 @@ extension Wallets {
         try await database.read { db -> [String] in
             var problems: [String] = []
             let wallets = try db.statement("""
+                WITH sums AS (SELECT wallet_id, SUM(balance_delta) AS balance, SUM(reserved_delta) AS reserved
+                              FROM wallet_ledger GROUP BY wallet_id),
+                     held AS (SELECT wallet_id, SUM(amount) AS amount FROM wallet_reservations WHERE state = 'held' GROUP BY wallet_id)
                 SELECT w.id, w.tenant, w.owner, w.balance, w.reserved,
-                       (SELECT COALESCE(SUM(balance_delta), 0) FROM wallet_ledger l WHERE l.wallet_id = w.id),
-                       (SELECT COALESCE(SUM(reserved_delta), 0) FROM wallet_ledger l WHERE l.wallet_id = w.id),
-                       (SELECT COALESCE(SUM(amount), 0) FROM wallet_reservations r WHERE r.wallet_id = w.id AND r.state = 'held')
-                FROM wallets w
+                       COALESCE(s.balance, 0), COALESCE(s.reserved, 0), COALESCE(h.amount, 0)
+                FROM wallets w LEFT JOIN sums s ON s.wallet_id = w.id LEFT JOIN held h ON h.wallet_id = w.id
                 """)
             while try wallets.step() {
                 let name = "wallet \(wallets.int64(0)) (\(wallets.string(1) ?? "")/\(wallets.string(2) ?? ""))"

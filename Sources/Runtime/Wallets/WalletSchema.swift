@@ -11,6 +11,8 @@ public enum WalletSchema {
                 reserved   INTEGER NOT NULL DEFAULT 0,
                 created_at INTEGER NOT NULL,
                 updated_at INTEGER NOT NULL,
+                -- The newest ledger line: the head of the wallet's chain of lines.
+                last_entry_id INTEGER,
                 UNIQUE (tenant, owner),
                 CHECK (reserved >= 0 AND balance >= reserved)
             );
@@ -24,10 +26,13 @@ public enum WalletSchema {
                 reservation_id INTEGER,
                 reference      TEXT,
                 detail         TEXT,
-                created_at     INTEGER NOT NULL
+                created_at     INTEGER NOT NULL,
+                -- The wallet's line before this one. A wallet's ledger is read newest first by
+                -- following this chain from wallets.last_entry_id, so the ledger needs no
+                -- per-wallet index: every insert appends, instead of dirtying a page per wallet
+                -- in each group commit.
+                previous_id    INTEGER
             );
-            -- A wallet's ledger, newest first, paged by id.
-            CREATE INDEX wallet_ledger_by_wallet ON wallet_ledger (wallet_id, id);
             -- Credits, refunds and adjustments are idempotent by reference.
             CREATE UNIQUE INDEX wallet_ledger_reference ON wallet_ledger (wallet_id, kind, reference)
                 WHERE kind IN ('credit', 'refund', 'adjustment') AND reference IS NOT NULL;

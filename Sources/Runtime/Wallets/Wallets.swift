@@ -110,22 +110,35 @@ public final class Wallets: Sendable {
     }
 
     /// A wallet's ledger lines, newest first, `limit` at a time after the line `before` (a
-    /// cursor: the last id of the previous page). Only the tenant's own wallets are found.
+    /// cursor: the last id of the previous page; a line of another wallet gives an empty
+    /// page). Only the tenant's own wallets are found (nil otherwise).
     public func ledger(walletID: Int64, tenant: String, before: Int64? = nil, limit: Int = 20) async throws -> [LedgerEntry]? {
         let limit = min(max(limit, 1), 1000)
         return try await database.read { db -> [LedgerEntry]? in
-            let owner = try db.statement("SELECT 1 FROM wallets WHERE id = ? AND tenant = ?")
+            let owner = try db.statement("SELECT last_entry_id FROM wallets WHERE id = ? AND tenant = ?")
             owner.bind(1, walletID)
             owner.bind(2, tenant)
             guard try owner.step() else { return nil }
-            let page = try db.statement("""
-                SELECT \(WalletRecords.entryColumns) FROM wallet_ledger WHERE wallet_id = ? AND id < ? ORDER BY id DESC LIMIT ?
-                """)
-            page.bind(1, walletID)
-            page.bind(2, before ?? Int64.max)
-            page.bind(3, limit)
+            var next = owner.optionalInt64(0)
+            owner.reset()
+            // Follow the wallet's chain of lines, newest first, from the head or past the cursor.
+            let line = try db.statement("SELECT \(WalletRecords.entryColumns), previous_id FROM wallet_ledger WHERE id = ? AND wallet_id = ?")
+            if let before {
+                line.bind(1, before)
+                line.bind(2, walletID)
+                guard try line.step() else { return [] }
+                next = line.optionalInt64(10)
+                line.reset()
+            }
             var entries: [LedgerEntry] = []
-            while try page.step() { entries.append(WalletRecords.entry(page)) }
+            while let id = next, entries.count < limit {
+                line.bind(1, id)
+                line.bind(2, walletID)
+                guard try line.step() else { break }
+                entries.append(WalletRecords.entry(line))
+                next = line.optionalInt64(10)
+                line.reset()
+            }
             return entries
         }
     }
