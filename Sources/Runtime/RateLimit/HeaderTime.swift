@@ -38,88 +38,45 @@ enum HeaderTime {
     ]
 
     /// An HTTP-date (RFC 9110): IMF-fixdate `Sun, 06 Nov 1994 08:49:37 GMT`, or the obsolete
-    /// RFC 850 `Sunday, 06-Nov-94 08:49:37 GMT` and asctime `Sun Nov  6 08:49:37 1994` forms.
-    /// A two-digit year is the most recent one that is not more than 50 years after `now`.
+    /// RFC 850 `Sunday, 06-Nov-94 08:49:37 GMT` and asctime `Sun Nov  6 08:49:37 1994` forms,
+    /// read with Foundation's fixed-format date parser.
     static func httpDate(_ text: String, now: Date) -> Int64? {
-        var scanner = ByteScanner(text)
-        guard !scanner.letters().isEmpty else { return nil }
-        let year: Int, month: Int, day: Int, time: (Int, Int, Int)
-        if scanner.skip(UInt8(ascii: ",")) {
-            scanner.skipSpaces()
-            guard let dayOfMonth = scanner.number(digits: 1...2) else { return nil }
-            day = dayOfMonth
-            if scanner.skip(UInt8(ascii: "-")) {
-                // RFC 850: 06-Nov-94
-                guard let m = months[scanner.letters().lowercased()], scanner.skip(UInt8(ascii: "-")),
-                      let y = scanner.number(digits: 2...4) else { return nil }
-                month = m
-                year = y >= 100 ? y : twoDigitYear(y, now: now)
-            } else {
-                guard scanner.skipSpaces(), let m = months[scanner.letters().lowercased()], scanner.skipSpaces(),
-                      let y = scanner.number(digits: 4...4) else { return nil }
-                (month, year) = (m, y)
-            }
-            guard scanner.skipSpaces(), let t = scanner.timeOfDay(), scanner.skipSpaces() else { return nil }
-            time = t
-            guard ["GMT", "UTC"].contains(scanner.letters()) else { return nil }
-        } else {
-            // asctime: Sun Nov  6 08:49:37 1994
-            guard scanner.skipSpaces(), let m = months[scanner.letters().lowercased()], scanner.skipSpaces(),
-                  let d = scanner.number(digits: 1...2), scanner.skipSpaces(), let t = scanner.timeOfDay(),
-                  scanner.skipSpaces(), let y = scanner.number(digits: 4...4) else { return nil }
-            (month, day, year, time) = (m, d, y, t)
+        let text = text.trimmingCharacters(in: .whitespaces)
+        for format in httpDateFormats {
+            if let date = httpDateParser(format, now: now).date(from: text) { return milliseconds(of: date) }
         }
-        guard scanner.atEnd else { return nil }
-        return instant(year: year, month: month, day: day, time: time, nanoseconds: 0, offsetSeconds: 0)
+        return nil
+    }
+
+    private static let httpDateFormats = ["EEE, dd MMM yyyy HH:mm:ss zzz", "EEEE, dd-MMM-yy HH:mm:ss zzz", "EEE MMM d HH:mm:ss yyyy"]
+
+    /// A fresh formatter per call: `DateFormatter` is not safe to share across threads, and
+    /// reading a header is rare (a 429).
+    private static func httpDateParser(_ format: String, now: Date) -> DateFormatter {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = format
+        formatter.isLenient = false
+        // RFC 9110: a two-digit year more than 50 years ahead is the most recent past one.
+        formatter.twoDigitStartDate = now.addingTimeInterval(-50 * 365.2425 * 86_400)
+        return formatter
     }
 
     /// An RFC 3339 date-time as Anthropic sends it: `2026-01-01T12:00:30Z`,
-    /// `2026-01-01T12:00:30.25+01:00`.
+    /// `2026-01-01T12:00:30.25+01:00`, read with Foundation's ISO 8601 parser.
     static func rfc3339(_ text: String) -> Int64? {
-        var scanner = ByteScanner(text)
-        guard let year = scanner.number(digits: 4...4), scanner.skip(UInt8(ascii: "-")),
-              let month = scanner.number(digits: 2...2), scanner.skip(UInt8(ascii: "-")),
-              let day = scanner.number(digits: 2...2),
-              scanner.skip(UInt8(ascii: "T")) || scanner.skip(UInt8(ascii: "t")) || scanner.skip(UInt8(ascii: " ")),
-              let time = scanner.timeOfDay() else { return nil }
-        var nanoseconds: Int128 = 0
-        if scanner.peek == UInt8(ascii: ".") {
-            guard let fraction = scanner.decimal(unitNanoseconds: 1_000_000_000) else { return nil }
-            nanoseconds = fraction
-        }
-        let offset: Int
-        if scanner.skip(UInt8(ascii: "Z")) || scanner.skip(UInt8(ascii: "z")) {
-            offset = 0
-        } else {
-            let sign = scanner.skip(UInt8(ascii: "+")) ? 1 : scanner.skip(UInt8(ascii: "-")) ? -1 : 0
-            guard sign != 0, let hours = scanner.number(digits: 2...2), hours < 24, scanner.skip(UInt8(ascii: ":")),
-                  let minutes = scanner.number(digits: 2...2), minutes < 60 else { return nil }
-            offset = sign * (hours * 3_600 + minutes * 60)
-        }
-        guard scanner.atEnd else { return nil }
-        return instant(year: year, month: month, day: day, time: time, nanoseconds: nanoseconds, offsetSeconds: offset)
+        // RFC 3339 allows lower-case `t` and `z`; ISO 8601 parsing wants them upper-case.
+        let text = text.trimmingCharacters(in: .whitespaces).uppercased()
+        let plain = Date.ISO8601FormatStyle()
+        let fractional = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+        guard let date = (try? Date(text, strategy: plain)) ?? (try? Date(text, strategy: fractional)) else { return nil }
+        return milliseconds(of: date)
     }
 
-    private static let months = ["jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
-                                 "jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12]
-
-    private static func twoDigitYear(_ twoDigits: Int, now: Date) -> Int {
-        let thisYear = CivilTime(localSeconds: Int64(now.timeIntervalSince1970.rounded(.down))).year
-        let candidate = thisYear - thisYear % 100 + twoDigits
-        return candidate > thisYear + 50 ? candidate - 100 : candidate
-    }
-
-    /// Milliseconds since 1970 (rounded up) of a UTC-offset civil time, or nil if it is no
-    /// valid date (Feb 30) or time (a leap second counts as the last second of its minute).
-    private static func instant(year: Int, month: Int, day: Int, time: (hour: Int, minute: Int, second: Int),
-                                nanoseconds: Int128, offsetSeconds: Int) -> Int64? {
-        guard (1...12).contains(month), (1...31).contains(day), time.hour < 24, time.minute < 60, time.second <= 60 else {
-            return nil
-        }
-        let civil = CivilTime(year: year, month: month, day: day, hour: time.hour, minute: time.minute)
-        guard CivilTime(localSeconds: civil.localSeconds) == civil else { return nil }
-        let seconds = civil.localSeconds + Int64(min(time.second, 59) - offsetSeconds)
-        return seconds * 1000 + Int64((nanoseconds + 999_999) / 1_000_000)
+    /// Milliseconds since 1970, rounded up.
+    private static func milliseconds(of date: Date) -> Int64 {
+        Int64((date.timeIntervalSince1970 * 1000).rounded(.up))
     }
 
     /// Beyond the longest wait, in nanoseconds.
@@ -152,14 +109,6 @@ private struct ByteScanner {
         return true
     }
 
-    /// Skips one or more spaces; false if there was none.
-    @discardableResult
-    mutating func skipSpaces() -> Bool {
-        let start = index
-        while peek == 0x20 { index += 1 }
-        return index > start
-    }
-
     /// Letters (and, for `µs`, any non-ASCII bytes) up to the next digit, space or punctuation.
     mutating func letters() -> String {
         let start = index
@@ -167,25 +116,6 @@ private struct ByteScanner {
             index += 1
         }
         return String(decoding: bytes[start..<index], as: UTF8.self)
-    }
-
-    /// A number of exactly `digits.lowerBound…upperBound` decimal digits.
-    mutating func number(digits: ClosedRange<Int>) -> Int? {
-        let start = index
-        var value = 0
-        while let byte = peek, (0x30...0x39).contains(byte), index - start < digits.upperBound {
-            value = value * 10 + Int(byte - 0x30)
-            index += 1
-        }
-        guard digits.contains(index - start), !(peek.map { (0x30...0x39).contains($0) } ?? false) else { return nil }
-        return value
-    }
-
-    /// `HH:MM:SS`.
-    mutating func timeOfDay() -> (hour: Int, minute: Int, second: Int)? {
-        guard let hour = number(digits: 2...2), skip(UInt8(ascii: ":")), let minute = number(digits: 2...2),
-              skip(UInt8(ascii: ":")), let second = number(digits: 2...2) else { return nil }
-        return (hour, minute, second)
     }
 
     /// Skips a decimal number (`12`, `1.5`, `.5`, `5.`); false, having skipped nothing, if
