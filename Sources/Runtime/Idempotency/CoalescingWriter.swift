@@ -3,7 +3,7 @@ import Synchronization
 /// Runs many small operations as one store write per group commit. The first operation to
 /// arrive when no write of this writer is waiting for the writer thread submits one (it
 /// leads); operations arriving until that write starts join it. The write takes them on the
-/// writer thread, runs them in arrival order in one savepoint and, after the commit, the
+/// writer thread, runs them in arrival order as one store write and, after the commit, the
 /// leader resumes every caller with its own outcome. This saves the group commit's per-write
 /// cost (savepoint, hand-off, wake-up) for each operation, which dominates when each one is a
 /// single-row statement.
@@ -25,8 +25,10 @@ final class CoalescingWriter<Operation: Sendable, Outcome: Sendable>: Sendable {
     }
 
     /// The waiters one write took, handed from its body (on the writer thread) to the leader.
+    /// Taken once: the store may run a body again (after another body of its group threw and
+    /// the group was rolled back), and the second run must apply the same batch.
     private final class Taken: Sendable {
-        let waiters = Mutex<[Waiter]>([])
+        let waiters = Mutex<[Waiter]?>(nil)
     }
 
     private let database: SQLiteStore
@@ -72,8 +74,12 @@ final class CoalescingWriter<Operation: Sendable, Outcome: Sendable>: Sendable {
         let result: Result<[Outcome], any Error>
         do {
             result = .success(try await database.write { db in
-                let batch = self.takePending()
-                taken.waiters.withLock { $0 = batch }
+                let batch = taken.waiters.withLock { waiters -> [Waiter] in
+                    if let waiters { return waiters }
+                    let batch = self.takePending()
+                    waiters = batch
+                    return batch
+                }
                 let outcomes = try self.apply(batch.map(\.operation), db)
                 guard outcomes.count == batch.count else {
                     throw StoreError(kind: .other, message: "a coalesced write returned \(outcomes.count) outcomes for \(batch.count) operations")
@@ -83,10 +89,9 @@ final class CoalescingWriter<Operation: Sendable, Outcome: Sendable>: Sendable {
         } catch {
             result = .failure(error)
         }
-        var batch = taken.waiters.withLock { $0 }
         // The write never ran (the store is closed, or its transaction could not start): fail
         // the callers it would have taken.
-        if case .failure = result, batch.isEmpty { batch = takePending() }
+        let batch = taken.waiters.withLock { $0 } ?? takePending()
         var own: Result<Outcome, any Error>?
         switch result {
         case .success(let outcomes):
