@@ -43,7 +43,7 @@ public final class JobRuntime: Service, Sendable {
                                                       + IdempotencySchema.migrations + migrations)
         let jobs = SQLiteJobStore(database: database)
         let wallets = Wallets(database: database, clock: clock)
-        let owner = configuration.owner ?? Self.defaultOwner()
+        let owner = configuration.owner ?? RuntimeConfiguration.defaultOwner()
         var idempotencyConfiguration = idempotencyConfiguration
         idempotencyConfiguration.owner = idempotencyConfiguration.owner ?? owner
         let idempotency = IdempotencyStore(database: database, clock: clock, configuration: idempotencyConfiguration)
@@ -71,10 +71,6 @@ public final class JobRuntime: Service, Sendable {
         if !configuration.store.readOnly { _ = try await scheduler.save(IdempotencyPurgeJob.schedule) }
         return JobRuntime(database: database, jobs: jobs, scheduler: scheduler, wallets: wallets, idempotency: idempotency,
                           clock: clock, registry: registry, pool: pool)
-    }
-
-    private static func defaultOwner() -> String {
-        "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier):\(UInt32.random(in: 0...UInt32.max))"
     }
 
     /// This process's lease owner name.

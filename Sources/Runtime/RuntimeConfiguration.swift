@@ -1,3 +1,5 @@
+import Foundation
+
 /// Everything the runtime needs to open: the store, the workers and the scheduler's grace.
 public struct RuntimeConfiguration: Sendable {
     public var store: StoreConfiguration
@@ -13,6 +15,11 @@ public struct RuntimeConfiguration: Sendable {
         self.workers = workers
         self.misfireGrace = misfireGrace
         self.owner = owner
+    }
+
+    /// A name for this process on leases and in-flight marks: host, pid and a random suffix.
+    public static func defaultOwner() -> String {
+        "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier):\(UInt32.random(in: 0...UInt32.max))"
     }
 
     /// The database file inside a data directory.

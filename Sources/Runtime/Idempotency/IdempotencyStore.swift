@@ -47,12 +47,8 @@ public final class IdempotencyStore: Sendable {
         self.clock = clock
         ttlMilliseconds = max(1, configuration.ttl.milliseconds)
         leaseMilliseconds = max(1, configuration.leaseDuration.milliseconds)
-        owner = configuration.owner ?? Self.defaultOwner()
+        owner = configuration.owner ?? RuntimeConfiguration.defaultOwner()
         writer = CoalescingWriter(database: database) { writes, db in try IdempotencyWrite.apply(writes, db) }
-    }
-
-    private static func defaultOwner() -> String {
-        "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier):\(UInt32.random(in: 0...UInt32.max))"
     }
 
     // MARK: Begin

@@ -1,4 +1,3 @@
-import CSQLite
 import Foundation
 
 /// One write of the idempotency store, already validated, with its times fixed by the caller;
@@ -47,7 +46,7 @@ enum IdempotencyWrite: Sendable {
             let insert = try statements(.claim)
             insert.bind(1, tenant)
             insert.bind(2, key)
-            insert.bindBytes(3, fingerprint)
+            insert.bindBlob(3, fingerprint)
             insert.bind(4, owner)
             insert.bind(5, now)
             insert.bind(6, leaseUntil)
@@ -60,7 +59,7 @@ enum IdempotencyWrite: Sendable {
         held.bind(1, tenant)
         held.bind(2, key)
         held.bind(3, now)
-        held.bindBytes(4, fingerprint)
+        held.bindBlob(4, fingerprint)
         guard try held.step() else {
             throw StoreError(kind: .other, message: "an idempotency key was neither claimed nor found")
         }
@@ -84,13 +83,13 @@ enum IdempotencyWrite: Sendable {
         let store = try statements(.complete)
         store.bind(1, status)
         store.bind(2, headers)
-        store.bindBytes(3, body)
+        store.bindBlob(3, body)
         store.bind(4, now)
         store.bind(5, expiresAt)
         store.bind(6, tenant)
         store.bind(7, key)
         store.bind(8, owner)
-        store.bindBytes(9, fingerprint)
+        store.bindBlob(9, fingerprint)
         try store.run()
         return statements.db.changes == 1
     }
@@ -101,7 +100,7 @@ enum IdempotencyWrite: Sendable {
         remove.bind(1, tenant)
         remove.bind(2, key)
         remove.bind(3, owner)
-        remove.bindBytes(4, fingerprint)
+        remove.bindBlob(4, fingerprint)
         try remove.run()
         return statements.db.changes == 1
     }
@@ -151,20 +150,5 @@ private struct Statements {
         let statement = try db.statement(sql.text)
         cache[sql.rawValue] = statement
         return statement
-    }
-}
-
-extension SQLiteStatement {
-    /// Binds bytes as a BLOB (NULL for nil). The store's callers keep bytes under 2 GiB.
-    fileprivate func bindBytes(_ index: Int32, _ value: Data?) {
-        guard let value else { sqlite3_bind_null(handle, index); return }
-        value.withUnsafeBytes { bytes in
-            if let base = bytes.baseAddress, bytes.count > 0 {
-                _ = sqlite3_bind_blob(handle, index, base, Int32(bytes.count), sqliteTransient)
-            } else {
-                // A null pointer would bind NULL: an empty body is a zero-length blob.
-                _ = sqlite3_bind_zeroblob(handle, index, 0)
-            }
-        }
     }
 }

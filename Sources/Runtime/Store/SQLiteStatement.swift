@@ -36,6 +36,18 @@ public final class SQLiteStatement {
         text.withUTF8 { bytes in bindText(index, UnsafeRawBufferPointer(bytes)) }
     }
 
+    /// Binds bytes as a BLOB (NULL for nil; an empty value is a zero-length blob, not NULL).
+    public func bindBlob(_ index: Int32, _ value: Data?) {
+        guard let value else { sqlite3_bind_null(handle, index); return }
+        value.withUnsafeBytes { bytes in
+            if let base = bytes.baseAddress, bytes.count > 0 {
+                _ = sqlite3_bind_blob(handle, index, base, Int32(bytes.count), sqliteTransient)
+            } else {
+                _ = sqlite3_bind_zeroblob(handle, index, 0)
+            }
+        }
+    }
+
     /// Binds bytes as TEXT (JSON documents are stored as text so the sqlite3 shell shows them).
     public func bindText(_ index: Int32, _ value: Data?) {
         guard let value else { sqlite3_bind_null(handle, index); return }

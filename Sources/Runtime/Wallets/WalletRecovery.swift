@@ -37,7 +37,8 @@ extension Wallets {
         }
         var settled = 0, released = 0
         for reservation in held {
-            let record = try await reservation.jobID.asyncMap(job) ?? nil
+            var record: JobRecord?
+            if let id = reservation.jobID { record = try await job(id) }
             switch decide(reservation, record) {
             case .settle(let cost):
                 _ = try await settle(reservation, actualCost: cost)
@@ -82,12 +83,5 @@ extension Wallets {
             }
             return problems
         }
-    }
-}
-
-extension Optional {
-    fileprivate func asyncMap<Result>(_ transform: (Wrapped) async throws -> Result) async rethrows -> Result? {
-        guard let self else { return nil }
-        return try await transform(self)
     }
 }

@@ -38,7 +38,7 @@ public final class Wallets: Sendable {
         if let ceiling, amount > ceiling {
             throw WalletError(.budgetExceeded, "worst-case cost \(amount) USD is above the budget of \(ceiling) USD")
         }
-        try Self.check(amount, allowZero: false)
+        try Self.check(amount)
         try Self.check(reference: reference)
         return try await shard(wallet).reserve(wallet, amount: amount.value, reference: reference, jobID: jobID)
     }
@@ -61,7 +61,7 @@ public final class Wallets: Sendable {
     /// same reference again changes nothing and `applied` is false.
     public func credit(_ amount: MicroUSD, to wallet: WalletKey, reference: String? = nil, reason: String? = nil)
         async throws -> (balance: WalletBalance, applied: Bool) {
-        try Self.check(amount, allowZero: false)
+        try Self.check(amount)
         if let reference { try Self.check(reference: reference) }
         return try await shard(wallet).post(wallet, kind: .credit, delta: amount.value, reference: reference, detail: reason)
     }
@@ -70,7 +70,7 @@ public final class Wallets: Sendable {
     /// reservation never exceed its charge. Idempotent by `reference`.
     public func refund(_ amount: MicroUSD, of reservation: Reservation, reference: String, reason: String? = nil)
         async throws -> (balance: WalletBalance, applied: Bool) {
-        try Self.check(amount, allowZero: false)
+        try Self.check(amount)
         try Self.check(reference: reference)
         return try await shard(reservation.wallet).post(reservation.wallet, kind: .refund, delta: amount.value, reference: reference,
                                                         detail: reason, refundOf: reservation.id)
@@ -145,8 +145,8 @@ public final class Wallets: Sendable {
 
     // MARK: Checks
 
-    private static func check(_ amount: MicroUSD, allowZero: Bool) throws(WalletError) {
-        guard amount.value > 0 || (allowZero && amount.value == 0), amount <= MicroUSD.maximum else {
+    private static func check(_ amount: MicroUSD) throws(WalletError) {
+        guard amount.value > 0, amount <= MicroUSD.maximum else {
             throw WalletError(.invalidRequest, "an amount must be more than 0 and at most \(MicroUSD.maximum) USD, not \(amount)")
         }
     }
