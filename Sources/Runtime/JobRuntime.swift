@@ -1,6 +1,7 @@
 import Foundation
 public import Logging
 public import ServiceLifecycle
+import Synchronization
 
 /// The engine: the store, the job queue, the worker pool and the scheduler of one process.
 /// Open it, enqueue work, and `run` it (directly or in a `ServiceGroup`) until a graceful
@@ -17,6 +18,19 @@ public final class JobRuntime: Service, Sendable {
     public let clock: any WallClock
     private let registry: JobRegistry
     private let pool: WorkerPool
+    private let phase = Mutex(Phase.opened)
+
+    /// Where the runtime is in its life; health checks report it.
+    public enum Phase: String, Sendable {
+        /// Open, workers not started yet.
+        case opened
+        /// Workers and scheduler running.
+        case running
+        /// Draining after a shutdown began.
+        case stopping
+        /// `run` returned.
+        case stopped
+    }
 
     private init(database: SQLiteStore, jobs: SQLiteJobStore, scheduler: Scheduler, wallets: Wallets,
                  idempotency: IdempotencyStore, clock: any WallClock, registry: JobRegistry, pool: WorkerPool) {
@@ -72,6 +86,9 @@ public final class JobRuntime: Service, Sendable {
         return JobRuntime(database: database, jobs: jobs, scheduler: scheduler, wallets: wallets, idempotency: idempotency,
                           clock: clock, registry: registry, pool: pool)
     }
+
+    /// Where the runtime is in its life.
+    public var currentPhase: Phase { phase.withLock { $0 } }
 
     /// This process's lease owner name.
     public var owner: String { pool.owner }
@@ -143,6 +160,8 @@ public final class JobRuntime: Service, Sendable {
     /// Runs the workers and the scheduler until a graceful shutdown (or `shutdown()`), then
     /// drains and returns. Cancelling the task drains too, releasing unfinished jobs at once.
     public func run() async throws {
+        phase.withLock { if $0 == .opened { $0 = .running } }
+        defer { phase.withLock { $0 = .stopped } }
         await withGracefulShutdownHandler {
             await withTaskCancellationHandler {
                 await withDiscardingTaskGroup { group in
@@ -151,15 +170,18 @@ public final class JobRuntime: Service, Sendable {
                     group.cancelAll()
                 }
             } onCancel: {
-                self.pool.beginShutdown()
+                self.shutdown()
             }
         } onGracefulShutdown: {
-            self.pool.beginShutdown()
+            self.shutdown()
         }
     }
 
     /// Begins a graceful shutdown of `run`.
-    public func shutdown() { pool.beginShutdown() }
+    public func shutdown() {
+        phase.withLock { if $0 != .stopped { $0 = .stopping } }
+        pool.beginShutdown()
+    }
 
     /// Closes the database; call after `run` returned.
     public func close() async { await database.close() }

@@ -34,6 +34,11 @@ public protocol JobStore: Sendable {
 
     /// How many jobs are in each state.
     func countByState() async throws -> [JobState: Int]
+
+    /// A tenant's jobs, newest first: up to `limit` with an id below `before` (a cursor: the
+    /// last id of the previous page), only of `states` when not empty and of `kind` when given.
+    /// Jobs enqueued while a client pages have higher ids, so no page repeats or skips one.
+    func jobs(tenant: String, states: [JobState], kind: String?, before: JobID?, limit: Int) async throws -> [JobRecord]
 }
 
 /// What a worker asks for when it has free slots.

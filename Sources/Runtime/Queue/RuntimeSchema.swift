@@ -50,5 +50,9 @@ public enum RuntimeSchema {
                 updated_at   INTEGER NOT NULL
             );
             """),
+        Migration(version: 104, name: "jobs_by_tenant", sql: """
+            -- The jobs API: a tenant's jobs, newest first, paged by id.
+            CREATE INDEX jobs_tenant ON jobs (tenant, id);
+            """),
     ]
 }

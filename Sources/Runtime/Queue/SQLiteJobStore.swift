@@ -380,4 +380,23 @@ public final class SQLiteJobStore: JobStore {
             return counts
         }
     }
+
+    public func jobs(tenant: String, states: [JobState], kind: String?, before: JobID?, limit: Int) async throws -> [JobRecord] {
+        let limit = min(max(limit, 1), 1_000)
+        let stateFilter = states.isEmpty ? "" : " AND state IN (\(states.map { "'\($0.rawValue)'" }.joined(separator: ",")))"
+        return try await database.read { db in
+            let select = try db.statement("""
+                SELECT \(Self.columns) FROM jobs
+                WHERE tenant = ?1 AND id < ?2 AND (?3 IS NULL OR kind = ?3)\(stateFilter)
+                ORDER BY id DESC LIMIT ?4
+                """)
+            select.bind(1, tenant)
+            select.bind(2, before?.rawValue ?? Int64.max)
+            select.bind(3, kind)
+            select.bind(4, limit)
+            var jobs: [JobRecord] = []
+            while try select.step() { jobs.append(Self.record(select)) }
+            return jobs
+        }
+    }
 }

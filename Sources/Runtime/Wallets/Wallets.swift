@@ -109,6 +109,15 @@ public final class Wallets: Sendable {
         return balances
     }
 
+    /// The reservations held now over all tenants, and what they hold (for metrics).
+    public func heldReservations() async throws -> (count: Int, amount: MicroUSD) {
+        try await database.read { db in
+            let select = try db.statement("SELECT count(*), coalesce(sum(amount), 0) FROM wallet_reservations WHERE state = 'held'")
+            _ = try select.step()
+            return (select.int(0), MicroUSD(select.int64(1)))
+        }
+    }
+
     /// A wallet's ledger lines, newest first, `limit` at a time after the line `before` (a
     /// cursor: the last id of the previous page; a line of another wallet gives an empty
     /// page). Only the tenant's own wallets are found (nil otherwise).
