@@ -1,47 +1,89 @@
 import ArgumentParser
+import Foundation
+import HTTPFront
 import Jobs
 import Logging
+import Metrics
 import Runtime
 import ServiceLifecycle
 
-/// `switchboard serve`: runs the runtime (workers and scheduler) until SIGINT or SIGTERM,
-/// then drains gracefully.
+/// `switchboard serve`: the product. Opens the runtime, serves both APIs over HTTP next to the
+/// workers and scheduler, and on SIGINT/SIGTERM stops accepting, finishes in-flight requests,
+/// drains the jobs, commits and exits 0.
 struct Serve: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Run the job runtime until SIGINT/SIGTERM, then drain gracefully.")
+    static let configuration = CommandConfiguration(
+        abstract: "Run the HTTP APIs, the workers and the scheduler until SIGINT/SIGTERM, then drain gracefully.")
 
-    @OptionGroup var options: RuntimeOptions
+    @OptionGroup var options: ServeOptions
 
-    @Option(help: "Jobs running at once.")
-    var maxInFlight = 256
-
-    @Option(help: "Seconds in-flight jobs get to finish on shutdown before they are released.")
-    var shutdownGrace = 25
-
-    func validate() throws {
-        guard (1...100_000).contains(maxInFlight) else { throw ValidationError("--max-in-flight must be 1...100000") }
-        guard (0...3_600).contains(shutdownGrace) else { throw ValidationError("--shutdown-grace must be 0...3600 seconds") }
-    }
+    /// Credit the demo tenant's team wallet gets in development mode (once per data dir).
+    static let demoCredit = MicroUSD(usd: 100)
 
     func run() async throws {
+        let settings: ServeSettings
+        do { settings = try ServeSettings(options) } catch {
+            FileHandle.standardError.write(Data("switchboard: \(error)\n".utf8))
+            throw ExitCode.validationFailure
+        }
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
         let logger = Logger(label: "switchboard")
-        let configuration = RuntimeConfiguration(
-            store: StoreConfiguration(path: options.databasePath, synchronous: options.sync),
-            workers: WorkerConfiguration(maxInFlight: maxInFlight, shutdownGrace: .seconds(shutdownGrace)))
-        let runtime: JobRuntime
         do {
-            runtime = try await JobRuntime.open(configuration, registry: JobCatalog.registry(), logger: logger)
+            try await serve(settings, logger: logger)
+        } catch let error as ExitCode {
+            throw error
         } catch {
             logger.critical("cannot start: \(error)")
             throw ExitCode.failure
         }
-        logger.info("switchboard runtime started", metadata: [
-            "database": "\(options.databasePath)", "sync": "\(options.sync.rawValue)", "maxInFlight": "\(maxInFlight)",
-        ])
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: [.init(service: runtime)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+    }
+
+    private func serve(_ settings: ServeSettings, logger: Logger) async throws {
+        try FileManager.default.createDirectory(atPath: settings.dataDir, withIntermediateDirectories: true)
+        var auth = settings.auth
+        if settings.dev { auth.developmentKeyPEM = try DevelopmentKeys.signingKey(inDataDirectory: settings.dataDir) }
+        if let url = auth.jwksURL { auth.jwksJSON = try await JWKSRefresher.fetch(url) }
+        let internalKey = try settings.internalAPIKey.map { ($0, false) }
+            ?? DevelopmentKeys.internalKey(inDataDirectory: settings.dataDir)
+
+        let metrics = FrontMetrics()
+        MetricsSystem.bootstrap(metrics.factory)
+        let runtime = try await JobRuntime.open(
+            RuntimeConfiguration(
+                store: StoreConfiguration(path: settings.databasePath, synchronous: settings.sync),
+                workers: WorkerConfiguration(maxInFlight: settings.maxInFlight, shutdownGrace: .seconds(settings.shutdownGrace))),
+            registry: JobCatalog.registry(), logger: logger, onJobFinished: metrics.jobFinished)
+        if settings.dev {
+            _ = try await runtime.wallets.credit(Self.demoCredit, to: .team(DevelopmentKeys.demoTenant),
+                                                 reference: "development-demo-credit", reason: "development mode demo credit")
+        }
+        let verifier = try await TokenVerifier(configuration: auth, clock: runtime.clock)
+        let front = HTTPFront(
+            runtime: runtime,
+            configuration: FrontConfiguration(host: settings.host, port: settings.port, limits: settings.limits, plans: settings.plans,
+                                              auth: auth, internalAPIKey: internalKey.0, metricsEnabled: settings.metrics),
+            verifier: verifier, metrics: metrics)
+        var services: [any Service] = [runtime]
+        if let url = auth.jwksURL {
+            services.append(JWKSRefresher(url: url, interval: auth.jwksRefreshInterval, verifier: verifier, logger: logger))
+        }
+        let application = front.application(services: services, logger: logger) { port in
+            Self.announce(settings, port: port, internalKey: internalKey)
+        }
+        try await application.runService()
         await runtime.close()
         logger.info("switchboard stopped")
+    }
+
+    /// The first stdout line says where the server listens (scripts read the port from it).
+    private static func announce(_ settings: ServeSettings, port: Int, internalKey: (String, Bool)) {
+        var lines = ["switchboard listening on http://\(settings.host):\(port) (data \(settings.dataDir), \(settings.dev ? "development" : "production") mode)"]
+        let keyFile = (settings.dataDir as NSString).appendingPathComponent(DevelopmentKeys.internalKeyFile)
+        if settings.dev {
+            lines.append("internal API key: \(internalKey.0)")
+            lines.append("demo tenant \(DevelopmentKeys.demoTenant); mint a token with: switchboard token --data-dir \(settings.dataDir) --tenant \(DevelopmentKeys.demoTenant)")
+        } else if internalKey.1 {
+            lines.append("internal API key generated into \(keyFile)")
+        }
+        FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
     }
 }

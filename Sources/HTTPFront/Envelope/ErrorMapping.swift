@@ -1,0 +1,68 @@
+import HTTPTypes
+import Hummingbird
+import Runtime
+
+/// The one place where errors of other layers become API errors.
+enum ErrorMapping {
+    static let paymentRequired = HTTPResponse.Status(code: 402, reasonPhrase: "Payment Required")
+
+    static func apiError(for error: any Error, method: HTTPRequest.Method) -> APIError {
+        switch error {
+        case let error as APIError:
+            return error
+        case let error as HTTPError:
+            return http(error)
+        case let error as WalletError:
+            return wallet(error)
+        case let error as MoneyError:
+            return .invalid("", error.description)
+        case let error as IdempotencyError:
+            return .invalid("Idempotency-Key", error.message)
+        case let error as ScheduleError:
+            return .invalid("", error.message)
+        case let error as RuntimeError:
+            return error.code == .closed ? .unavailable("the server is shutting down") : .invalidRequest(error.message)
+        case let error as StoreError:
+            return store(error)
+        case is CancellationError:
+            return .unavailable("the request was cancelled (the server is shutting down)")
+        default:
+            return .internalError()
+        }
+    }
+
+    private static func http(_ error: HTTPError) -> APIError {
+        switch error.status {
+        case .notFound: .notFound("no such route")
+        case .contentTooLarge: APIError(.contentTooLarge, "payload_too_large", "the request body is too large")
+        case .badRequest: .invalidRequest(error.body ?? "the request is malformed")
+        case .unauthorized: .unauthorized(error.body ?? "authentication is required")
+        case .unsupportedMediaType: .unsupportedMediaType(error.body ?? "unsupported content type")
+        case .methodNotAllowed: APIError(.methodNotAllowed, "method_not_allowed", error.body ?? "method not allowed")
+        case .requestTimeout: APIError(.requestTimeout, "request_timeout", "the request body was not received in time")
+        default:
+            error.status.code < 500
+                ? APIError(error.status, "invalid_request", error.body ?? error.status.reasonPhrase)
+                : .internalError()
+        }
+    }
+
+    private static func wallet(_ error: WalletError) -> APIError {
+        switch error.code {
+        case .insufficientCredits: APIError(Self.paymentRequired, "insufficient_credits", error.message)
+        case .budgetExceeded: APIError(Self.paymentRequired, "budget_exceeded", error.message)
+        case .notFound: .notFound(error.message)
+        case .invalidRequest: .invalidRequest(error.message)
+        }
+    }
+
+    private static func store(_ error: StoreError) -> APIError {
+        switch error.kind {
+        case .busy: APIError(.serviceUnavailable, "unavailable", "the database is busy; retry shortly", headers: [(.retryAfter, "1")])
+        case .diskFull: APIError(.serviceUnavailable, "unavailable", "the server's disk is full; writes are refused")
+        case .readOnly: APIError(.serviceUnavailable, "unavailable", "the server's database is read-only")
+        case .closed: .unavailable("the server is shutting down")
+        default: .internalError()
+        }
+    }
+}

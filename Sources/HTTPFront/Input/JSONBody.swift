@@ -1,0 +1,102 @@
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// Reads and decodes JSON request bodies: checks the content type, enforces the size limit and
+/// the read deadline, and turns decoding failures into 400s that name the field.
+struct JSONBody: Sendable {
+    let limits: RequestLimits
+
+    static let decoder = JSONDecoder()
+
+    /// The body's bytes, at most `limits.maxBodyBytes`, within `limits.bodyReadTimeout`.
+    func bytes(_ request: Request) async throws -> ByteBuffer {
+        let body = request.body
+        let limit = limits.maxBodyBytes
+        let timeout = limits.bodyReadTimeout
+        return try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
+            group.addTask {
+                do { return try await body.collect(upTo: limit) } catch let error as HTTPError where error.status == .contentTooLarge {
+                    throw APIError.payloadTooLarge(limit: limit)
+                }
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let buffer = first else {
+                throw APIError(.requestTimeout, "request_timeout", "the request body did not arrive within \(timeout)")
+            }
+            return buffer
+        }
+    }
+
+    /// Decodes the body as `T`.
+    func decode<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {
+        try Self.checkContentType(request)
+        let buffer = try await bytes(request)
+        guard buffer.readableBytes > 0 else { throw APIError.invalid("", "a JSON body is required") }
+        return try Self.decode(type, from: Data(buffer: buffer))
+    }
+
+    static func checkContentType(_ request: Request) throws {
+        guard let type = request.headers[.contentType] else {
+            throw APIError.unsupportedMediaType("Content-Type must be application/json")
+        }
+        let media = type.split(separator: ";", maxSplits: 1).first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        guard media == "application/json" else {
+            throw APIError.unsupportedMediaType("Content-Type must be application/json, not '\(type.prefix(60))'")
+        }
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
+        do {
+            return try decoder.decode(type, from: data)
+        } catch let error as DecodingError {
+            throw describe(error)
+        } catch let error as APIError {
+            throw error
+        }
+    }
+
+    /// A 400 naming the field: `amountUsd is required`, `limit must be a number`, ….
+    static func describe(_ error: DecodingError) -> APIError {
+        switch error {
+        case .keyNotFound(let key, let context):
+            let field = path(context.codingPath + [key])
+            return .invalid(field, "\(field) is required")
+        case .typeMismatch(let type, let context):
+            let field = path(context.codingPath)
+            return .invalid(field, "\(field.isEmpty ? "the body" : field) must be \(typeName(type))")
+        case .valueNotFound(let type, let context):
+            let field = path(context.codingPath)
+            return .invalid(field, "\(field) must be \(typeName(type)), not null")
+        case .dataCorrupted(let context):
+            let field = path(context.codingPath)
+            if field.isEmpty { return .invalid("", "the body is not valid JSON") }
+            return .invalid(field, "\(field) is invalid: \(context.debugDescription)")
+        @unknown default:
+            return .invalidRequest("the body could not be read")
+        }
+    }
+
+    static func path(_ keys: [any CodingKey]) -> String {
+        var path = ""
+        for key in keys {
+            if let index = key.intValue { path += "[\(index)]" } else { path += path.isEmpty ? key.stringValue : "." + key.stringValue }
+        }
+        return path
+    }
+
+    private static func typeName(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "a string"
+        case is Bool.Type: "true or false"
+        case is Int.Type, is Int64.Type, is Int32.Type: "an integer"
+        case is Double.Type, is Float.Type: "a number"
+        case is [Any].Type: "an array"
+        default: type is any Collection.Type ? "an array" : "an object"
+        }
+    }
+}

@@ -1,0 +1,19 @@
+/// Limits that protect the server from oversized and slow requests.
+public struct RequestLimits: Sendable {
+    /// Largest request body read (413 `payload_too_large` above it).
+    public var maxBodyBytes: Int
+    /// Largest total of request header bytes (the connection is refused above it).
+    public var maxHeaderBytes: Int
+    /// A connection that sends nothing for this long is closed.
+    public var idleTimeout: Duration
+    /// A request body must arrive completely within this long (408 `request_timeout`).
+    public var bodyReadTimeout: Duration
+
+    public init(maxBodyBytes: Int = 1 << 20, maxHeaderBytes: Int = 32 * 1024, idleTimeout: Duration = .seconds(60),
+                bodyReadTimeout: Duration = .seconds(30)) {
+        self.maxBodyBytes = maxBodyBytes
+        self.maxHeaderBytes = maxHeaderBytes
+        self.idleTimeout = idleTimeout
+        self.bodyReadTimeout = bodyReadTimeout
+    }
+}

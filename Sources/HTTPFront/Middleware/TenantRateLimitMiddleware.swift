@@ -1,0 +1,37 @@
+import Hummingbird
+import Runtime
+
+/// Per-tenant request rate limit by plan tier (GCRA, in memory). Over the limit: 429
+/// `rate_limited` with `Retry-After` and the IETF draft `RateLimit` / `RateLimit-Policy` headers.
+/// Every answer carries `RateLimit-Policy` so clients can pace themselves.
+struct TenantRateLimitMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let limiter: RateLimiter
+    let plans: PlanLimits
+
+    init(plans: PlanLimits, clock: any WallClock) {
+        self.plans = plans
+        limiter = RateLimiter(clock: clock) { key in
+            // Keys are "<plan>\0<tenant>": the plan is part of the key, so a tenant's tokens of
+            // two plans get their own buckets and the resolver needs no lookup.
+            let plan = String(key.prefix { $0 != "\u{0}" })
+            let limit = plans.limit(for: plan)
+            return [.requests(limit.requestsPerSecond, per: .seconds(1), burst: limit.burst)]
+        }
+    }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let principal = try context.caller()
+        let limit = plans.limit(for: principal.plan)
+        let policy = "\"\(principal.plan)\";q=\(limit.burst);w=1"
+        let decision = (try? limiter.tryAcquire(key: principal.plan + "\u{0}" + principal.tenant)) ?? .admitted
+        if let wait = decision.retryAfter {
+            let seconds = max(1, Int((Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18).rounded(.up)))
+            throw APIError.rateLimited(retryAfterSeconds: seconds, "the \(principal.plan) plan allows \(limit.requestsPerSecond) requests per second",
+                                       headers: [(.rateLimitPolicy, policy), (.rateLimit, "\"\(principal.plan)\";r=0;t=\(seconds)")])
+        }
+        var response = try await next(request, context)
+        response.headers[.rateLimitPolicy] = policy
+        return response
+    }
+}

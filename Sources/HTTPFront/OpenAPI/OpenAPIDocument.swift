@@ -1,0 +1,2372 @@
+/// The API reference the server serves at `GET /openapi.json` (OpenAPI 3.1): every route, its
+/// auth, parameters, bodies, envelope and error codes. Keep it in step with the routes.
+enum OpenAPIDocument {
+    static let json = #"""
+    {
+      "openapi": "3.1.0",
+      "info": {
+        "title": "Switchboard",
+        "version": "0.4.0",
+        "summary": "LLM orchestration and CPaaS orchestrator API in one server.",
+        "description": "Switchboard serves the LLM orchestration API (`/llm-orch/v1`) and the CPaaS orchestrator API (`/cpaas/v1`) from one process. This version serves health, metrics, this document, jobs, wallets, wallet top-ups and cron schedules; the LLM inference routes (`/inference/*`) and the messaging routes (`/providers`, `/messages`, `/templates`, outbox and template sync) of API.md arrive in later versions.\n\n**Authentication.** Tenant routes need `Authorization: Bearer <JWT>` (claims `sub`, `tenantId`, `email`, `roles`, `planTier`, `iat`, `exp`); the tenant always comes from the `tenantId` claim, never from the body. Internal routes (`/_internal/*` and the CPaaS `/jobs/*` routes) need `x-internal-api-key` instead; a JWT is not accepted there. Health, `/metrics` and `/openapi.json` need no auth.\n\n**Envelope.** Every JSON response (except this document) is `{data, error, page, meta}`: on success `data` is the payload and `error` null; on error `data` is null and `error` is `{code, message, details?}` with a stable `code`; `page` is set on list responses only; `meta` is `{request_id, trace_id, tenant_id}`.\n\n**Headers.** Every response carries `x-request-id`. Tenant routes are rate limited per tenant by the `planTier` claim (429 `rate_limited` with `Retry-After`, `RateLimit`, `RateLimit-Policy`); every tenant-route response after authentication carries `RateLimit-Policy`. Request bodies must be `application/json` (415 otherwise), at most 1 MiB by default (413), and arrive within 30 s (408).\n\n**Routing.** A known path called with a method it does not answer is 405 `method_not_allowed` with an `Allow` header; an unknown path is 404 `not_found`. Any route may answer 500 `internal_error` or 503 `unavailable`."
+      },
+      "servers": [
+        {
+          "url": "http://127.0.0.1:8080"
+        }
+      ],
+      "tags": [
+        {
+          "name": "Health",
+          "description": "Liveness and readiness, no auth."
+        },
+        {
+          "name": "Operations",
+          "description": "Metrics and this document, no auth."
+        },
+        {
+          "name": "Jobs",
+          "description": "The tenant's background jobs (bearer JWT)."
+        },
+        {
+          "name": "Wallets",
+          "description": "The caller's wallets and their ledgers (bearer JWT)."
+        },
+        {
+          "name": "Internal",
+          "description": "Operator routes (x-internal-api-key)."
+        },
+        {
+          "name": "Schedules",
+          "description": "Cron schedules of the job scheduler (x-internal-api-key)."
+        }
+      ],
+      "security": [
+        {
+          "bearerAuth": []
+        }
+      ],
+      "paths": {
+        "/llm-orch/v1/health": {
+          "get": {
+            "operationId": "getLlmHealth",
+            "tags": [
+              "Health"
+            ],
+            "summary": "Health of the LLM orchestration API",
+            "description": "Liveness and readiness: 200 while the store is open and the workers run; 503 `unavailable` (with `Retry-After: 1`) while the runtime is starting or draining.",
+            "security": [],
+            "responses": {
+              "200": {
+                "description": "The server is ready.",
+                "headers": {
+                  "x-request-id": {
+                    "$ref": "#/components/headers/XRequestId"
+                  }
+                },
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/HealthEnvelope"
+                    }
+                  }
+                }
+              },
+              "503": {
+                "$ref": "#/components/responses/Unavailable"
+              }
+            }
+          },
+          "parameters": [
+            {
+              "$ref": "#/components/parameters/RequestId"
+            },
+            {
+              "$ref": "#/components/parameters/Traceparent"
+            }
+          ]
+        },
+        "/cpaas/v1/_internal/healthz": {
+          "get": {
+            "operationId": "getCpaasHealth",
+            "tags": [
+              "Health"
+            ],
+            "summary": "Health of the CPaaS orchestrator API",
+            "description": "Liveness and readiness: 200 while the store is open and the workers run; 503 `unavailable` (with `Retry-After: 1`) while the runtime is starting or draining.",
+            "security": [],
+            "responses": {
+              "200": {
+                "description": "The server is ready.",
+                "headers": {
+                  "x-request-id": {
+                    "$ref": "#/components/headers/XRequestId"
+                  }
+                },
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/HealthEnvelope"
+                    }
+                  }
+                }
+              },
+              "503": {
+                "$ref": "#/components/responses/Unavailable"
+              }
+            }
+          },
+          "parameters": [
+            {
+              "$ref": "#/components/parameters/RequestId"
+            },
+            {
+              "$ref": "#/components/parameters/Traceparent"
+            }
+          ]
+        },
+        "/metrics": {
+          "get": {
+            "operationId": "getMetrics",
+            "tags": [
+              "Operations"
+            ],
+            "summary": "Prometheus metrics",
+            "description": "Metrics in the Prometheus text exposition format. No auth. Can be turned off in the configuration, in which case the path is 404.",
+            "security": [],
+            "responses": {
+              "200": {
+                "description": "Prometheus text format.",
+                "headers": {
+                  "x-request-id": {
+                    "$ref": "#/components/headers/XRequestId"
+                  }
+                },
+                "content": {
+                  "text/plain; version=0.0.4": {
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                }
+              },
+              "500": {
+                "$ref": "#/components/responses/InternalError"
+              }
+            }
+          },
+          "parameters": [
+            {
+              "$ref": "#/components/parameters/RequestId"
+            },
+            {
+              "$ref": "#/components/parameters/Traceparent"
+            }
+          ]
+        },
+        "/openapi.json": {
+          "get": {
+            "operationId": "getOpenAPI",
+            "tags": [
+              "Operations"
+            ],
+            "summary": "This API reference",
+            "description": "This OpenAPI 3.1 document. No auth; not wrapped in the envelope.",
+            "security": [],
+            "responses": {
+              "200": {
+                "description": "The OpenAPI document.",
+                "headers": {
+                  "x-request-id": {
+                    "$ref": "#/components/headers/XRequestId"
+                  }
+                },
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "type": "object"
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "parameters": [
+            {
+              "$ref": "#/components/parameters/RequestId"
+            },
+            {
+              "$ref": "#/components/parameters/Traceparent"
+            }
+          ]
+        },
+        "/llm-orch/v1/_internal/wallets/credit": {
+          "post": {
+            "operationId": "creditWallet",
+            "tags": [
+              "Internal"
+            ],
+            "summary": "Add credit to a wallet",
+            "description": "Adds credit to a tenant's team wallet or a user's wallet (a `credit` ledger entry), creating the wallet if needed. With an `Idempotency-Key` the key is also the ledger reference (`idempotency:<key>`), so a retry credits once even after a crash between the credit and the stored answer (then `applied` is false). Internal key only; a JWT is not accepted. Invalid fields are 400 `invalid_request` with `details.field` naming the field (`tenantId`, `wallet`, `amountUsd`, `reason`, `Idempotency-Key`).",
+            "security": [
+              {
+                "internalApiKey": []
+              }
+            ],
+            "parameters": [
+              {
+                "$ref": "#/components/parameters/IdempotencyKey"
+              }
+            ],
+            "requestBody": {
+              "required": true,
+              "content": {
+                "application/json": {
+                  "schema": {
+                    "$ref": "#/components/schemas/CreditRequest"
+                  },
+                  "example": {
+                    "tenantId": "7d2b3c4e-1f5a-4e6b-8c9d-0a1b2c3d4e5f",
+                    "wallet": "team",
+                    "amountUsd": "25.00",
+                    "reason": "monthly top-up"
+                  }
+                }
+              }
+            },
+            "responses": {
+              "200": {
+                "description": "The credit was applied (or had been: see `applied`). A replay carries `Idempotency-Replayed: true`.",
+                "headers": {
+                  "x-request-id": {
+                    "$ref": "#/components/headers/XRequestId"
+                  },
+                  "Idempotency-Replayed": {
+                    "$ref": "#/components/headers/IdempotencyReplayed"
+                  }
+                },
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/CreditEnvelope"
+                    }
+                  }
+                }
+              },
+              "400": {
+                "$ref": "#/components/responses/InvalidRequest"
+              },
+              "401": {
+                "$ref": "#/components/responses/Unauthorized"
+              },
+              "408": {
+                "$ref": "#/components/responses/RequestTimeout"
+              },
+              "409": {
+                "$ref": "#/components/responses/IdempotencyConflict"
+              },
+              "413": {
+                "$ref": "#/components/responses/PayloadTooLarge"
+              },
+              "415": {
+                "$ref": "#/components/responses/UnsupportedMediaType"
+              },
+              "422": {
+                "$ref": "#/components/responses/IdempotencyMismatch"
+              },
+              "500": {
+                "$ref": "#/components/responses/InternalError"
+              },
+              "503": {
+                "$ref": "#/components/responses/Unavailable"
+              }
+            }
+          },
+          "parameters": [
+            {
+              "$ref": "#/components/parameters/RequestId"
+            },
+            {
+              "$ref": "#/components/parameters/Traceparent"
+            }
+          ]
+        },
+        "/cpaas/v1/jobs/schedules": {
+          "get": {
+            "operationId": "listSchedules",
+            "tags": [
+              "Schedules"
+            ],
+            "summary": "List cron schedules",
+            "description": "Every cron schedule of the scheduler, with its last and next fire time. Internal key only.",
+            "security": [
+              {
+                "internalApiKey": []
+              }
+            ],
+            "responses": {
+              "200": {
+                "description": "The schedules.",
+                "headers": {
+                  "x-request-id": {
+                    "$ref": "#/components/headers/XRequestId"
+                  }
+                },
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/ScheduleListEnvelope"
+                    }
+                  }
+                }
+              },
+              "401": {
+                "$ref": "#/components/responses/Unauthorized"
+              },
+              "500": {
+                "$ref": "#/components/responses/InternalError"
+              },
+              "503": {
+                "$ref": "#/components/responses/Unavailable"
+              }
+            }
+          },
+          "parameters": [
+            {
+              "$ref": "#/components/parameters/RequestId"
+            },
+            {
+              "$ref": "#/components/parameters/Traceparent"
+            }
+          ]
+        },
+        "/cpaas/v1/jobs/schedules/{name}": {
+          "put": {
+            "operationId": "putSchedule",
+            "tags": [
+              "Schedules"
+            ],
+            "summary": "Create or replace a cron schedule",
+            "description": "Creates the schedule (201) or replaces the one of this name (200). Invalid input is 400 `invalid_request` with `details.field` one of `cron`, `timezone`, `kind`, `name`, `catchUp`, `payload`, `tenant` (or the body field that failed to decode). Internal key only.",
+            "security": [
+              {
+                "internalApiKey": []
+              }
+            ],
+            "requestBody": {
+              "required": true,
+              "content": {
+                "application/json": {
+                  "schema": {
+                    "$ref": "#/components/schemas/ScheduleRequest"
+                  },
+                  "example": {
+                    "cron": "0 3 * * *",
+                    "timezone": "Europe/Paris",
+                    "kind": "noop",
+                    "payload": {
+                      "report": "daily"
+                    },
+                    "enabled": true,
+                    "catchUp": "coalesce"
+                  }
+                }
+              }
+            },
+            "responses": {
+              "200": {
+                "description": "An existing schedule was replaced.",
+                "headers": {
+                  "x-request-id": {
+                    "$ref": "#/components/headers/XRequestId"
+                  }
+                },
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/ScheduleEnvelope"
+                    }
+                  }
+                }
+              },
+              "201": {
+                "description": "The schedule was created.",
+                "headers": {
+                  "x-request-id": {
+                    "$ref": "#/components/headers/XRequestId"
+                  }
+                },
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/ScheduleEnvelope"
+                    }
+                  }
+                }
+              },
+              "400": {
+                "$ref": "#/components/responses/InvalidRequest"
+              },
+              "401": {
+                "$ref": "#/components/responses/Unauthorized"
+              },
+              "408": {
+                "$ref": "#/components/responses/RequestTimeout"
+              },
+              "413": {
+                "$ref": "#/components/responses/PayloadTooLarge"
+              },
+              "415": {
+                "$ref": "#/components/responses/UnsupportedMediaType"
+              },
+              "500": {
+                "$ref": "#/components/responses/InternalError"
+              },
+              "503": {
+                "$ref": "#/components/responses/Unavailable"
+              }
+            }
+          },
+          "delete": {
+            "operationId": "deleteSchedule",
+            "tags": [
+              "Schedules"
+            ],
+            "summary": "Delete a cron schedule",
+            "description": "Removes the schedule; jobs it already enqueued stay. Internal key only.",
+            "security": [
+              {
+                "internalApiKey": []
+              }
+            ],
+            "responses": {
+              "200": {
+                "description": "The schedule was deleted.",
+                "headers": {
+                  "x-request-id": {
+                    "$ref": "#/components/headers/XRequestId"
+                  }
+                },
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/ScheduleDeletedEnvelope"
+                    }
+                  }
+                }
+              },
+              "401": {
+                "$ref": "#/components/responses/Unauthorized"
+              },
+              "404": {
+                "$ref": "#/components/responses/NotFound"
+              },
+              "500": {
+                "$ref": "#/components/responses/InternalError"
+              },
+              "503": {
+                "$ref": "#/components/responses/Unavailable"
+              }
+            }
+          },
+          "parameters": [
+            {
+              "$ref": "#/components/parameters/RequestId"
+            },
+            {
+              "$ref": "#/components/parameters/Traceparent"
+            },
+            {
+              "$ref": "#/components/parameters/ScheduleName"
+            }
+          ]
+        },
+        "/cpaas/v1/jobs/schedules/{name}/run": {
+          "post": {
+            "operationId": "runSchedule",
+            "tags": [
+              "Schedules"
+            ],
+            "summary": "Run a schedule now",
+            "description": "Enqueues one run of the schedule's job now, independent of its cron (also when disabled). No body. Internal key only.",
+            "security": [
+              {
+                "internalApiKey": []
+              }
+            ],
+            "responses": {
+              "202": {
+                "description": "The run was enqueued; `data` is the enqueued job.",
+                "headers": {
+                  "x-request-id": {
+                    "$ref": "#/components/headers/XRequestId"
+                  }
+                },
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/JobEnvelope"
+                    }
+                  }
+                }
+              },
+              "401": {
+                "$ref": "#/components/responses/Unauthorized"
+              },
+              "404": {
+                "$ref": "#/components/responses/NotFound"
+              },
+              "500": {
+                "$ref": "#/components/responses/InternalError"
+              },
+              "503": {
+                "$ref": "#/components/responses/Unavailable"
+              }
+            }
+          },
+          "parameters": [
+            {
+              "$ref": "#/components/parameters/RequestId"
+            },
+            {
+              "$ref": "#/components/parameters/Traceparent"
+            },
+            {
+              "$ref": "#/components/parameters/ScheduleName"
+            }
+          ]
+        },
+        "/llm-orch/v1/jobs": {
+          "get": {
+            "operationId": "listJobs",
+            "tags": [
+              "Jobs"
+            ],
+            "summary": "List the tenant's jobs",
+            "description": "The caller's tenant's jobs, newest first, paged; filter by `state` and `kind`.",
+            "security": [
+              {
+                "bearerAuth": []
+              }
+            ],
+            "parameters": [
+              {
+                "$ref": "#/components/parameters/JobStateFilter"
+              },
+              {
+                "$ref": "#/components/parameters/JobKindFilter"
+              },
+              {
+                "$ref": "#/components/parameters/Limit"
+              },
+              {
+                "$ref": "#/components/parameters/Cursor"
+              }
+            ],
+            "responses": {
+              "200": {
+                "description": "A page of jobs.",
+                "headers": {
+                  "x-request-id": {
+                    "$ref": "#/components/headers/XRequestId"
+                  },
+                  "RateLimit-Policy": {
+                    "$ref": "#/components/headers/RateLimitPolicy"
+                  }
+                },
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/JobListEnvelope"
+                    }
+                  }
+                }
+              },
+              "400": {
+                "$ref": "#/components/responses/InvalidRequest"
+              },
+              "401": {
+                "$ref": "#/components/responses/Unauthorized"
+              },
+              "403": {
+                "$ref": "#/components/responses/Forbidden"
+              },
+              "429": {
+                "$ref": "#/components/responses/RateLimited"
+              },
+              "500": {
+                "$ref": "#/components/responses/InternalError"
+              },
+              "503": {
+                "$ref": "#/components/responses/Unavailable"
+              }
+            }
+          },
+          "parameters": [
+            {
+              "$ref": "#/components/parameters/RequestId"
+            },
+            {
+              "$ref": "#/components/parameters/Traceparent"
+            },
+            {
+              "$ref": "#/components/parameters/TenantId"
+            }
+          ]
+        },
+        "/llm-orch/v1/jobs/{id}": {
+          "get": {
+            "operationId": "getJob",
+            "tags": [
+              "Jobs"
+            ],
+            "summary": "Get a job",
+            "description": "One of the caller's tenant's jobs. Another tenant's job is 404, like one that does not exist.",
+            "security": [
+              {
+                "bearerAuth": []
+              }
+            ],
+            "responses": {
+              "200": {
+                "description": "The job.",
+                "headers": {
+                  "x-request-id": {
+                    "$ref": "#/components/headers/XRequestId"
+                  },
+                  "RateLimit-Policy": {
+                    "$ref": "#/components/headers/RateLimitPolicy"
+                  }
+                },
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/JobEnvelope"
+                    }
+                  }
+                }
+              },
+              "401": {
+                "$ref": "#/components/responses/Unauthorized"
+              },
+              "403": {
+                "$ref": "#/components/responses/Forbidden"
+              },
+              "404": {
+                "$ref": "#/components/responses/NotFound"
+              },
+              "429": {
+                "$ref": "#/components/responses/RateLimited"
+              },
+              "500": {
+                "$ref": "#/components/responses/InternalError"
+              },
+              "503": {
+                "$ref": "#/components/responses/Unavailable"
+              }
+            }
+          },
+          "parameters": [
+            {
+              "$ref": "#/components/parameters/RequestId"
+            },
+            {
+              "$ref": "#/components/parameters/Traceparent"
+            },
+            {
+              "$ref": "#/components/parameters/TenantId"
+            },
+            {
+              "$ref": "#/components/parameters/JobId"
+            }
+          ]
+        },
+        "/llm-orch/v1/jobs/{id}/cancel": {
+          "post": {
+            "operationId": "cancelJob",
+            "tags": [
+              "Jobs"
+            ],
+            "summary": "Cancel a job",
+            "description": "Cancels a job that has not finished. No body. A scheduled or queued job becomes `cancelled` at once; a running job stays `running` with `cancelRequested: true` until its worker stops it. A finished job is 409 `job_finished`.",
+            "security": [
+              {
+                "bearerAuth": []
+              }
+            ],
+            "responses": {
+              "200": {
+                "description": "The job after the cancel: `cancelled`, or `running` with `cancelRequested` true.",
+                "headers": {
+                  "x-request-id": {
+                    "$ref": "#/components/headers/XRequestId"
+                  },
+                  "RateLimit-Policy": {
+                    "$ref": "#/components/headers/RateLimitPolicy"
+                  }
+                },
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/JobEnvelope"
+                    }
+                  }
+                }
+              },
+              "401": {
+                "$ref": "#/components/responses/Unauthorized"
+              },
+              "403": {
+                "$ref": "#/components/responses/Forbidden"
+              },
+              "404": {
+                "$ref": "#/components/responses/NotFound"
+              },
+              "409": {
+                "$ref": "#/components/responses/JobFinished"
+              },
+              "429": {
+                "$ref": "#/components/responses/RateLimited"
+              },
+              "500": {
+                "$ref": "#/components/responses/InternalError"
+              },
+              "503": {
+                "$ref": "#/components/responses/Unavailable"
+              }
+            }
+          },
+          "parameters": [
+            {
+              "$ref": "#/components/parameters/RequestId"
+            },
+            {
+              "$ref": "#/components/parameters/Traceparent"
+            },
+            {
+              "$ref": "#/components/parameters/TenantId"
+            },
+            {
+              "$ref": "#/components/parameters/JobId"
+            }
+          ]
+        },
+        "/llm-orch/v1/wallets": {
+          "get": {
+            "operationId": "listWallets",
+            "tags": [
+              "Wallets"
+            ],
+            "summary": "The caller's wallets",
+            "description": "The tenant's team wallet, then the caller's own user wallet: those that exist (possibly none).",
+            "security": [
+              {
+                "bearerAuth": []
+              }
+            ],
+            "responses": {
+              "200": {
+                "description": "The wallets.",
+                "headers": {
+                  "x-request-id": {
+                    "$ref": "#/components/headers/XRequestId"
+                  },
+                  "RateLimit-Policy": {
+                    "$ref": "#/components/headers/RateLimitPolicy"
+                  }
+                },
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/WalletListEnvelope"
+                    }
+                  }
+                }
+              },
+              "401": {
+                "$ref": "#/components/responses/Unauthorized"
+              },
+              "403": {
+                "$ref": "#/components/responses/Forbidden"
+              },
+              "429": {
+                "$ref": "#/components/responses/RateLimited"
+              },
+              "500": {
+                "$ref": "#/components/responses/InternalError"
+              },
+              "503": {
+                "$ref": "#/components/responses/Unavailable"
+              }
+            }
+          },
+          "parameters": [
+            {
+              "$ref": "#/components/parameters/RequestId"
+            },
+            {
+              "$ref": "#/components/parameters/Traceparent"
+            },
+            {
+              "$ref": "#/components/parameters/TenantId"
+            }
+          ]
+        },
+        "/llm-orch/v1/wallets/{id}/ledger": {
+          "get": {
+            "operationId": "listLedgerEntries",
+            "tags": [
+              "Wallets"
+            ],
+            "summary": "A wallet's ledger",
+            "description": "The ledger entries of one of the caller's wallets (the team wallet or the caller's own user wallet), newest first, paged.",
+            "security": [
+              {
+                "bearerAuth": []
+              }
+            ],
+            "parameters": [
+              {
+                "$ref": "#/components/parameters/Limit"
+              },
+              {
+                "$ref": "#/components/parameters/Cursor"
+              }
+            ],
+            "responses": {
+              "200": {
+                "description": "A page of ledger entries.",
+                "headers": {
+                  "x-request-id": {
+                    "$ref": "#/components/headers/XRequestId"
+                  },
+                  "RateLimit-Policy": {
+                    "$ref": "#/components/headers/RateLimitPolicy"
+                  }
+                },
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/LedgerEnvelope"
+                    }
+                  }
+                }
+              },
+              "400": {
+                "$ref": "#/components/responses/InvalidRequest"
+              },
+              "401": {
+                "$ref": "#/components/responses/Unauthorized"
+              },
+              "403": {
+                "$ref": "#/components/responses/Forbidden"
+              },
+              "404": {
+                "$ref": "#/components/responses/NotFound"
+              },
+              "429": {
+                "$ref": "#/components/responses/RateLimited"
+              },
+              "500": {
+                "$ref": "#/components/responses/InternalError"
+              },
+              "503": {
+                "$ref": "#/components/responses/Unavailable"
+              }
+            }
+          },
+          "parameters": [
+            {
+              "$ref": "#/components/parameters/RequestId"
+            },
+            {
+              "$ref": "#/components/parameters/Traceparent"
+            },
+            {
+              "$ref": "#/components/parameters/TenantId"
+            },
+            {
+              "$ref": "#/components/parameters/WalletId"
+            }
+          ]
+        }
+      },
+      "components": {
+        "securitySchemes": {
+          "bearerAuth": {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "JWT",
+            "description": "A JWT from the external auth service (RS256/ES256 in production, HS256 in development) with claims `sub`, `tenantId`, `email`, `roles`, `planTier`, `iat`, `exp`. Expired, not-yet-valid, badly signed, wrongly-algorithmed (`none`, HS/RS confusion) or malformed tokens are 401 `unauthorized`."
+          },
+          "internalApiKey": {
+            "type": "apiKey",
+            "in": "header",
+            "name": "x-internal-api-key",
+            "description": "The operators' shared key (compared in constant time). Missing or wrong is 401 `unauthorized`; a bearer JWT is not accepted instead."
+          }
+        },
+        "parameters": {
+          "RequestId": {
+            "name": "x-request-id",
+            "in": "header",
+            "required": false,
+            "description": "The client's request id, kept when it is 1-128 visible ASCII characters (else replaced by a new UUID); echoed in the `x-request-id` response header and `meta.request_id`.",
+            "schema": {
+              "type": "string",
+              "minLength": 1,
+              "maxLength": 128,
+              "pattern": "^[!-~]+$"
+            }
+          },
+          "Traceparent": {
+            "name": "traceparent",
+            "in": "header",
+            "required": false,
+            "description": "W3C trace context; its trace id becomes `meta.trace_id`. A malformed value is ignored (a new trace id is made).",
+            "schema": {
+              "type": "string",
+              "example": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+            }
+          },
+          "TenantId": {
+            "name": "x-tenant-id",
+            "in": "header",
+            "required": false,
+            "description": "Explicit tenant (recommended). When sent it must equal the token's `tenantId` claim, else 403 `forbidden`. The tenant always comes from the token.",
+            "schema": {
+              "type": "string"
+            }
+          },
+          "IdempotencyKey": {
+            "name": "Idempotency-Key",
+            "in": "header",
+            "required": false,
+            "description": "Makes the write repeat-safe for 24 h: the first request with a key runs and its 2xx answer is stored; the same key with the same method, path and body replays that answer with `Idempotency-Replayed: true`; with another body it is 422 `idempotency_mismatch`; while the first is still running it is 409 `idempotency_conflict`. A non-2xx answer is not stored. 1-255 printable ASCII characters, else 400 `invalid_request` (`details.field` = `Idempotency-Key`).",
+            "schema": {
+              "type": "string",
+              "minLength": 1,
+              "maxLength": 255,
+              "pattern": "^[ -~]+$"
+            }
+          },
+          "Limit": {
+            "name": "limit",
+            "in": "query",
+            "required": false,
+            "description": "Page size, 1-100 (400 `invalid_request` otherwise).",
+            "schema": {
+              "type": "integer",
+              "minimum": 1,
+              "maximum": 100,
+              "default": 20
+            }
+          },
+          "Cursor": {
+            "name": "cursor",
+            "in": "query",
+            "required": false,
+            "description": "Opaque cursor from the previous page's `page.next_cursor`; a cursor this list did not give out is 400 `invalid_request`.",
+            "schema": {
+              "type": "string",
+              "maxLength": 200
+            }
+          },
+          "JobStateFilter": {
+            "name": "state",
+            "in": "query",
+            "required": false,
+            "description": "Only jobs in these states: one or more of scheduled, queued, running, succeeded, failed, dead, cancelled, comma-separated (an unknown state is 400 `invalid_request`).",
+            "schema": {
+              "type": "string",
+              "pattern": "^(scheduled|queued|running|succeeded|failed|dead|cancelled)(,(scheduled|queued|running|succeeded|failed|dead|cancelled))*$",
+              "example": "queued,running"
+            }
+          },
+          "JobKindFilter": {
+            "name": "kind",
+            "in": "query",
+            "required": false,
+            "description": "Only jobs of this kind (at most 200 bytes).",
+            "schema": {
+              "type": "string",
+              "maxLength": 200,
+              "example": "noop"
+            }
+          },
+          "JobId": {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "description": "The job's id (13 Crockford base32 characters, either case). An id that is malformed, does not exist or is another tenant's is 404 `not_found`.",
+            "schema": {
+              "type": "string",
+              "example": "01hq3v7m2k8xz"
+            }
+          },
+          "WalletId": {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "description": "The wallet's id from `GET /llm-orch/v1/wallets`. Anything other than one of the caller's wallets (team or own user wallet) is 404 `not_found`.",
+            "schema": {
+              "type": "string",
+              "example": "42"
+            }
+          },
+          "ScheduleName": {
+            "name": "name",
+            "in": "path",
+            "required": true,
+            "description": "The schedule's name: 1-100 characters of letters, digits, '.', '_' or '-'.",
+            "schema": {
+              "type": "string",
+              "pattern": "^[A-Za-z0-9._-]{1,100}$",
+              "example": "nightly-report"
+            }
+          }
+        },
+        "headers": {
+          "XRequestId": {
+            "description": "The request id (the client's valid `x-request-id`, else a new UUID); the same as `meta.request_id`.",
+            "schema": {
+              "type": "string"
+            }
+          },
+          "RateLimitPolicy": {
+            "description": "The tenant's plan quota, IETF draft syntax: `\"<plan>\";q=<burst>;w=1`.",
+            "schema": {
+              "type": "string",
+              "example": "\"professional\";q=400;w=1"
+            }
+          },
+          "RateLimit": {
+            "description": "The remaining quota, IETF draft syntax: `\"<plan>\";r=<remaining>;t=<seconds until reset>`.",
+            "schema": {
+              "type": "string",
+              "example": "\"professional\";r=0;t=1"
+            }
+          },
+          "RetryAfter": {
+            "description": "Seconds to wait before retrying.",
+            "schema": {
+              "type": "integer",
+              "minimum": 1,
+              "example": 1
+            }
+          },
+          "Allow": {
+            "description": "The methods the path answers, comma-separated.",
+            "schema": {
+              "type": "string",
+              "example": "GET, PUT"
+            }
+          },
+          "WWWAuthenticate": {
+            "description": "`Bearer` on tenant routes.",
+            "schema": {
+              "type": "string",
+              "example": "Bearer"
+            }
+          },
+          "IdempotencyReplayed": {
+            "description": "Present (`true`) when the response is the stored answer of an earlier request with the same `Idempotency-Key`; nothing ran again.",
+            "schema": {
+              "type": "string",
+              "enum": [
+                "true"
+              ]
+            }
+          }
+        },
+        "responses": {
+          "BudgetExceeded": {
+            "description": "402 `budget_exceeded`: The operation's worst-case cost exceeds the `x-budget-max-usd` ceiling; nothing was called or charged.",
+            "headers": {
+              "x-request-id": {
+                "$ref": "#/components/headers/XRequestId"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ErrorEnvelope"
+                },
+                "example": {
+                  "data": null,
+                  "error": {
+                    "code": "budget_exceeded",
+                    "message": "the worst-case cost 0.08 USD exceeds x-budget-max-usd 0.05"
+                  },
+                  "page": null,
+                  "meta": {
+                    "request_id": "3f1c9a52-8d7e-4b1a-9c3e-2f6d5a4b7c81",
+                    "trace_id": "4bf92f3577b34da6a3ce929d0e0e4736",
+                    "tenant_id": null
+                  }
+                }
+              }
+            }
+          },
+          "Forbidden": {
+            "description": "403 `forbidden`: The `x-tenant-id` header names another tenant than the token's `tenantId` claim.",
+            "headers": {
+              "x-request-id": {
+                "$ref": "#/components/headers/XRequestId"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ErrorEnvelope"
+                },
+                "example": {
+                  "data": null,
+                  "error": {
+                    "code": "forbidden",
+                    "message": "x-tenant-id does not match the token's tenant"
+                  },
+                  "page": null,
+                  "meta": {
+                    "request_id": "3f1c9a52-8d7e-4b1a-9c3e-2f6d5a4b7c81",
+                    "trace_id": "4bf92f3577b34da6a3ce929d0e0e4736",
+                    "tenant_id": null
+                  }
+                }
+              }
+            }
+          },
+          "IdempotencyConflict": {
+            "description": "409 `idempotency_conflict`: A request with this `Idempotency-Key` is still in progress; retry later.",
+            "headers": {
+              "x-request-id": {
+                "$ref": "#/components/headers/XRequestId"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ErrorEnvelope"
+                },
+                "example": {
+                  "data": null,
+                  "error": {
+                    "code": "idempotency_conflict",
+                    "message": "a request with this Idempotency-Key is still in progress; retry later"
+                  },
+                  "page": null,
+                  "meta": {
+                    "request_id": "3f1c9a52-8d7e-4b1a-9c3e-2f6d5a4b7c81",
+                    "trace_id": "4bf92f3577b34da6a3ce929d0e0e4736",
+                    "tenant_id": null
+                  }
+                }
+              }
+            }
+          },
+          "IdempotencyMismatch": {
+            "description": "422 `idempotency_mismatch`: This `Idempotency-Key` was already used with a different request (method, path or body); use a new key for a new request.",
+            "headers": {
+              "x-request-id": {
+                "$ref": "#/components/headers/XRequestId"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ErrorEnvelope"
+                },
+                "example": {
+                  "data": null,
+                  "error": {
+                    "code": "idempotency_mismatch",
+                    "message": "this Idempotency-Key was used with a different request; use a new key for a new request"
+                  },
+                  "page": null,
+                  "meta": {
+                    "request_id": "3f1c9a52-8d7e-4b1a-9c3e-2f6d5a4b7c81",
+                    "trace_id": "4bf92f3577b34da6a3ce929d0e0e4736",
+                    "tenant_id": null
+                  }
+                }
+              }
+            }
+          },
+          "InsufficientCredits": {
+            "description": "402 `insufficient_credits`: The wallet that would pay does not hold enough available credit.",
+            "headers": {
+              "x-request-id": {
+                "$ref": "#/components/headers/XRequestId"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ErrorEnvelope"
+                },
+                "example": {
+                  "data": null,
+                  "error": {
+                    "code": "insufficient_credits",
+                    "message": "wallet team has 0.01 USD available, needed 0.05 USD"
+                  },
+                  "page": null,
+                  "meta": {
+                    "request_id": "3f1c9a52-8d7e-4b1a-9c3e-2f6d5a4b7c81",
+                    "trace_id": "4bf92f3577b34da6a3ce929d0e0e4736",
+                    "tenant_id": null
+                  }
+                }
+              }
+            }
+          },
+          "InternalError": {
+            "description": "500 `internal_error`: The server failed to answer; the request id identifies the failure in the server's logs.",
+            "headers": {
+              "x-request-id": {
+                "$ref": "#/components/headers/XRequestId"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ErrorEnvelope"
+                },
+                "example": {
+                  "data": null,
+                  "error": {
+                    "code": "internal_error",
+                    "message": "the server failed to answer; the request id identifies it in the logs"
+                  },
+                  "page": null,
+                  "meta": {
+                    "request_id": "3f1c9a52-8d7e-4b1a-9c3e-2f6d5a4b7c81",
+                    "trace_id": "4bf92f3577b34da6a3ce929d0e0e4736",
+                    "tenant_id": null
+                  }
+                }
+              }
+            }
+          },
+          "InvalidRequest": {
+            "description": "400 `invalid_request`: The request is malformed or a field is invalid; `details.field` names the field (a body field, a query parameter or a header) when there is one.",
+            "headers": {
+              "x-request-id": {
+                "$ref": "#/components/headers/XRequestId"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ErrorEnvelope"
+                },
+                "example": {
+                  "data": null,
+                  "error": {
+                    "code": "invalid_request",
+                    "message": "limit must be an integer from 1 to 100",
+                    "details": {
+                      "field": "limit"
+                    }
+                  },
+                  "page": null,
+                  "meta": {
+                    "request_id": "3f1c9a52-8d7e-4b1a-9c3e-2f6d5a4b7c81",
+                    "trace_id": "4bf92f3577b34da6a3ce929d0e0e4736",
+                    "tenant_id": null
+                  }
+                }
+              }
+            }
+          },
+          "JobFinished": {
+            "description": "409 `job_finished`: The job already reached a final state (succeeded, failed, dead or cancelled); there is nothing to cancel.",
+            "headers": {
+              "x-request-id": {
+                "$ref": "#/components/headers/XRequestId"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ErrorEnvelope"
+                },
+                "example": {
+                  "data": null,
+                  "error": {
+                    "code": "job_finished",
+                    "message": "the job already finished (succeeded); nothing to cancel"
+                  },
+                  "page": null,
+                  "meta": {
+                    "request_id": "3f1c9a52-8d7e-4b1a-9c3e-2f6d5a4b7c81",
+                    "trace_id": "4bf92f3577b34da6a3ce929d0e0e4736",
+                    "tenant_id": null
+                  }
+                }
+              }
+            }
+          },
+          "MethodNotAllowed": {
+            "description": "405 `method_not_allowed`: The path exists but does not answer this method; `Allow` lists the methods it answers.",
+            "headers": {
+              "x-request-id": {
+                "$ref": "#/components/headers/XRequestId"
+              },
+              "Allow": {
+                "$ref": "#/components/headers/Allow"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ErrorEnvelope"
+                },
+                "example": {
+                  "data": null,
+                  "error": {
+                    "code": "method_not_allowed",
+                    "message": "PATCH is not allowed here; use GET"
+                  },
+                  "page": null,
+                  "meta": {
+                    "request_id": "3f1c9a52-8d7e-4b1a-9c3e-2f6d5a4b7c81",
+                    "trace_id": "4bf92f3577b34da6a3ce929d0e0e4736",
+                    "tenant_id": null
+                  }
+                }
+              }
+            }
+          },
+          "NotFound": {
+            "description": "404 `not_found`: No such resource for this caller (another tenant's resource is indistinguishable from one that does not exist), or no such route.",
+            "headers": {
+              "x-request-id": {
+                "$ref": "#/components/headers/XRequestId"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ErrorEnvelope"
+                },
+                "example": {
+                  "data": null,
+                  "error": {
+                    "code": "not_found",
+                    "message": "no job with this id"
+                  },
+                  "page": null,
+                  "meta": {
+                    "request_id": "3f1c9a52-8d7e-4b1a-9c3e-2f6d5a4b7c81",
+                    "trace_id": "4bf92f3577b34da6a3ce929d0e0e4736",
+                    "tenant_id": null
+                  }
+                }
+              }
+            }
+          },
+          "PayloadTooLarge": {
+            "description": "413 `payload_too_large`: The request body is larger than the server's limit (1 MiB by default); `details.limitBytes` gives the limit.",
+            "headers": {
+              "x-request-id": {
+                "$ref": "#/components/headers/XRequestId"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ErrorEnvelope"
+                },
+                "example": {
+                  "data": null,
+                  "error": {
+                    "code": "payload_too_large",
+                    "message": "the request body is larger than the limit of 1048576 bytes",
+                    "details": {
+                      "limitBytes": "1048576"
+                    }
+                  },
+                  "page": null,
+                  "meta": {
+                    "request_id": "3f1c9a52-8d7e-4b1a-9c3e-2f6d5a4b7c81",
+                    "trace_id": "4bf92f3577b34da6a3ce929d0e0e4736",
+                    "tenant_id": null
+                  }
+                }
+              }
+            }
+          },
+          "RateLimited": {
+            "description": "429 `rate_limited`: The tenant exceeded its plan tier's request rate. `Retry-After` (and `details.retryAfterSeconds`) says when to retry; `RateLimit` and `RateLimit-Policy` follow the IETF RateLimit header fields draft.",
+            "headers": {
+              "x-request-id": {
+                "$ref": "#/components/headers/XRequestId"
+              },
+              "Retry-After": {
+                "$ref": "#/components/headers/RetryAfter"
+              },
+              "RateLimit": {
+                "$ref": "#/components/headers/RateLimit"
+              },
+              "RateLimit-Policy": {
+                "$ref": "#/components/headers/RateLimitPolicy"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ErrorEnvelope"
+                },
+                "example": {
+                  "data": null,
+                  "error": {
+                    "code": "rate_limited",
+                    "message": "the professional plan allows 200 requests per second",
+                    "details": {
+                      "retryAfterSeconds": "1"
+                    }
+                  },
+                  "page": null,
+                  "meta": {
+                    "request_id": "3f1c9a52-8d7e-4b1a-9c3e-2f6d5a4b7c81",
+                    "trace_id": "4bf92f3577b34da6a3ce929d0e0e4736",
+                    "tenant_id": null
+                  }
+                }
+              }
+            }
+          },
+          "RequestTimeout": {
+            "description": "408 `request_timeout`: The request body did not arrive completely within the body read timeout (30 s by default).",
+            "headers": {
+              "x-request-id": {
+                "$ref": "#/components/headers/XRequestId"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ErrorEnvelope"
+                },
+                "example": {
+                  "data": null,
+                  "error": {
+                    "code": "request_timeout",
+                    "message": "the request body did not arrive within 30 seconds"
+                  },
+                  "page": null,
+                  "meta": {
+                    "request_id": "3f1c9a52-8d7e-4b1a-9c3e-2f6d5a4b7c81",
+                    "trace_id": "4bf92f3577b34da6a3ce929d0e0e4736",
+                    "tenant_id": null
+                  }
+                }
+              }
+            }
+          },
+          "Unauthorized": {
+            "description": "401 `unauthorized`: Missing or invalid credentials: on tenant routes any bearer token problem (absent, malformed, expired, not yet valid, bad signature, wrong or `none` algorithm), answered with `WWW-Authenticate: Bearer`; on internal routes a missing or wrong `x-internal-api-key` (a JWT is not accepted there).",
+            "headers": {
+              "x-request-id": {
+                "$ref": "#/components/headers/XRequestId"
+              },
+              "WWW-Authenticate": {
+                "$ref": "#/components/headers/WWWAuthenticate"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ErrorEnvelope"
+                },
+                "example": {
+                  "data": null,
+                  "error": {
+                    "code": "unauthorized",
+                    "message": "a bearer token is required"
+                  },
+                  "page": null,
+                  "meta": {
+                    "request_id": "3f1c9a52-8d7e-4b1a-9c3e-2f6d5a4b7c81",
+                    "trace_id": "4bf92f3577b34da6a3ce929d0e0e4736",
+                    "tenant_id": null
+                  }
+                }
+              }
+            }
+          },
+          "Unavailable": {
+            "description": "503 `unavailable`: The server is starting, draining or shutting down, or its database is busy, full or read-only; retry later (`Retry-After` when known).",
+            "headers": {
+              "x-request-id": {
+                "$ref": "#/components/headers/XRequestId"
+              },
+              "Retry-After": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ErrorEnvelope"
+                },
+                "example": {
+                  "data": null,
+                  "error": {
+                    "code": "unavailable",
+                    "message": "the runtime is draining"
+                  },
+                  "page": null,
+                  "meta": {
+                    "request_id": "3f1c9a52-8d7e-4b1a-9c3e-2f6d5a4b7c81",
+                    "trace_id": "4bf92f3577b34da6a3ce929d0e0e4736",
+                    "tenant_id": null
+                  }
+                }
+              }
+            }
+          },
+          "UnsupportedMediaType": {
+            "description": "415 `unsupported_media_type`: The request body's `Content-Type` is missing or is not `application/json`.",
+            "headers": {
+              "x-request-id": {
+                "$ref": "#/components/headers/XRequestId"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ErrorEnvelope"
+                },
+                "example": {
+                  "data": null,
+                  "error": {
+                    "code": "unsupported_media_type",
+                    "message": "Content-Type must be application/json"
+                  },
+                  "page": null,
+                  "meta": {
+                    "request_id": "3f1c9a52-8d7e-4b1a-9c3e-2f6d5a4b7c81",
+                    "trace_id": "4bf92f3577b34da6a3ce929d0e0e4736",
+                    "tenant_id": null
+                  }
+                }
+              }
+            }
+          }
+        },
+        "schemas": {
+          "Meta": {
+            "type": "object",
+            "description": "Who asked and how to find the request in logs and traces.",
+            "required": [
+              "request_id",
+              "trace_id",
+              "tenant_id"
+            ],
+            "properties": {
+              "request_id": {
+                "type": "string",
+                "description": "The request id, also echoed in the `x-request-id` response header: the client's `x-request-id` when it is 1-128 visible ASCII characters, else a new UUID.",
+                "example": "3f1c9a52-8d7e-4b1a-9c3e-2f6d5a4b7c81"
+              },
+              "trace_id": {
+                "type": "string",
+                "pattern": "^[0-9a-f]{32}$",
+                "description": "W3C trace id: taken from the request's `traceparent` when it is valid, else new.",
+                "example": "4bf92f3577b34da6a3ce929d0e0e4736"
+              },
+              "tenant_id": {
+                "type": [
+                  "string",
+                  "null"
+                ],
+                "description": "The caller's tenant (the token's `tenantId`); null on open and internal routes and before authentication.",
+                "example": "7d2b3c4e-1f5a-4e6b-8c9d-0a1b2c3d4e5f"
+              }
+            }
+          },
+          "Page": {
+            "type": "object",
+            "description": "Paging facts of a list response. Pass `next_cursor` as `cursor` to get the next page; cursors are opaque, belong to one list, and stay stable while new rows are inserted.",
+            "required": [
+              "next_cursor",
+              "has_more",
+              "limit"
+            ],
+            "properties": {
+              "next_cursor": {
+                "type": [
+                  "string",
+                  "null"
+                ],
+                "description": "Cursor of the next page; null on the last page.",
+                "example": "am9iczoxMjM0NQ"
+              },
+              "has_more": {
+                "type": "boolean",
+                "description": "Whether more rows follow this page."
+              },
+              "limit": {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": 100,
+                "description": "The page size used."
+              }
+            }
+          },
+          "ErrorCode": {
+            "type": "string",
+            "description": "Stable machine-readable error code; clients switch on it. invalid_request 400, unauthorized 401, insufficient_credits 402, budget_exceeded 402, forbidden 403, not_found 404, method_not_allowed 405, request_timeout 408, idempotency_conflict 409, job_finished 409, payload_too_large 413, unsupported_media_type 415, idempotency_mismatch 422, rate_limited 429, internal_error 500, unavailable 503.",
+            "enum": [
+              "invalid_request",
+              "unauthorized",
+              "insufficient_credits",
+              "budget_exceeded",
+              "forbidden",
+              "not_found",
+              "method_not_allowed",
+              "request_timeout",
+              "idempotency_conflict",
+              "job_finished",
+              "payload_too_large",
+              "unsupported_media_type",
+              "idempotency_mismatch",
+              "rate_limited",
+              "internal_error",
+              "unavailable"
+            ]
+          },
+          "Error": {
+            "type": "object",
+            "required": [
+              "code",
+              "message"
+            ],
+            "properties": {
+              "code": {
+                "$ref": "#/components/schemas/ErrorCode"
+              },
+              "message": {
+                "type": "string",
+                "description": "What went wrong, for people."
+              },
+              "details": {
+                "type": "object",
+                "additionalProperties": {
+                  "type": "string"
+                },
+                "description": "Optional facts about the error, e.g. `field` (the field at fault), `retryAfterSeconds`, `limitBytes`. Absent when there are none."
+              }
+            }
+          },
+          "ErrorEnvelope": {
+            "type": "object",
+            "description": "The envelope of every error response: `data` and `page` null, `error` set.",
+            "required": [
+              "data",
+              "error",
+              "page",
+              "meta"
+            ],
+            "properties": {
+              "data": {
+                "type": "null"
+              },
+              "error": {
+                "$ref": "#/components/schemas/Error"
+              },
+              "page": {
+                "type": "null"
+              },
+              "meta": {
+                "$ref": "#/components/schemas/Meta"
+              }
+            }
+          },
+          "AnyJSON": {
+            "description": "Any JSON value."
+          },
+          "Usd": {
+            "type": "string",
+            "pattern": "^[0-9]+\\.[0-9]{2,6}$",
+            "description": "An amount of USD as an exact decimal string with 2 to 6 decimals.",
+            "example": "25.00"
+          },
+          "SignedUsd": {
+            "type": "string",
+            "pattern": "^-?[0-9]+\\.[0-9]{2,6}$",
+            "description": "A signed amount of USD as an exact decimal string with 2 to 6 decimals; negative for money taken out.",
+            "example": "-0.05"
+          },
+          "JobState": {
+            "type": "string",
+            "description": "Where a job is in its life: (scheduled ->) queued -> running -> succeeded | failed | dead | cancelled. A failed attempt with attempts left goes back to scheduled until its backoff has passed.",
+            "enum": [
+              "scheduled",
+              "queued",
+              "running",
+              "succeeded",
+              "failed",
+              "dead",
+              "cancelled"
+            ]
+          },
+          "Job": {
+            "type": "object",
+            "required": [
+              "id",
+              "kind",
+              "state",
+              "priority",
+              "attempts",
+              "maxAttempts",
+              "cancelRequested",
+              "payload",
+              "result",
+              "lastError",
+              "batchId",
+              "runAt",
+              "createdAt",
+              "updatedAt",
+              "startedAt",
+              "finishedAt"
+            ],
+            "properties": {
+              "id": {
+                "type": "string",
+                "pattern": "^[0-9a-hjkmnp-tv-z]{13}$",
+                "description": "13 characters of Crockford base32 (lower case); string order is creation order.",
+                "example": "01hq3v7m2k8xz"
+              },
+              "kind": {
+                "type": "string",
+                "description": "The registered job kind.",
+                "example": "noop"
+              },
+              "state": {
+                "$ref": "#/components/schemas/JobState"
+              },
+              "priority": {
+                "type": "integer",
+                "minimum": -1000,
+                "maximum": 1000,
+                "description": "Higher runs first."
+              },
+              "attempts": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "Attempts started so far."
+              },
+              "maxAttempts": {
+                "type": "integer",
+                "minimum": 1
+              },
+              "cancelRequested": {
+                "type": "boolean",
+                "description": "True when a cancel was asked while the job was running; the worker stops it at its next check."
+              },
+              "payload": {
+                "description": "The job's input (any JSON)."
+              },
+              "result": {
+                "description": "The job's result (any JSON), or null until it succeeds."
+              },
+              "lastError": {
+                "type": [
+                  "string",
+                  "null"
+                ],
+                "description": "The last attempt's error message."
+              },
+              "batchId": {
+                "type": [
+                  "string",
+                  "null"
+                ],
+                "description": "The batch the job belongs to, if any."
+              },
+              "runAt": {
+                "type": "string",
+                "format": "date-time",
+                "description": "When the job is (or was) due to run.",
+                "example": "2026-11-23T14:03:52.123Z"
+              },
+              "createdAt": {
+                "type": "string",
+                "format": "date-time",
+                "description": "ISO 8601 time in UTC with milliseconds.",
+                "example": "2026-11-23T14:03:52.123Z"
+              },
+              "updatedAt": {
+                "type": "string",
+                "format": "date-time",
+                "description": "ISO 8601 time in UTC with milliseconds.",
+                "example": "2026-11-23T14:03:52.123Z"
+              },
+              "startedAt": {
+                "type": [
+                  "string",
+                  "null"
+                ],
+                "format": "date-time",
+                "description": "When the latest attempt started; null before the first.",
+                "example": "2026-11-23T14:03:52.123Z"
+              },
+              "finishedAt": {
+                "type": [
+                  "string",
+                  "null"
+                ],
+                "format": "date-time",
+                "description": "When the job reached a final state; null before.",
+                "example": "2026-11-23T14:03:52.123Z"
+              }
+            }
+          },
+          "Wallet": {
+            "type": "object",
+            "required": [
+              "id",
+              "type",
+              "owner",
+              "balanceUsd",
+              "reservedUsd",
+              "availableUsd"
+            ],
+            "properties": {
+              "id": {
+                "type": "string",
+                "pattern": "^[0-9]+$",
+                "description": "The wallet's id (decimal digits); use it in `/wallets/{id}/ledger`.",
+                "example": "42"
+              },
+              "type": {
+                "type": "string",
+                "enum": [
+                  "team",
+                  "user"
+                ]
+              },
+              "owner": {
+                "type": "string",
+                "pattern": "^(team|user:.+)$",
+                "description": "`team`, or `user:<sub>` for a user's own wallet.",
+                "example": "user:5b0c8f4e-6a1d-4c2b-9e3f-7a8b9c0d1e2f"
+              },
+              "balanceUsd": {
+                "$ref": "#/components/schemas/Usd",
+                "description": "The money the wallet holds."
+              },
+              "reservedUsd": {
+                "$ref": "#/components/schemas/Usd",
+                "description": "The part of the balance promised to operations in progress."
+              },
+              "availableUsd": {
+                "$ref": "#/components/schemas/Usd",
+                "description": "balanceUsd - reservedUsd: what a new reservation may take."
+              }
+            }
+          },
+          "LedgerEntry": {
+            "type": "object",
+            "required": [
+              "id",
+              "kind",
+              "amountUsd",
+              "balanceDeltaUsd",
+              "reservedDeltaUsd",
+              "reservationId",
+              "reference",
+              "detail",
+              "createdAt"
+            ],
+            "properties": {
+              "id": {
+                "type": "string",
+                "pattern": "^[0-9]+$",
+                "example": "1234"
+              },
+              "kind": {
+                "type": "string",
+                "enum": [
+                  "credit",
+                  "reserve",
+                  "settle",
+                  "release",
+                  "refund",
+                  "adjustment"
+                ]
+              },
+              "amountUsd": {
+                "$ref": "#/components/schemas/SignedUsd",
+                "description": "The line's own amount (negative only for a downward adjustment)."
+              },
+              "balanceDeltaUsd": {
+                "$ref": "#/components/schemas/SignedUsd",
+                "description": "How the line changed the wallet's balance."
+              },
+              "reservedDeltaUsd": {
+                "$ref": "#/components/schemas/SignedUsd",
+                "description": "How the line changed the wallet's reserved amount."
+              },
+              "reservationId": {
+                "type": [
+                  "string",
+                  "null"
+                ],
+                "description": "The reservation the line belongs to (reserve, settle, release)."
+              },
+              "reference": {
+                "type": [
+                  "string",
+                  "null"
+                ],
+                "description": "The caller's reference, e.g. `idempotency:<Idempotency-Key>` for a credit."
+              },
+              "detail": {
+                "type": [
+                  "string",
+                  "null"
+                ],
+                "description": "Free text, e.g. a credit's reason."
+              },
+              "createdAt": {
+                "type": "string",
+                "format": "date-time",
+                "description": "ISO 8601 time in UTC with milliseconds.",
+                "example": "2026-11-23T14:03:52.123Z"
+              }
+            }
+          },
+          "Schedule": {
+            "type": "object",
+            "required": [
+              "name",
+              "cron",
+              "timezone",
+              "kind",
+              "tenant",
+              "payload",
+              "enabled",
+              "catchUp",
+              "lastFireAt",
+              "nextFireAt"
+            ],
+            "properties": {
+              "name": {
+                "type": "string",
+                "pattern": "^[A-Za-z0-9._-]{1,100}$",
+                "example": "nightly-report"
+              },
+              "cron": {
+                "type": "string",
+                "example": "0 3 * * *"
+              },
+              "timezone": {
+                "type": "string",
+                "description": "IANA time zone name.",
+                "example": "Europe/Paris"
+              },
+              "kind": {
+                "type": "string",
+                "description": "The job kind each fire enqueues.",
+                "example": "noop"
+              },
+              "tenant": {
+                "type": "string",
+                "description": "The tenant the enqueued jobs belong to.",
+                "example": "system"
+              },
+              "payload": {
+                "description": "The payload of each enqueued job (any JSON)."
+              },
+              "enabled": {
+                "type": "boolean"
+              },
+              "catchUp": {
+                "type": "string",
+                "pattern": "^(coalesce|skip|all:[0-9]+)$",
+                "example": "coalesce"
+              },
+              "lastFireAt": {
+                "type": [
+                  "string",
+                  "null"
+                ],
+                "format": "date-time",
+                "description": "The latest fire time that enqueued a run; null if none yet.",
+                "example": "2026-11-23T14:03:52.123Z"
+              },
+              "nextFireAt": {
+                "type": [
+                  "string",
+                  "null"
+                ],
+                "format": "date-time",
+                "description": "The next fire time; null when disabled or when the expression never fires again.",
+                "example": "2026-11-23T14:03:52.123Z"
+              }
+            }
+          },
+          "ScheduleRequest": {
+            "type": "object",
+            "required": [
+              "cron",
+              "kind"
+            ],
+            "properties": {
+              "cron": {
+                "type": "string",
+                "maxLength": 200,
+                "description": "A 5-field cron expression (minute hour day-of-month month day-of-week), a macro (`@hourly`, `@daily`, `@weekly`, `@monthly`, `@yearly`) or an interval `@every <duration>` such as `@every 10m`. At most 200 bytes.",
+                "examples": [
+                  "*/15 * * * *",
+                  "@daily",
+                  "@every 10m"
+                ]
+              },
+              "timezone": {
+                "type": "string",
+                "default": "UTC",
+                "description": "IANA time zone name the expression is read in.",
+                "example": "Europe/Paris"
+              },
+              "kind": {
+                "type": "string",
+                "description": "A registered job kind.",
+                "example": "noop"
+              },
+              "payload": {
+                "description": "The payload of each enqueued job: any JSON, at most 64 KiB encoded.",
+                "default": {}
+              },
+              "enabled": {
+                "type": "boolean",
+                "default": true
+              },
+              "catchUp": {
+                "type": "string",
+                "pattern": "^(coalesce|latest|skip|all:[0-9]{1,4})$",
+                "default": "coalesce",
+                "description": "What to do with fires missed while the server was down: `coalesce` (one run for the latest missed fire; `latest` is a synonym; case-insensitive), `skip` (none), or `all:N` (one run per missed fire, the latest N, N from 1 to 1000)."
+              },
+              "tenant": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": 200,
+                "default": "system",
+                "description": "The tenant the enqueued jobs belong to (1-200 bytes)."
+              }
+            }
+          },
+          "ScheduleDeleted": {
+            "type": "object",
+            "required": [
+              "deleted"
+            ],
+            "properties": {
+              "deleted": {
+                "type": "string",
+                "description": "The name of the deleted schedule.",
+                "example": "nightly-report"
+              }
+            }
+          },
+          "CreditRequest": {
+            "type": "object",
+            "required": [
+              "tenantId",
+              "wallet",
+              "amountUsd"
+            ],
+            "properties": {
+              "tenantId": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": 200,
+                "description": "The tenant whose wallet gets the credit (1-200 bytes).",
+                "example": "7d2b3c4e-1f5a-4e6b-8c9d-0a1b2c3d4e5f"
+              },
+              "wallet": {
+                "type": "string",
+                "pattern": "^(team|user:.+)$",
+                "maxLength": 260,
+                "description": "`team` for the tenant's team wallet, or `user:<sub>` for a user's own wallet (`sub` as in the user's token). The wallet is created if it does not exist.",
+                "examples": [
+                  "team",
+                  "user:5b0c8f4e-6a1d-4c2b-9e3f-7a8b9c0d1e2f"
+                ]
+              },
+              "amountUsd": {
+                "type": "string",
+                "pattern": "^[0-9]+(\\.[0-9]{1,6})?$",
+                "description": "The credit in USD as a decimal string: more than 0, at most 6 decimals, at most 1000000000. No sign, exponent or spaces.",
+                "example": "25.00"
+              },
+              "reason": {
+                "type": "string",
+                "maxLength": 500,
+                "description": "Free text kept on the ledger entry (at most 500 bytes).",
+                "example": "monthly top-up"
+              }
+            }
+          },
+          "CreditResult": {
+            "type": "object",
+            "required": [
+              "wallet",
+              "applied"
+            ],
+            "properties": {
+              "wallet": {
+                "$ref": "#/components/schemas/Wallet"
+              },
+              "applied": {
+                "type": "boolean",
+                "description": "False when a credit with this reference (the Idempotency-Key) was already applied, so nothing was added this time."
+              }
+            }
+          },
+          "Health": {
+            "type": "object",
+            "required": [
+              "status",
+              "workers"
+            ],
+            "properties": {
+              "status": {
+                "type": "string",
+                "const": "ok"
+              },
+              "workers": {
+                "type": "string",
+                "const": "running"
+              }
+            }
+          },
+          "HealthEnvelope": {
+            "type": "object",
+            "required": [
+              "data",
+              "error",
+              "page",
+              "meta"
+            ],
+            "properties": {
+              "data": {
+                "$ref": "#/components/schemas/Health"
+              },
+              "error": {
+                "type": "null"
+              },
+              "page": {
+                "type": "null"
+              },
+              "meta": {
+                "$ref": "#/components/schemas/Meta"
+              }
+            }
+          },
+          "CreditEnvelope": {
+            "type": "object",
+            "required": [
+              "data",
+              "error",
+              "page",
+              "meta"
+            ],
+            "properties": {
+              "data": {
+                "$ref": "#/components/schemas/CreditResult"
+              },
+              "error": {
+                "type": "null"
+              },
+              "page": {
+                "type": "null"
+              },
+              "meta": {
+                "$ref": "#/components/schemas/Meta"
+              }
+            }
+          },
+          "JobEnvelope": {
+            "type": "object",
+            "required": [
+              "data",
+              "error",
+              "page",
+              "meta"
+            ],
+            "properties": {
+              "data": {
+                "$ref": "#/components/schemas/Job"
+              },
+              "error": {
+                "type": "null"
+              },
+              "page": {
+                "type": "null"
+              },
+              "meta": {
+                "$ref": "#/components/schemas/Meta"
+              }
+            }
+          },
+          "JobListEnvelope": {
+            "type": "object",
+            "required": [
+              "data",
+              "error",
+              "page",
+              "meta"
+            ],
+            "properties": {
+              "data": {
+                "type": "array",
+                "items": {
+                  "$ref": "#/components/schemas/Job"
+                }
+              },
+              "error": {
+                "type": "null"
+              },
+              "page": {
+                "$ref": "#/components/schemas/Page"
+              },
+              "meta": {
+                "$ref": "#/components/schemas/Meta"
+              }
+            }
+          },
+          "WalletListEnvelope": {
+            "type": "object",
+            "required": [
+              "data",
+              "error",
+              "page",
+              "meta"
+            ],
+            "properties": {
+              "data": {
+                "type": "array",
+                "items": {
+                  "$ref": "#/components/schemas/Wallet"
+                }
+              },
+              "error": {
+                "type": "null"
+              },
+              "page": {
+                "type": "null"
+              },
+              "meta": {
+                "$ref": "#/components/schemas/Meta"
+              }
+            }
+          },
+          "LedgerEnvelope": {
+            "type": "object",
+            "required": [
+              "data",
+              "error",
+              "page",
+              "meta"
+            ],
+            "properties": {
+              "data": {
+                "type": "array",
+                "items": {
+                  "$ref": "#/components/schemas/LedgerEntry"
+                }
+              },
+              "error": {
+                "type": "null"
+              },
+              "page": {
+                "$ref": "#/components/schemas/Page"
+              },
+              "meta": {
+                "$ref": "#/components/schemas/Meta"
+              }
+            }
+          },
+          "ScheduleEnvelope": {
+            "type": "object",
+            "required": [
+              "data",
+              "error",
+              "page",
+              "meta"
+            ],
+            "properties": {
+              "data": {
+                "$ref": "#/components/schemas/Schedule"
+              },
+              "error": {
+                "type": "null"
+              },
+              "page": {
+                "type": "null"
+              },
+              "meta": {
+                "$ref": "#/components/schemas/Meta"
+              }
+            }
+          },
+          "ScheduleListEnvelope": {
+            "type": "object",
+            "required": [
+              "data",
+              "error",
+              "page",
+              "meta"
+            ],
+            "properties": {
+              "data": {
+                "type": "array",
+                "items": {
+                  "$ref": "#/components/schemas/Schedule"
+                }
+              },
+              "error": {
+                "type": "null"
+              },
+              "page": {
+                "type": "null"
+              },
+              "meta": {
+                "$ref": "#/components/schemas/Meta"
+              }
+            }
+          },
+          "ScheduleDeletedEnvelope": {
+            "type": "object",
+            "required": [
+              "data",
+              "error",
+              "page",
+              "meta"
+            ],
+            "properties": {
+              "data": {
+                "$ref": "#/components/schemas/ScheduleDeleted"
+              },
+              "error": {
+                "type": "null"
+              },
+              "page": {
+                "type": "null"
+              },
+              "meta": {
+                "$ref": "#/components/schemas/Meta"
+              }
+            }
+          }
+        }
+      }
+    }
+    """#
+}

@@ -1,0 +1,60 @@
+import Hummingbird
+import Runtime
+
+/// `GET /jobs`, `GET /jobs/{id}`, `POST /jobs/{id}/cancel`: the caller's tenant's jobs only;
+/// another tenant's job id is 404, exactly like an id that does not exist.
+extension HTTPFront {
+    static let jobStates = JobState.allCases.map(\.rawValue)
+
+    func addJobRoutes(_ group: RouterGroup<AppRequestContext>, _ table: inout RouteTable) {
+        table.get(Self.llmPrefix + "/jobs", on: group) { request, context in
+            let caller = try context.caller()
+            let paging = try Paging(request, list: "jobs")
+            let query = request.uri.queryParameters
+            var states: [JobState] = []
+            if let text = query["state"], !text.isEmpty {
+                for name in text.split(separator: ",") {
+                    guard let state = JobState(rawValue: String(name)) else {
+                        throw APIError.invalid("state", "state must be one or more of \(Self.jobStates.joined(separator: ", ")), comma-separated")
+                    }
+                    states.append(state)
+                }
+            }
+            var kind: String?
+            if let text = query["kind"], !text.isEmpty {
+                guard text.utf8.count <= 200 else { throw APIError.invalid("kind", "kind must be at most 200 bytes") }
+                kind = String(text)
+            }
+            let rows = try await runtime.jobs.jobs(tenant: caller.tenant, states: states, kind: kind,
+                                                   before: paging.before.map(JobID.init(rawValue:)), limit: paging.limit + 1)
+            return try EnvelopeResponse.list(paging.page(rows, list: "jobs", id: \.id.rawValue, show: JobView.init), context: context)
+        }
+
+        table.get(Self.llmPrefix + "/jobs/{id}", on: group) { _, context in
+            let caller = try context.caller()
+            guard let job = try await runtime.job(try jobID(context), tenant: caller.tenant) else { throw Self.jobNotFound }
+            return try EnvelopeResponse.success(JobView(job), context: context)
+        }
+
+        table.post(Self.llmPrefix + "/jobs/{id}/cancel", on: group) { _, context in
+            let caller = try context.caller()
+            let id = try jobID(context)
+            switch try await runtime.cancel(id, tenant: caller.tenant) {
+            case .notFound:
+                throw Self.jobNotFound
+            case .alreadyFinished(let state):
+                throw APIError.conflict("job_finished", "the job already finished (\(state.rawValue)); nothing to cancel")
+            case .cancelled, .cancelling:
+                guard let job = try await runtime.job(id, tenant: caller.tenant) else { throw Self.jobNotFound }
+                return try EnvelopeResponse.success(JobView(job), context: context)
+            }
+        }
+    }
+
+    static let jobNotFound = APIError.notFound("no job with this id")
+
+    private func jobID(_ context: AppRequestContext) throws -> JobID {
+        guard let text = context.parameters.get("id"), let id = JobID(text) else { throw Self.jobNotFound }
+        return id
+    }
+}

@@ -1,0 +1,69 @@
+import Hummingbird
+import Runtime
+
+/// `GET /wallets` (the team wallet and the caller's own user wallet), `GET /wallets/{id}/ledger`
+/// (paged, newest first; only those two wallets), and the internal top-up
+/// `POST /_internal/wallets/credit`.
+extension HTTPFront {
+    func addWalletRoutes(_ group: RouterGroup<AppRequestContext>, _ table: inout RouteTable) {
+        table.get(Self.llmPrefix + "/wallets", on: group) { _, context in
+            let wallets = try await callerWallets(try context.caller())
+            return try EnvelopeResponse.success(wallets.map(WalletView.init), context: context)
+        }
+
+        table.get(Self.llmPrefix + "/wallets/{id}/ledger", on: group) { request, context in
+            let caller = try context.caller()
+            let paging = try Paging(request, list: "ledger")
+            guard let text = context.parameters.get("id"), let id = Int64(text),
+                  try await callerWallets(caller).contains(where: { $0.id == id }),
+                  let rows = try await runtime.wallets.ledger(walletID: id, tenant: caller.tenant, before: paging.before,
+                                                              limit: paging.limit + 1)
+            else { throw APIError.notFound("no wallet with this id") }
+            return try EnvelopeResponse.list(paging.page(rows, list: "ledger", id: \.id, show: LedgerEntryView.init), context: context)
+        }
+    }
+
+    /// The wallets a caller may see: the team's, then their own.
+    private func callerWallets(_ caller: Principal) async throws -> [WalletBalance] {
+        async let team = runtime.wallets.balance(of: .team(caller.tenant))
+        async let user = runtime.wallets.balance(of: .user(caller.tenant, caller.subject))
+        return try await [team, user].compactMap { $0 }
+    }
+
+    struct CreditRequest: Decodable {
+        var tenantId: String
+        var wallet: String
+        var amountUsd: String
+        var reason: String?
+    }
+
+    struct CreditResult: Encodable {
+        var wallet: WalletView
+        /// False when this credit's reference (the Idempotency-Key) was already applied.
+        var applied: Bool
+    }
+
+    /// Adds credit. With an Idempotency-Key the key is also the ledger reference, so even a
+    /// retry after a crash between the credit and the stored answer credits once.
+    func credit(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let input = try await body.decode(CreditRequest.self, from: request)
+        guard !input.tenantId.isEmpty, input.tenantId.utf8.count <= 200 else {
+            throw APIError.invalid("tenantId", "tenantId must be 1 to 200 bytes")
+        }
+        let wallet: WalletKey
+        do { wallet = try WalletKey(tenant: input.tenantId, parsing: input.wallet) } catch {
+            throw APIError.invalid("wallet", error.message)
+        }
+        let amount: MicroUSD
+        do { amount = try MicroUSD(parsingUSD: input.amountUsd) } catch {
+            throw APIError.invalid("amountUsd", "amountUsd: \(error.description)")
+        }
+        guard amount.value > 0 else { throw APIError.invalid("amountUsd", "amountUsd must be more than 0") }
+        if let reason = input.reason, reason.utf8.count > 500 {
+            throw APIError.invalid("reason", "reason must be at most 500 bytes")
+        }
+        let reference = request.headers[.idempotencyKey].map { "idempotency:" + $0 }
+        let (balance, applied) = try await runtime.wallets.credit(amount, to: wallet, reference: reference, reason: input.reason)
+        return try EnvelopeResponse.success(CreditResult(wallet: WalletView(balance), applied: applied), context: context)
+    }
+}

@@ -1,0 +1,24 @@
+/// Everything the HTTP front needs besides the runtime: where to listen, limits, auth, plans.
+public struct FrontConfiguration: Sendable {
+    public var host: String
+    /// 0 picks a free port (the chosen one is reported by `onServerRunning`).
+    public var port: Int
+    public var limits: RequestLimits
+    public var plans: PlanLimits
+    public var auth: AuthConfiguration
+    /// The `x-internal-api-key` of internal routes.
+    public var internalAPIKey: String
+    /// Serve `GET /metrics`.
+    public var metricsEnabled: Bool
+
+    public init(host: String = "127.0.0.1", port: Int = 8080, limits: RequestLimits = RequestLimits(),
+                plans: PlanLimits = PlanLimits(), auth: AuthConfiguration, internalAPIKey: String, metricsEnabled: Bool = true) {
+        self.host = host
+        self.port = port
+        self.limits = limits
+        self.plans = plans
+        self.auth = auth
+        self.internalAPIKey = internalAPIKey
+        self.metricsEnabled = metricsEnabled
+    }
+}

@@ -1,0 +1,78 @@
+import Foundation
+import HTTPFront
+
+/// The optional JSON config file of `serve` (`--config`): every flag, plus what has no flag
+/// (HS256 secret, request limits, plan limits). Unknown keys are refused, so a typo is not
+/// silently ignored.
+struct ConfigFile: Decodable {
+    var host: String?
+    var port: Int?
+    var dataDir: String?
+    var internalApiKey: String?
+    var dev: Bool?
+    var sync: String?
+    var maxInFlight: Int?
+    var shutdownGrace: Int?
+    var metrics: Bool?
+    var auth: Auth?
+    var limits: Limits?
+    var plans: [String: PlanLimits.Limit]?
+
+    struct Auth: Decodable {
+        var publicKeyFile: String?
+        var jwksFile: String?
+        var jwksUrl: String?
+        var hs256Secret: String?
+        var issuer: String?
+        var audience: String?
+        var leewaySeconds: Int?
+    }
+
+    struct Limits: Decodable {
+        var maxBodyBytes: Int?
+        var maxHeaderBytes: Int?
+        var idleTimeoutSeconds: Int?
+        var bodyReadTimeoutSeconds: Int?
+    }
+
+    static let knownKeys: [String: Set<String>] = [
+        "": ["host", "port", "dataDir", "internalApiKey", "dev", "sync", "maxInFlight", "shutdownGrace", "metrics", "auth",
+             "limits", "plans"],
+        "auth": ["publicKeyFile", "jwksFile", "jwksUrl", "hs256Secret", "issuer", "audience", "leewaySeconds"],
+        "limits": ["maxBodyBytes", "maxHeaderBytes", "idleTimeoutSeconds", "bodyReadTimeoutSeconds"],
+    ]
+
+    static func load(_ path: String) throws -> ConfigFile {
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw SettingsError("cannot read config file \(path): \(error.localizedDescription)")
+        }
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw SettingsError("config file \(path) is not a JSON object")
+        }
+        for (section, keys) in knownKeys {
+            let table = section.isEmpty ? object : object[section] as? [String: Any] ?? [:]
+            if let unknown = table.keys.first(where: { !keys.contains($0) }) {
+                throw SettingsError("config file \(path): unknown key '\(section.isEmpty ? "" : section + ".")\(unknown)'")
+            }
+        }
+        do { return try JSONDecoder().decode(ConfigFile.self, from: data) } catch let error as DecodingError {
+            throw SettingsError("config file \(path): \(Self.describe(error))")
+        }
+    }
+
+    private static func describe(_ error: DecodingError) -> String {
+        switch error {
+        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
+            "'\(context.codingPath.map(\.stringValue).joined(separator: "."))' has the wrong type"
+        case .keyNotFound(let key, _): "'\(key.stringValue)' is missing"
+        @unknown default: "\(error)"
+        }
+    }
+}
+
+/// A setting that cannot work; `serve` prints it and exits non-zero before opening anything.
+struct SettingsError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

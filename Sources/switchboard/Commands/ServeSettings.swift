@@ -1,0 +1,103 @@
+import Foundation
+import HTTPFront
+import Runtime
+
+/// `serve`'s settings after precedence (flag > `SWITCHBOARD_*` environment > config file >
+/// embedded default), checked before anything is opened.
+struct ServeSettings {
+    var host = "127.0.0.1"
+    var port = 8080
+    var dataDir = "./data"
+    var internalAPIKey: String?
+    var dev = true
+    var sync = StoreConfiguration.Synchronous.normal
+    var maxInFlight = 256
+    var shutdownGrace = 25
+    var metrics = true
+    var auth = AuthConfiguration()
+    var limits = RequestLimits()
+    var plans = PlanLimits()
+
+    init(_ options: ServeOptions, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        func env(_ name: String) -> String? {
+            environment["SWITCHBOARD_" + name].flatMap { $0.isEmpty ? nil : $0 }
+        }
+        func int(_ name: String, _ flag: Int?) throws -> Int? {
+            if let flag { return flag }
+            guard let text = env(name) else { return nil }
+            guard let value = Int(text) else { throw SettingsError("SWITCHBOARD_\(name) must be an integer, not '\(text)'") }
+            return value
+        }
+        func bool(_ name: String, _ flag: Bool?) throws -> Bool? {
+            if let flag { return flag }
+            guard let text = env(name)?.lowercased() else { return nil }
+            switch text {
+            case "1", "true", "yes", "on": return true
+            case "0", "false", "no", "off": return false
+            default: throw SettingsError("SWITCHBOARD_\(name) must be true or false, not '\(text)'")
+            }
+        }
+
+        let file = try (options.config ?? env("CONFIG")).map(ConfigFile.load)
+        host = options.host ?? env("HOST") ?? file?.host ?? host
+        port = try int("PORT", options.port) ?? file?.port ?? port
+        dataDir = options.dataDir ?? env("DATA_DIR") ?? file?.dataDir ?? dataDir
+        internalAPIKey = options.internalApiKey ?? env("INTERNAL_API_KEY") ?? file?.internalApiKey
+        dev = try bool("DEV", options.dev) ?? file?.dev ?? dev
+        if let text = options.sync ?? env("SYNC") ?? file?.sync {
+            guard let level = StoreConfiguration.Synchronous(rawValue: text) else {
+                throw SettingsError("sync must be normal or full, not '\(text)'")
+            }
+            sync = level
+        }
+        maxInFlight = try int("MAX_IN_FLIGHT", options.maxInFlight) ?? file?.maxInFlight ?? maxInFlight
+        shutdownGrace = try int("SHUTDOWN_GRACE", options.shutdownGrace) ?? file?.shutdownGrace ?? shutdownGrace
+        metrics = try bool("METRICS", options.metrics) ?? file?.metrics ?? metrics
+
+        let fileAuth = file?.auth
+        if let path = options.jwtPublicKeyFile ?? env("JWT_PUBLIC_KEY_FILE") ?? fileAuth?.publicKeyFile {
+            auth.publicKeyPEMs = [try Self.read(path, what: "public key")]
+        }
+        if let path = options.jwksFile ?? env("JWKS_FILE") ?? fileAuth?.jwksFile {
+            auth.jwksJSON = try Self.read(path, what: "JWKS")
+        }
+        auth.jwksURL = options.jwksUrl ?? env("JWKS_URL") ?? fileAuth?.jwksUrl
+        auth.hs256Secret = env("JWT_HS256_SECRET") ?? fileAuth?.hs256Secret
+        auth.issuer = options.jwtIssuer ?? env("JWT_ISSUER") ?? fileAuth?.issuer
+        auth.audience = options.jwtAudience ?? env("JWT_AUDIENCE") ?? fileAuth?.audience
+        if let leeway = fileAuth?.leewaySeconds { auth.leeway = .seconds(leeway) }
+
+        if let limits = file?.limits {
+            if let value = limits.maxBodyBytes { self.limits.maxBodyBytes = value }
+            if let value = limits.maxHeaderBytes { self.limits.maxHeaderBytes = value }
+            if let value = limits.idleTimeoutSeconds { self.limits.idleTimeout = .seconds(value) }
+            if let value = limits.bodyReadTimeoutSeconds { self.limits.bodyReadTimeout = .seconds(value) }
+        }
+        if let plans = file?.plans { self.plans.plans.merge(plans) { _, configured in configured } }
+        try validate()
+    }
+
+    private func validate() throws {
+        guard (0...65_535).contains(port) else { throw SettingsError("port must be 0...65535") }
+        guard (1...100_000).contains(maxInFlight) else { throw SettingsError("max-in-flight must be 1...100000") }
+        guard (0...3_600).contains(shutdownGrace) else { throw SettingsError("shutdown-grace must be 0...3600 seconds") }
+        if let key = internalAPIKey, key.utf8.count < 16 { throw SettingsError("the internal API key must be at least 16 characters") }
+        guard (1_024...(256 << 20)).contains(limits.maxBodyBytes) else { throw SettingsError("limits.maxBodyBytes must be 1 KiB...256 MiB") }
+        guard (1_024...(1 << 20)).contains(limits.maxHeaderBytes) else { throw SettingsError("limits.maxHeaderBytes must be 1 KiB...1 MiB") }
+        guard limits.idleTimeout > .zero, limits.bodyReadTimeout > .zero else { throw SettingsError("limits timeouts must be positive") }
+        for (plan, limit) in plans.plans where limit.requestsPerSecond < 1 || limit.burst < 1 {
+            throw SettingsError("plan '\(plan)' needs requestsPerSecond and burst of at least 1")
+        }
+        if !dev && !auth.hasKeys {
+            throw SettingsError("with --no-dev a token key is required: --jwt-public-key-file, --jwks-file, --jwks-url or auth.hs256Secret")
+        }
+    }
+
+    var databasePath: String { RuntimeConfiguration.databasePath(inDataDirectory: dataDir) }
+
+    private static func read(_ path: String, what: String) throws -> String {
+        do { return try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw SettingsError("cannot read the \(what) file \(path): \(error.localizedDescription)")
+        }
+    }
+}
