@@ -159,8 +159,8 @@ struct AuthTests {
             #expect(schedules.status == .unauthorized)
             let right = try await client.send(.post, "/llm-orch/v1/_internal/wallets/credit", internalKey: TestKeys.internalKey, json: body)
             #expect(right.status == .ok)
+            #expect(try await harness.runtime.wallets.balance(of: .team(TestKeys.tenant))?.balance == MicroUSD(usd: 1))
         }
-        #expect(try await harness.runtime.wallets.balance(of: .team(TestKeys.tenant))?.balance == MicroUSD(usd: 1))
     }
 
     @Test("health needs no auth")

@@ -18,6 +18,8 @@ struct JSONBody: Sendable {
             group.addTask {
                 do { return try await body.collect(upTo: limit) } catch let error as HTTPError where error.status == .contentTooLarge {
                     throw APIError.payloadTooLarge(limit: limit)
+                } catch is NIOTooManyBytesError {
+                    throw APIError.payloadTooLarge(limit: limit)
                 }
             }
             group.addTask {

@@ -1,3 +1,5 @@
+import Crypto
+import Foundation
 import Hummingbird
 import Runtime
 
@@ -62,7 +64,10 @@ extension HTTPFront {
         if let reason = input.reason, reason.utf8.count > 500 {
             throw APIError.invalid("reason", "reason must be at most 500 bytes")
         }
-        let reference = request.headers[.idempotencyKey].map { "idempotency:" + $0 }
+        // "key:" + the key (≤ 255 bytes with the prefix; longer keys by their hash).
+        let reference = request.headers[.idempotencyKey].map { key in
+            key.utf8.count <= 251 ? "key:" + key : "key-sha256:" + SHA256.hash(data: Data(key.utf8)).map { String(format: "%02x", $0) }.joined()
+        }
         let (balance, applied) = try await runtime.wallets.credit(amount, to: wallet, reference: reference, reason: input.reason)
         return try EnvelopeResponse.success(CreditResult(wallet: WalletView(balance), applied: applied), context: context)
     }

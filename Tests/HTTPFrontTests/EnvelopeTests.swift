@@ -1,0 +1,122 @@
+import Foundation
+import HTTPTypes
+@testable import HTTPFront
+import Hummingbird
+import HummingbirdTesting
+import Runtime
+import Testing
+
+@Suite("Envelope, routing and request ids")
+struct EnvelopeTests {
+    @Test("success, error and list envelopes have the same four keys; meta carries ids and tenant")
+    func shapes() async throws {
+        let harness = try await Harness.make()
+        let token = try await harness.token()
+        try await harness.test { client in
+            let traceID = "4bf92f3577b34da6a3ce929d0e0e4736"
+            let success = try await client.get("/llm-orch/v1/wallets", token: token, headers: [
+                .init("x-request-id")!: "req-123", .init("traceparent")!: "00-\(traceID)-00f067aa0ba902b7-01",
+            ])
+            let envelope = try ParsedEnvelope(success)
+            #expect(envelope.hasEnvelopeShape)
+            #expect(envelope.error == nil && envelope.page == nil && envelope.data != nil)
+            #expect(envelope.meta?["request_id"] as? String == "req-123")
+            #expect(envelope.meta?["trace_id"] as? String == traceID)
+            #expect(envelope.meta?["tenant_id"] as? String == TestKeys.tenant)
+            #expect(success.headers[.init("x-request-id")!] == "req-123")
+            #expect(success.headers[.contentType]?.hasPrefix("application/json") == true)
+
+            let list = try ParsedEnvelope(try await client.get("/llm-orch/v1/jobs", token: token))
+            #expect(list.hasEnvelopeShape)
+            #expect(list.dataArray != nil)
+            #expect(list.page?["limit"] as? Int == 20)
+            #expect(list.page?["has_more"] as? Bool == false)
+            #expect(list.page?.keys.contains("next_cursor") == true)
+
+            let failure = try await client.get("/llm-orch/v1/jobs/0000000000000", token: token)
+            let error = try ParsedEnvelope(failure)
+            #expect(failure.status == .notFound)
+            #expect(error.hasEnvelopeShape)
+            #expect(error.data == nil && error.page == nil)
+            #expect(error.errorCode == "not_found")
+            #expect((error.error?["message"] as? String)?.isEmpty == false)
+            #expect(error.meta?["tenant_id"] as? String == TestKeys.tenant)
+        }
+    }
+
+    @Test("a request without an id gets a new UUID, echoed in the header and meta; a bad one is replaced")
+    func generatedRequestID() async throws {
+        let harness = try await Harness.make()
+        try await harness.test { client in
+            let response = try await client.get("/llm-orch/v1/health")
+            let header = try #require(response.headers[.init("x-request-id")!])
+            #expect(UUID(uuidString: header) != nil)
+            #expect(try ParsedEnvelope(response).meta?["request_id"] as? String == header)
+            let traceID = try #require(try ParsedEnvelope(response).meta?["trace_id"] as? String)
+            #expect(traceID.count == 32)
+
+            let bad = try await client.get("/llm-orch/v1/health", headers: [.init("x-request-id")!: String(repeating: "x", count: 500)])
+            #expect(UUID(uuidString: bad.headers[.init("x-request-id")!] ?? "") != nil)
+        }
+    }
+
+    @Test("unknown routes are 404 and wrong methods 405 with Allow, both in the envelope, before authentication")
+    func routing() async throws {
+        let harness = try await Harness.make()
+        try await harness.test { client in
+            for path in ["/", "/nope", "/llm-orch/v1/nope", "/llm-orch/v2/health", "/cpaas/v1/messages-typo"] {
+                let response = try await client.get(path)
+                #expect(response.status == .notFound, "\(path)")
+                #expect(try ParsedEnvelope(response).errorCode == "not_found", "\(path)")
+            }
+            let cases: [(HTTPRequest.Method, String, String)] = [
+                (.delete, "/llm-orch/v1/wallets", "GET"), (.post, "/llm-orch/v1/health", "GET"),
+                (.get, "/llm-orch/v1/_internal/wallets/credit", "POST"), (.get, "/llm-orch/v1/jobs/abc/cancel", "POST"),
+                (.post, "/cpaas/v1/jobs/schedules/x", "PUT, DELETE"), (.patch, "/llm-orch/v1/jobs", "GET"),
+            ]
+            for (method, path, allow) in cases {
+                let response = try await client.send(method, path)
+                #expect(response.status == .methodNotAllowed, "\(method) \(path)")
+                #expect(response.headers[.allow] == allow, "\(method) \(path)")
+                #expect(try ParsedEnvelope(response).errorCode == "method_not_allowed")
+            }
+        }
+    }
+
+    @Test("/openapi.json is valid JSON and describes every route the server answers")
+    func openAPI() async throws {
+        let harness = try await Harness.make()
+        let routes = harness.front.routes
+        try await harness.test { client in
+            let response = try await client.get("/openapi.json")
+            #expect(response.status == .ok)
+            let document = try #require(try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any])
+            #expect((document["openapi"] as? String)?.hasPrefix("3.") == true)
+            let paths = try #require(document["paths"] as? [String: [String: Any]])
+            #expect(routes.count >= 14)
+            for route in routes {
+                let parts = route.split(separator: " ", maxSplits: 1).map(String.init)
+                #expect(paths[parts[1]]?[parts[0].lowercased()] != nil, "\(route) is not in the OpenAPI document")
+            }
+        }
+    }
+
+    @Test("/metrics counts requests by route template and status and shows queue depth and reservations")
+    func metrics() async throws {
+        let harness = try await Harness.make()
+        let token = try await harness.token()
+        _ = try await harness.runtime.enqueue(NewJob(kind: "noop", tenant: TestKeys.tenant, runAt: Date().addingTimeInterval(3_600)))
+        try await harness.test { client in
+            _ = try await client.get("/llm-orch/v1/wallets", token: token)
+            _ = try await client.get("/llm-orch/v1/jobs/abc", token: token)
+            let response = try await client.get("/metrics")
+            #expect(response.status == .ok)
+            let text = String(buffer: response.body)
+            #expect(text.contains(#"switchboard_http_requests_total{route="/llm-orch/v1/wallets",method="GET",status="200"} 1"#))
+            #expect(text.contains(#"switchboard_http_requests_total{route="/llm-orch/v1/jobs/{id}",method="GET",status="404"} 1"#))
+            #expect(text.contains("switchboard_http_request_duration_seconds_bucket"))
+            #expect(text.contains(#"switchboard_queue_depth{state="scheduled"} 1"#))
+            #expect(text.contains("switchboard_wallet_reservations_held 0"))
+        }
+    }
+}
