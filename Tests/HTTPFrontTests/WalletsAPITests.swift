@@ -51,6 +51,16 @@ struct WalletsAPITests {
                 cursor = page.page?["next_cursor"] as? String
             } while cursor != nil
             #expect(amounts == ["7.00", "6.00", "5.00", "4.00", "3.00", "2.00", "1.00"])
+            let line = try #require(try ParsedEnvelope(try await client.get("/llm-orch/v1/wallets/\(wallet)/ledger", token: token)).dataArray?.first)
+            let createdAt = try #require(line["createdAt"] as? String)
+            #expect(try Date(createdAt, strategy: .iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted)) <= Date())
+            #expect(createdAt.hasSuffix("Z"))
+            for (query, field) in [("limit=-1", "limit"), ("limit=1000", "limit"), ("cursor=%%%", "cursor"),
+                                   ("cursor=\(Paging.encode(1, list: "jobs"))", "cursor")] {
+                let response = try await client.get("/llm-orch/v1/wallets/\(wallet)/ledger?\(query)", token: token)
+                #expect(response.status == .badRequest, "\(query)")
+                #expect(try ParsedEnvelope(response).errorField == field, "\(query)")
+            }
         }
     }
 

@@ -29,7 +29,7 @@ public enum DevelopmentKeys {
             return (existing.trimmingCharacters(in: .whitespacesAndNewlines), false)
         }
         var generator = SystemRandomNumberGenerator()
-        let key = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+        let key = hexString((0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) })
         return (try writeOnce(key, to: path, directory: directory), true)
     }
 

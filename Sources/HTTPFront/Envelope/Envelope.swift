@@ -75,13 +75,16 @@ struct Page<Row: Encodable> {
 
 /// Renders envelopes as JSON responses.
 enum EnvelopeResponse {
+    /// `2026-11-23T14:25:18.357Z`.
+    static let dateFormat = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+
     /// Shared: JSONEncoder is thread-safe for concurrent `encode` calls.
     static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .custom { date, encoder in
             var container = encoder.singleValueContainer()
-            try container.encode(date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true)))
+            try container.encode(date.formatted(Self.dateFormat))
         }
         return encoder
     }()

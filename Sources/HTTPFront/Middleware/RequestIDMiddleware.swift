@@ -39,7 +39,7 @@ struct RequestIDMiddleware: RouterMiddleware {
 
     static func newTraceID() -> String {
         let uuid = UUID().uuid
-        return withUnsafeBytes(of: uuid) { bytes in bytes.map { String(format: "%02x", $0) }.joined() }
+        return withUnsafeBytes(of: uuid) { hexString($0) }
     }
 }
 

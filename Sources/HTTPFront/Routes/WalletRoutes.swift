@@ -27,9 +27,10 @@ extension HTTPFront {
 
     /// The wallets a caller may see: the team's, then their own.
     private func callerWallets(_ caller: Principal) async throws -> [WalletBalance] {
-        async let team = runtime.wallets.balance(of: .team(caller.tenant))
-        async let user = runtime.wallets.balance(of: .user(caller.tenant, caller.subject))
-        return try await [team, user].compactMap { $0 }
+        // Sequential: both are in-memory actor reads once loaded; child tasks would cost more.
+        let team = try await runtime.wallets.balance(of: .team(caller.tenant))
+        let user = try await runtime.wallets.balance(of: .user(caller.tenant, caller.subject))
+        return [team, user].compactMap { $0 }
     }
 
     struct CreditRequest: Decodable {
@@ -66,7 +67,7 @@ extension HTTPFront {
         }
         // "key:" + the key (≤ 255 bytes with the prefix; longer keys by their hash).
         let reference = request.headers[.idempotencyKey].map { key in
-            key.utf8.count <= 251 ? "key:" + key : "key-sha256:" + SHA256.hash(data: Data(key.utf8)).map { String(format: "%02x", $0) }.joined()
+            key.utf8.count <= 251 ? "key:" + key : "key-sha256:" + hexString(SHA256.hash(data: Data(key.utf8)))
         }
         let (balance, applied) = try await runtime.wallets.credit(amount, to: wallet, reference: reference, reason: input.reason)
         return try EnvelopeResponse.success(CreditResult(wallet: WalletView(balance), applied: applied), context: context)
