@@ -74,6 +74,11 @@ let package = Package(
         ),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime"], swiftSettings: strict),
         .testTarget(
+            name: "SwitchboardCommandTests",
+            dependencies: ["switchboard", "HTTPFront", "Runtime", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "HTTPFrontTests",
             dependencies: [
                 "HTTPFront", "Jobs", "Runtime",
