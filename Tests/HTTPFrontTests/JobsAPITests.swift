@@ -101,6 +101,9 @@ struct JobsAPITests {
             #expect(read.dataObject?["state"] as? String == "scheduled")
             #expect(read.dataObject?["kind"] as? String == "noop")
             #expect(read.dataObject?["payload"] is [String: Any])
+            // Absent values are null, not missing: every job has the same keys.
+            #expect(read.dataObject?["finishedAt"] is NSNull)
+            #expect(read.dataObject?["lastError"] is NSNull)
             let cancel = try await client.send(.post, "/llm-orch/v1/jobs/\(id)/cancel", token: token)
             #expect(cancel.status == .ok)
             #expect(try ParsedEnvelope(cancel).dataObject?["state"] as? String == "cancelled")

@@ -38,6 +38,32 @@ struct JobView: Encodable {
         startedAt = job.startedAt
         finishedAt = job.finishedAt
     }
+
+    /// Absent values are `null`, not missing keys: every job has the same keys.
+    enum CodingKeys: String, CodingKey {
+        case id, kind, state, priority, attempts, maxAttempts, cancelRequested, payload, result, lastError, batchId
+        case runAt, createdAt, updatedAt, startedAt, finishedAt
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(kind, forKey: .kind)
+        try container.encode(state, forKey: .state)
+        try container.encode(priority, forKey: .priority)
+        try container.encode(attempts, forKey: .attempts)
+        try container.encode(maxAttempts, forKey: .maxAttempts)
+        try container.encode(cancelRequested, forKey: .cancelRequested)
+        try container.encode(payload, forKey: .payload)
+        try container.encode(result, forKey: .result)
+        try container.encode(lastError, forKey: .lastError)
+        try container.encode(batchId, forKey: .batchId)
+        try container.encode(runAt, forKey: .runAt)
+        try container.encode(createdAt, forKey: .createdAt)
+        try container.encode(updatedAt, forKey: .updatedAt)
+        try container.encode(startedAt, forKey: .startedAt)
+        try container.encode(finishedAt, forKey: .finishedAt)
+    }
 }
 
 /// A wallet as the API shows it; money as decimal USD strings.
@@ -84,6 +110,23 @@ struct LedgerEntryView: Encodable {
         detail = entry.detail
         createdAt = entry.createdAt
     }
+
+    enum CodingKeys: String, CodingKey {
+        case id, kind, amountUsd, balanceDeltaUsd, reservedDeltaUsd, reservationId, reference, detail, createdAt
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(kind, forKey: .kind)
+        try container.encode(amountUsd, forKey: .amountUsd)
+        try container.encode(balanceDeltaUsd, forKey: .balanceDeltaUsd)
+        try container.encode(reservedDeltaUsd, forKey: .reservedDeltaUsd)
+        try container.encode(reservationId, forKey: .reservationId)
+        try container.encode(reference, forKey: .reference)
+        try container.encode(detail, forKey: .detail)
+        try container.encode(createdAt, forKey: .createdAt)
+    }
 }
 
 /// A cron schedule as the API shows it.
@@ -110,5 +153,23 @@ struct ScheduleView: Encodable {
         catchUp = schedule.catchUp.description
         lastFireAt = schedule.lastFireAt
         nextFireAt = schedule.nextFireAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, cron, timezone, kind, tenant, payload, enabled, catchUp, lastFireAt, nextFireAt
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(name, forKey: .name)
+        try container.encode(cron, forKey: .cron)
+        try container.encode(timezone, forKey: .timezone)
+        try container.encode(kind, forKey: .kind)
+        try container.encode(tenant, forKey: .tenant)
+        try container.encode(payload, forKey: .payload)
+        try container.encode(enabled, forKey: .enabled)
+        try container.encode(catchUp, forKey: .catchUp)
+        try container.encode(lastFireAt, forKey: .lastFireAt)
+        try container.encode(nextFireAt, forKey: .nextFireAt)
     }
 }
