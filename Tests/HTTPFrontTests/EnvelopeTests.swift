@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 @testable import HTTPFront
 import Hummingbird
+import NIOCore
 import HummingbirdTesting
 import Runtime
 import Testing
@@ -118,5 +119,40 @@ struct EnvelopeTests {
             #expect(text.contains(#"switchboard_queue_depth{state="scheduled"} 1"#))
             #expect(text.contains("switchboard_wallet_reservations_held 0"))
         }
+    }
+}
+
+@Suite("JSON text")
+struct JSONTextTests {
+    @Test("strings with quotes, backslashes, control characters and non-ASCII round-trip through a JSON parser")
+    func escaping() throws {
+        let samples = ["plain", "", "quote \" and \\ backslash", "line\nbreak\r\ttab", "\u{0}\u{1}\u{1f}\u{7f}", "é 🚀 中文", "</script>"]
+        for sample in samples {
+            var buffer = ByteBuffer(string: "[")
+            JSONText.write(sample, to: &buffer)
+            buffer.writeString("]")
+            let parsed = try JSONSerialization.jsonObject(with: Data(buffer: buffer)) as? [String]
+            #expect(parsed == [sample], "\(sample.debugDescription)")
+        }
+        var null = ByteBuffer()
+        JSONText.write(nil, to: &null)
+        #expect(String(buffer: null) == "null")
+    }
+}
+
+@Suite("Request ids")
+struct RequestIDTests {
+    @Test("generated request ids are distinct version-4 UUIDs and trace ids 32 hex digits")
+    func generated() {
+        var seen = Set<String>()
+        for _ in 0..<10_000 {
+            let words = RequestIDMiddleware.randomBytes()
+            let id = RequestIDMiddleware.requestID(words.0, words.1)
+            #expect(UUID(uuidString: id) != nil && Array(id)[14] == "4", "\(id)")
+            let trace = RequestIDMiddleware.traceID(words.2, words.3)
+            #expect(trace.count == 32 && RequestIDMiddleware.traceID("00-\(trace)-00f067aa0ba902b7-01") == trace)
+            seen.insert(id)
+        }
+        #expect(seen.count == 10_000)
     }
 }

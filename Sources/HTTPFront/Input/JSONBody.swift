@@ -46,7 +46,7 @@ struct JSONBody: Sendable {
         guard let type = request.headers[.contentType] else {
             throw APIError.unsupportedMediaType("Content-Type must be application/json")
         }
-        let media = type.split(separator: ";", maxSplits: 1).first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        let media = type.split(separator: ";", maxSplits: 1).first.map { $0.trimmedOfSpaces.lowercased() }
         guard media == "application/json" else {
             throw APIError.unsupportedMediaType("Content-Type must be application/json, not '\(type.prefix(60))'")
         }

@@ -14,7 +14,7 @@ struct JWTAuthMiddleware: RouterMiddleware {
         guard header.utf8.count > 7, header.prefix(7).lowercased() == "bearer " else {
             throw APIError.unauthorized("Authorization must be 'Bearer <token>'")
         }
-        let token = header.dropFirst(7).trimmingCharacters(in: .whitespaces)
+        let token = String(header.dropFirst(7).trimmedOfSpaces)
         guard !token.isEmpty, token.utf8.count <= Self.maxTokenBytes else { throw APIError.unauthorized("the bearer token is malformed") }
         var context = context
         context.principal = try await verifier.verify(token)

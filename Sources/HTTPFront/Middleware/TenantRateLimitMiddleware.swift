@@ -8,9 +8,14 @@ struct TenantRateLimitMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let limiter: RateLimiter
     let plans: PlanLimits
+    /// `RateLimit-Policy` of each configured plan, rendered once.
+    let policies: [String: String]
+
+    static func policy(_ plan: String, _ limit: PlanLimits.Limit) -> String { "\"\(plan)\";q=\(limit.burst);w=1" }
 
     init(plans: PlanLimits, clock: any WallClock) {
         self.plans = plans
+        policies = plans.plans.reduce(into: [:]) { $0[$1.key] = Self.policy($1.key, $1.value) }
         limiter = RateLimiter(clock: clock) { key in
             // Keys are "<plan>\0<tenant>": the plan is part of the key, so a tenant's tokens of
             // two plans get their own buckets and the resolver needs no lookup.
@@ -23,7 +28,7 @@ struct TenantRateLimitMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let principal = try context.caller()
         let limit = plans.limit(for: principal.plan)
-        let policy = "\"\(principal.plan)\";q=\(limit.burst);w=1"
+        let policy = policies[principal.plan] ?? Self.policy(principal.plan, limit)
         let decision = (try? limiter.tryAcquire(key: principal.plan + "\u{0}" + principal.tenant)) ?? .admitted
         if let wait = decision.retryAfter {
             let seconds = max(1, Int((Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18).rounded(.up)))

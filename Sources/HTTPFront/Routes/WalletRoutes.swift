@@ -27,10 +27,8 @@ extension HTTPFront {
 
     /// The wallets a caller may see: the team's, then their own.
     private func callerWallets(_ caller: Principal) async throws -> [WalletBalance] {
-        // Sequential: both are in-memory actor reads once loaded; child tasks would cost more.
-        let team = try await runtime.wallets.balance(of: .team(caller.tenant))
-        let user = try await runtime.wallets.balance(of: .user(caller.tenant, caller.subject))
-        return [team, user].compactMap { $0 }
+        try await runtime.wallets.balances(of: caller.tenant, owners: [.team(caller.tenant), .user(caller.tenant, caller.subject)])
+            .compactMap { $0 }
     }
 
     struct CreditRequest: Decodable {

@@ -89,6 +89,12 @@ actor WalletShard {
 
     // MARK: Reading
 
+    func balances(_ keys: [WalletKey]) async throws -> [WalletBalance?] {
+        var balances: [WalletBalance?] = []
+        for key in keys { balances.append(try await balance(key)) }
+        return balances
+    }
+
     func balance(_ key: WalletKey) async throws -> WalletBalance? {
         guard let wallet = try await wallet(key) else { return nil }
         // In-flight reservations already count as reserved: what callers see is what they can spend.

@@ -93,6 +93,14 @@ public final class Wallets: Sendable {
         try await shard(wallet).balance(wallet)
     }
 
+    /// The figures of several wallets of one tenant (nil for those that do not exist), read in
+    /// one hop: a tenant's wallets share a shard.
+    public func balances(of tenant: String, owners: [WalletKey]) async throws -> [WalletBalance?] {
+        precondition(owners.allSatisfy { $0.tenant == tenant }, "balances(of:owners:) reads one tenant's wallets")
+        guard let first = owners.first else { return [] }
+        return try await shard(first).balances(owners)
+    }
+
     /// A tenant's wallets, team first.
     public func wallets(of tenant: String) async throws -> [WalletBalance] {
         let owners = try await database.read { db -> [String] in

@@ -4,6 +4,8 @@ import HTTPFront
 import Jobs
 import Logging
 import Metrics
+import NIOCore
+import NIOPosix
 import Runtime
 import ServiceLifecycle
 
@@ -27,6 +29,12 @@ struct Serve: AsyncParsableCommand {
         }
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
         let logger = Logger(label: "switchboard")
+        // Swift concurrency's global executor becomes NIO's event loops (one thread per core), so
+        // a request's handler runs where its connection's I/O runs instead of hopping to the
+        // default pool and back. Nothing may block it either way: SQLite runs on its own threads.
+        if !NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor() {
+            logger.warning("could not run Swift concurrency on the NIO event loops; using the default executor")
+        }
         do {
             try await serve(settings, logger: logger)
         } catch let error as ExitCode {
