@@ -31,7 +31,7 @@ struct AuthTests {
 
     enum BadToken: String, CaseIterable {
         case missing, notBearer, garbage, badSignature, algNone, hs256AgainstRSA, expired, notYetValid, wrongIssuer,
-             wrongAudience, missingTenant, missingExpiry, tamperedPayload
+             wrongAudience, missingTenant, missingExpiry, tamperedPayload, reservedTenant, internalScopeTenant
     }
 
     static func authorization(_ bad: BadToken) async throws -> String? {
@@ -48,6 +48,8 @@ struct AuthTests {
         case .wrongAudience: return "Bearer " + (try await Harness.sign(claims(audience: "someone-else")))
         case .missingTenant: return "Bearer " + (try await Harness.sign(claims(tenant: nil)))
         case .missingExpiry: return "Bearer " + (try await Harness.sign(claims(expiresIn: nil)))
+        case .reservedTenant: return "Bearer " + (try await Harness.sign(claims(tenant: "system")))
+        case .internalScopeTenant: return "Bearer " + (try await Harness.sign(claims(tenant: "_internal")))
         case .tamperedPayload:
             let parts = try await Harness.sign(claims()).split(separator: ".").map(String.init)
             let other = try await Harness.sign(claims(tenant: TestKeys.otherTenant)).split(separator: ".").map(String.init)
@@ -140,6 +142,25 @@ struct AuthTests {
             #expect(try await client.get("/llm-orch/v1/wallets", token: try await Harness.sign(Self.claims(), pem: TestKeys.otherRSAPEM)).status
                 == .unauthorized)
         }
+    }
+
+    @Test("replacing the JWKS forgets remembered tokens: a token of a removed key stops working at once")
+    func jwksReplacement() async throws {
+        let rsa = try Insecure.RSA.PrivateKey(pem: TestKeys.rsaPEM)
+        let primitives = try rsa.publicKey.getKeyPrimitives()
+        func base64URL(_ data: Data) -> String {
+            data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+                .replacingOccurrences(of: "=", with: "")
+        }
+        let jwks = #"{"keys":[{"kty":"RSA","alg":"RS256","kid":"k1","n":"\#(base64URL(primitives.modulus))","e":"\#(base64URL(primitives.publicExponent))"}]}"#
+        let verifier = try await TokenVerifier(configuration: AuthConfiguration(jwksJSON: jwks), clock: TestClock(now: Date()))
+        let keys = JWTKeyCollection()
+        await keys.add(rsa: rsa, digestAlgorithm: .sha256, kid: "k1")
+        let token = try await keys.sign(Self.claims(), kid: "k1")
+        #expect(try await verifier.verify(token).tenant == TestKeys.tenant)
+        #expect(try await verifier.verify(token).tenant == TestKeys.tenant)  // now from the cache
+        try await verifier.replaceJWKS(#"{"keys":[]}"#)
+        await #expect(throws: APIError.self) { try await verifier.verify(token) }
     }
 
     @Test("internal routes need the internal key: no key, a wrong key and a valid JWT are all refused")

@@ -50,9 +50,18 @@ struct ServeSettingsTests {
         #expect(error?.description.contains(mention) == true, "\(String(describing: error))")
     }
 
+    @Test("development mode is the default only while no production token key is configured")
+    func devDefault() throws {
+        let file = try configFile(#"{"auth": {"jwksUrl": "https://auth.example/jwks.json"}}"#)
+        #expect(try !ServeSettings(try options(["--config", file]), environment: [:]).dev)
+        #expect(try ServeSettings(try options(["--config", file, "--dev"]), environment: [:]).dev)
+        #expect(try ServeSettings(try options([]), environment: [:]).dev)
+    }
+
     @Test("a config file with an unknown key or a wrong type is refused")
     func badConfigFile() throws {
-        for json in [#"{"prot": 8080}"#, #"{"auth": {"isuser": "x"}}"#, #"{"port": "8080"}"#, "not json"] {
+        for json in [#"{"prot": 8080}"#, #"{"auth": {"isuser": "x"}}"#, #"{"port": "8080"}"#, "not json",
+                     #"{"plans": {"gold": {"requestsPerSecond": 5, "burst": 9, "brust": 10}}}"#] {
             let file = try configFile(json)
             #expect(throws: SettingsError.self, "\(json)") { try ServeSettings(try options(["--config", file]), environment: [:]) }
         }

@@ -11,24 +11,25 @@ import Synchronization
 public final class TokenVerifier: Sendable {
     private let configuration: AuthConfiguration
     private let clock: any WallClock
-    /// Keys by JWS algorithm name; replaced whole when a JWKS is refreshed.
-    private let keys: Mutex<[String: JWTKeyCollection]>
+    /// Keys by JWS algorithm name, and a generation bumped each time they are replaced (a JWKS
+    /// refresh); a token verified with an older generation is not remembered.
+    private let keys: Mutex<(collections: [String: JWTKeyCollection], generation: Int)>
     private let verified: Mutex<[String: AccessClaims]>
 
     public init(configuration: AuthConfiguration, clock: any WallClock) async throws {
         self.configuration = configuration
         self.clock = clock
-        keys = Mutex(try await Self.collections(configuration, jwks: configuration.jwksJSON))
+        keys = Mutex((try await Self.collections(configuration, jwks: configuration.jwksJSON), 0))
         verified = Mutex([:])
     }
 
     /// The JWS algorithms tokens may use with the configured keys.
-    public var algorithms: Set<String> { Set(keys.withLock { $0.keys }) }
+    public var algorithms: Set<String> { Set(keys.withLock { $0.collections.keys }) }
 
     /// Replaces the JWKS keys (e.g. after fetching the URL again); other keys stay.
     public func replaceJWKS(_ json: String) async throws {
         let fresh = try await Self.collections(configuration, jwks: json)
-        keys.withLock { $0 = fresh }
+        keys.withLock { $0 = (fresh, $0.generation + 1) }
         verified.withLock { $0.removeAll() }
     }
 
@@ -36,9 +37,12 @@ public final class TokenVerifier: Sendable {
     public func verify(_ token: String) async throws(APIError) -> Principal {
         if let claims = verified.withLock({ $0[token] }) { return try check(claims) }
         let claims: AccessClaims
+        let generation: Int
         do {
             let header = try DefaultJWTParser().parse(Array(token.utf8), as: AccessClaims.self).header
-            guard let alg = header.alg, let collection = keys.withLock({ $0[alg] }) else {
+            let (found, current) = keys.withLock { keys in (header.alg.flatMap { keys.collections[$0] }, keys.generation) }
+            generation = current
+            guard let collection = found else {
                 throw APIError.unauthorized("token algorithm '\(header.alg ?? "none")' is not accepted")
             }
             claims = try await collection.verify(token, as: AccessClaims.self, iteratingKeys: header.kid == nil)
@@ -50,7 +54,7 @@ public final class TokenVerifier: Sendable {
             throw APIError.unauthorized("token is malformed or not signed by a trusted key")
         }
         let principal = try check(claims)
-        remember(token, claims)
+        remember(token, claims, generation: generation)
         return principal
     }
 
@@ -75,6 +79,7 @@ public final class TokenVerifier: Sendable {
         guard let tenant = claims.tenantId, !tenant.isEmpty, tenant.utf8.count <= 200 else {
             throw APIError.unauthorized("token has no tenantId claim")
         }
+        guard !Self.isReserved(tenant) else { throw APIError.unauthorized("token's tenantId '\(tenant)' is reserved") }
         guard let subject = claims.sub?.value, !subject.isEmpty, subject.utf8.count <= 255 else {
             throw APIError.unauthorized("token has no subject (sub)")
         }
@@ -82,8 +87,14 @@ public final class TokenVerifier: Sendable {
                          plan: claims.planTier ?? "free")
     }
 
-    private func remember(_ token: String, _ claims: AccessClaims) {
+    /// Tenant names the server uses for itself: `system` (the runtime's own schedules and
+    /// jobs) and anything starting with `_` (e.g. the internal routes' idempotency scope).
+    static func isReserved(_ tenant: String) -> Bool { tenant == "system" || tenant.hasPrefix("_") }
+
+    private func remember(_ token: String, _ claims: AccessClaims, generation: Int) {
         verified.withLock { cache in
+            // Checked under the cache's lock: a refresh bumps the generation before it clears the cache.
+            guard keys.withLock({ $0.generation }) == generation else { return }
             if cache.count >= configuration.cacheCapacity, let any = cache.indices.first { cache.remove(at: any) }
             cache[token] = claims
         }

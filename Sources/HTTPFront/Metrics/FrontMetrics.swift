@@ -14,6 +14,9 @@ public final class FrontMetrics: Sendable {
     public let factory: PrometheusMetricsFactory
     private let requests = Mutex<[RequestLabels: (CoreMetrics.Counter, CoreMetrics.Timer)]>([:])
     private let jobs = Mutex<[String: CoreMetrics.Counter]>([:])
+    /// When the database gauges were last read: `/metrics` is open, so scrapes read the
+    /// database (a count over all jobs) at most once a second however often they come.
+    private let gaugesReadAt = Mutex<ContinuousClock.Instant?>(nil)
 
     private struct RequestLabels: Hashable {
         var route: String
@@ -65,6 +68,20 @@ public final class FrontMetrics: Sendable {
     /// Reads the gauges that live in the database, then renders every metric in the
     /// Prometheus text format.
     func scrape(_ runtime: JobRuntime) async throws -> [UInt8] {
+        let now = ContinuousClock.now
+        let due = gaugesReadAt.withLock { last in
+            guard last.map({ now - $0 >= .seconds(1) }) ?? true else { return false }
+            last = now
+            return true
+        }
+        if due { try await readDatabaseGauges(runtime) }
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(16 * 1024)
+        registry.emit(into: &buffer)
+        return buffer
+    }
+
+    private func readDatabaseGauges(_ runtime: JobRuntime) async throws {
         let depth = try await runtime.jobs.countByState()
         for state in JobState.allCases {
             Gauge(label: "switchboard_queue_depth", dimensions: [("state", state.rawValue)], factory: factory)
@@ -73,10 +90,6 @@ public final class FrontMetrics: Sendable {
         let held = try await runtime.wallets.heldReservations()
         Gauge(label: "switchboard_wallet_reservations_held", factory: factory).record(held.count)
         Gauge(label: "switchboard_wallet_reserved_usd", factory: factory).record(Double(held.amount.value) / 1_000_000)
-        var buffer: [UInt8] = []
-        buffer.reserveCapacity(16 * 1024)
-        registry.emit(into: &buffer)
-        return buffer
     }
 
     static func outcomeName(_ outcome: JobCompletion.Outcome) -> String {

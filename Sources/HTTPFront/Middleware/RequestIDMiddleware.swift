@@ -40,9 +40,9 @@ struct RequestIDMiddleware: RouterMiddleware {
     }
 
     /// Four 64-bit words for a request id and a trace id: SplitMix64 over an atomic counter
-    /// seeded from the system generator at start. Unique per process and not guessable from
-    /// outside without the seed, which is all ids for logs and traces need (they are not
-    /// secrets). `UUID()` opened /dev/urandom on every call, and `SystemRandomNumberGenerator`
+    /// seeded from the system generator at start. Unique per process, which is all ids for logs
+    /// and traces need; they are not secrets (SplitMix64 can be run backwards from one output,
+    /// so never use them as tokens). `UUID()` opened /dev/urandom on every call, and `SystemRandomNumberGenerator`
     /// makes a syscall per word: together about 5 % of a request.
     static func randomBytes() -> (UInt64, UInt64, UInt64, UInt64) {
         let base = counter.wrappingAdd(4 &* 0x9E37_79B9_7F4A_7C15, ordering: .relaxed).oldValue

@@ -56,6 +56,11 @@ struct ConfigFile: Decodable {
                 throw SettingsError("config file \(path): unknown key '\(section.isEmpty ? "" : section + ".")\(unknown)'")
             }
         }
+        for (plan, entry) in object["plans"] as? [String: Any] ?? [:] {
+            if let unknown = (entry as? [String: Any])?.keys.first(where: { !["requestsPerSecond", "burst"].contains($0) }) {
+                throw SettingsError("config file \(path): unknown key 'plans.\(plan).\(unknown)'")
+            }
+        }
         do { return try JSONDecoder().decode(ConfigFile.self, from: data) } catch let error as DecodingError {
             throw SettingsError("config file \(path): \(Self.describe(error))")
         }

@@ -52,6 +52,11 @@ struct Serve: AsyncParsableCommand {
         if let url = auth.jwksURL { auth.jwksJSON = try await JWKSRefresher.fetch(url) }
         let internalKey = try settings.internalAPIKey.map { ($0, false) }
             ?? DevelopmentKeys.internalKey(inDataDirectory: settings.dataDir)
+        guard internalKey.0.utf8.count >= 16 else {
+            throw SettingsError("the internal API key in \(settings.dataDir)/\(DevelopmentKeys.internalKeyFile) is shorter than 16 characters")
+        }
+        // Key material is checked before the database is opened, so a bad key changes nothing.
+        let verifier = try await TokenVerifier(configuration: auth, clock: SystemClock())
 
         let metrics = FrontMetrics()
         MetricsSystem.bootstrap(metrics.factory)
@@ -64,7 +69,6 @@ struct Serve: AsyncParsableCommand {
             _ = try await runtime.wallets.credit(Self.demoCredit, to: .team(DevelopmentKeys.demoTenant),
                                                  reference: "development-demo-credit", reason: "development mode demo credit")
         }
-        let verifier = try await TokenVerifier(configuration: auth, clock: runtime.clock)
         let front = HTTPFront(
             runtime: runtime,
             configuration: FrontConfiguration(host: settings.host, port: settings.port, limits: settings.limits, plans: settings.plans,
@@ -86,8 +90,12 @@ struct Serve: AsyncParsableCommand {
     private static func announce(_ settings: ServeSettings, port: Int, internalKey: (String, Bool)) {
         var lines = ["switchboard listening on http://\(settings.host):\(port) (data \(settings.dataDir), \(settings.dev ? "development" : "production") mode)"]
         let keyFile = (settings.dataDir as NSString).appendingPathComponent(DevelopmentKeys.internalKeyFile)
+        if settings.dev && internalKey.1 {
+            lines.append("internal API key: \(internalKey.0) (generated into \(keyFile))")
+        } else if settings.dev {
+            lines.append("internal API key: from \(settings.internalAPIKey == nil ? keyFile : "the configuration")")
+        }
         if settings.dev {
-            lines.append("internal API key: \(internalKey.0)")
             lines.append("demo tenant \(DevelopmentKeys.demoTenant); mint a token with: switchboard token --data-dir \(settings.dataDir) --tenant \(DevelopmentKeys.demoTenant)")
         } else if internalKey.1 {
             lines.append("internal API key generated into \(keyFile)")

@@ -43,7 +43,7 @@ struct ServeSettings {
         port = try int("PORT", options.port) ?? file?.port ?? port
         dataDir = options.dataDir ?? env("DATA_DIR") ?? file?.dataDir ?? dataDir
         internalAPIKey = options.internalApiKey ?? env("INTERNAL_API_KEY") ?? file?.internalApiKey
-        dev = try bool("DEV", options.dev) ?? file?.dev ?? dev
+        let devChoice = try bool("DEV", options.dev) ?? file?.dev
         if let text = options.sync ?? env("SYNC") ?? file?.sync {
             guard let level = StoreConfiguration.Synchronous(rawValue: text) else {
                 throw SettingsError("sync must be normal or full, not '\(text)'")
@@ -74,6 +74,8 @@ struct ServeSettings {
             if let value = limits.bodyReadTimeoutSeconds { self.limits.bodyReadTimeout = .seconds(value) }
         }
         if let plans = file?.plans { self.plans.plans.merge(plans) { _, configured in configured } }
+        // Development mode is the default only while no production token key is configured.
+        dev = devChoice ?? !auth.hasKeys
         try validate()
     }
 
