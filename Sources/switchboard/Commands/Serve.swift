@@ -65,6 +65,19 @@ struct Serve: AsyncParsableCommand {
                 store: StoreConfiguration(path: settings.databasePath, synchronous: settings.sync),
                 workers: WorkerConfiguration(maxInFlight: settings.maxInFlight, shutdownGrace: .seconds(settings.shutdownGrace))),
             registry: JobCatalog.registry(), logger: logger, onJobFinished: metrics.jobFinished)
+        do {
+            try await serve(runtime, settings: settings, auth: auth, internalKey: internalKey, verifier: verifier, metrics: metrics,
+                            logger: logger)
+        } catch {
+            await runtime.close()
+            throw error
+        }
+        await runtime.close()
+        logger.info("switchboard stopped")
+    }
+
+    private func serve(_ runtime: JobRuntime, settings: ServeSettings, auth: AuthConfiguration, internalKey: (String, Bool),
+                       verifier: TokenVerifier, metrics: FrontMetrics, logger: Logger) async throws {
         if settings.dev {
             _ = try await runtime.wallets.credit(Self.demoCredit, to: .team(DevelopmentKeys.demoTenant),
                                                  reference: "development-demo-credit", reason: "development mode demo credit")
@@ -82,23 +95,19 @@ struct Serve: AsyncParsableCommand {
             Self.announce(settings, port: port, internalKey: internalKey)
         }
         try await application.runService()
-        await runtime.close()
-        logger.info("switchboard stopped")
     }
 
     /// The first stdout line says where the server listens (scripts read the port from it).
     private static func announce(_ settings: ServeSettings, port: Int, internalKey: (String, Bool)) {
         var lines = ["switchboard listening on http://\(settings.host):\(port) (data \(settings.dataDir), \(settings.dev ? "development" : "production") mode)"]
         let keyFile = (settings.dataDir as NSString).appendingPathComponent(DevelopmentKeys.internalKeyFile)
-        if settings.dev && internalKey.1 {
-            lines.append("internal API key: \(internalKey.0) (generated into \(keyFile))")
-        } else if settings.dev {
-            lines.append("internal API key: from \(settings.internalAPIKey == nil ? keyFile : "the configuration")")
+        if internalKey.1 {
+            // A generated key is shown once in development; in production only where it is.
+            lines.append(settings.dev ? "internal API key: \(internalKey.0) (generated into \(keyFile))"
+                                      : "internal API key generated into \(keyFile)")
         }
         if settings.dev {
             lines.append("demo tenant \(DevelopmentKeys.demoTenant); mint a token with: switchboard token --data-dir \(settings.dataDir) --tenant \(DevelopmentKeys.demoTenant)")
-        } else if internalKey.1 {
-            lines.append("internal API key generated into \(keyFile)")
         }
         FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
     }
