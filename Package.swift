@@ -75,6 +75,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime"], swiftSettings: strict),
+        .testTarget(name: "JobsTests", dependencies: ["Jobs", "Runtime"], swiftSettings: strict),
         .testTarget(
             name: "SwitchboardCommandTests",
             dependencies: ["switchboard", "HTTPFront", "Runtime", .product(name: "ArgumentParser", package: "swift-argument-parser")],

@@ -1,0 +1,112 @@
+public import Foundation
+public import Runtime
+
+/// Sends a completion to the first target of its route that answers: each call waits for its
+/// provider's rate limiter (RPM and TPM, tokens estimated as input + `maxTokens`) and passes its
+/// breaker; retryable failures are retried with exponential backoff while the deadline allows,
+/// then the next target is tried. A provider's 429 pauses its limiter for the time it asked.
+public final class LLMRouter: Sendable {
+    public struct Retry: Sendable, Equatable {
+        public var attemptsPerTarget: Int
+        public var baseBackoff: Duration
+        public var maxBackoff: Duration
+
+        public init(attemptsPerTarget: Int = 2, baseBackoff: Duration = .milliseconds(200), maxBackoff: Duration = .seconds(2)) {
+            self.attemptsPerTarget = max(1, attemptsPerTarget)
+            self.baseBackoff = baseBackoff
+            self.maxBackoff = maxBackoff
+        }
+    }
+
+    /// The answer and where it came from.
+    public struct Routed: Sendable, Equatable {
+        public var target: RouteTarget
+        public var response: ProviderResponse
+        /// Calls made, the successful one included.
+        public var attempts: Int
+    }
+
+    public let routing: LLMRouting
+    private let providers: [String: any LLMProvider]
+    private let limiter: RateLimiter
+    private let breakers: [String: CircuitBreaker]
+    private let clock: any WallClock
+    private let retry: Retry
+
+    public init(providers: [any LLMProvider], routing: LLMRouting, limiter: RateLimiter, clock: any WallClock,
+                breaker: CircuitBreaker.Configuration = CircuitBreaker.Configuration(), retry: Retry = Retry()) {
+        self.providers = Dictionary(providers.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        self.routing = routing
+        self.limiter = limiter
+        self.clock = clock
+        self.retry = retry
+        breakers = Dictionary(providers.map { ($0.id, CircuitBreaker(configuration: breaker, clock: clock)) },
+                              uniquingKeysWith: { first, _ in first })
+    }
+
+    /// A provider's breaker state (for `GET /providers` and tests).
+    public func breakerState(_ provider: String) -> CircuitBreaker.State? { breakers[provider]?.state }
+
+    public func complete(_ request: ProviderRequest, targets: [RouteTarget], deadline: Date) async throws(RoutingError) -> Routed {
+        var calls = 0
+        // Rate limits (ours or the provider's 429) alone make the answer 429 with the shortest wait.
+        var shortestWait: Duration?
+        var otherFailure = false
+        var lastFailure = "no target could be tried"
+        for target in targets {
+            guard let provider = providers[target.provider], let breaker = breakers[target.provider] else {
+                lastFailure = "provider '\(target.provider)' is not configured"
+                continue
+            }
+            var attempt = 0
+            while attempt < retry.attemptsPerTarget {
+                attempt += 1
+                guard breaker.permit() else {
+                    otherFailure = true
+                    lastFailure = "\(target.provider)'s circuit breaker is open"
+                    break
+                }
+                let permit = Permit(requests: 1, tokens: TokenEstimate.inputTokens(request.messages) + request.maxTokens)
+                do {
+                    try await limiter.acquire(key: target.limiterKey, permit: permit, deadline: deadline)
+                } catch let error as RateLimitError {
+                    breaker.recordSuccess()  // not the provider's fault; frees a half-open probe
+                    if let wait = error.retryAfter { shortestWait = min(shortestWait ?? wait, wait) }
+                    lastFailure = error.description
+                    break
+                } catch {
+                    throw RoutingError(.unavailable, "cancelled")
+                }
+                var call = request
+                call.model = target.model
+                calls += 1
+                do {
+                    let response = try await provider.complete(call)
+                    breaker.recordSuccess()
+                    return Routed(target: target, response: response, attempts: calls)
+                } catch {
+                    lastFailure = "\(target): \(error.message)"
+                    guard error.allowsFallback else { throw RoutingError(.invalidRequest, lastFailure) }
+                    if case .rateLimited(let wait) = error.kind {
+                        // The provider's own word: pause its limiter so no caller hammers it.
+                        let pause = wait ?? .seconds(1)
+                        limiter.pause(key: target.limiterKey, for: pause)
+                        shortestWait = min(shortestWait ?? pause, pause)
+                    } else {
+                        otherFailure = true
+                        breaker.recordFailure()
+                    }
+                    guard error.isRetryable, attempt < retry.attemptsPerTarget else { break }
+                    let backoff = min(retry.maxBackoff, retry.baseBackoff * (1 << min(attempt - 1, 16)))
+                    let wakeAt = clock.now().addingTimeInterval(backoff.timeInterval)
+                    guard wakeAt < deadline else { break }
+                    do { try await clock.sleep(until: wakeAt) } catch { throw RoutingError(.unavailable, "cancelled") }
+                }
+            }
+        }
+        if !otherFailure, let shortestWait {
+            throw RoutingError(.rateLimited(retryAfter: shortestWait), "every provider of the route is at its rate limit")
+        }
+        throw RoutingError(.unavailable, "no provider answered: \(lastFailure)")
+    }
+}

@@ -1,0 +1,143 @@
+import Foundation
+@testable import Jobs
+import Runtime
+import Synchronization
+import Testing
+
+/// A provider that answers from a script, one entry a call (the last repeats), and counts calls.
+final class ScriptedProvider: LLMProvider {
+    let id: String
+    private let script: Mutex<[Result<ProviderResponse, ProviderError>]>
+    private let counter = Atomic<Int>(0)
+
+    init(_ id: String, _ script: [Result<ProviderResponse, ProviderError>]) {
+        self.id = id
+        self.script = Mutex(script)
+    }
+
+    var calls: Int { counter.load(ordering: .relaxed) }
+
+    func complete(_ request: ProviderRequest) async throws(ProviderError) -> ProviderResponse {
+        counter.add(1, ordering: .relaxed)
+        let next = script.withLock { script in script.count > 1 ? script.removeFirst() : script[0] }
+        return try next.get()
+    }
+
+    static let ok = Result<ProviderResponse, ProviderError>.success(
+        ProviderResponse(text: "hi", finishReason: "stop", usage: TokenUsage(inputTokens: 5, outputTokens: 2)))
+    static let down = Result<ProviderResponse, ProviderError>.failure(ProviderError(.unavailable, "503"))
+}
+
+@Suite("LLM routing, fallback and circuit breakers")
+struct RouterTests {
+    let request = ProviderRequest(model: "", messages: [ChatMessage(role: .user, content: "hello")], maxTokens: 10)
+    let routing = LLMRouting(routes: [
+        "chat": [RouteTarget(provider: "a", model: "a-1"), RouteTarget(provider: "b", model: "b-1")],
+        "summarize": [RouteTarget(provider: "a", model: "a-2")],
+    ], defaultUseCase: "chat")
+
+    func router(_ providers: [ScriptedProvider], clock: TestClock, limiter: RateLimiter? = nil,
+                breaker: CircuitBreaker.Configuration = .init(failureThreshold: 3, openDuration: .seconds(30))) -> LLMRouter {
+        LLMRouter(providers: providers, routing: routing, limiter: limiter ?? RateLimiter(clock: clock), clock: clock,
+                  breaker: breaker, retry: .init(attemptsPerTarget: 1))
+    }
+
+    @Test("routes by useCase, narrow by an allowed model, and refuse unknown ones")
+    func targets() throws {
+        #expect(try routing.targets(useCase: nil, model: nil).map(\.provider) == ["a", "b"])
+        #expect(try routing.targets(useCase: "chat", model: "b-1") == [RouteTarget(provider: "b", model: "b-1")])
+        #expect(throws: RoutingError.self) { try routing.targets(useCase: "poetry", model: nil) }
+        #expect(throws: RoutingError.self) { try routing.targets(useCase: "summarize", model: "a-1") }
+    }
+
+    @Test("a 5xx falls back to the next provider with that provider's model")
+    func fallback() async throws {
+        let clock = TestClock()
+        let a = ScriptedProvider("a", [ScriptedProvider.down])
+        let b = ScriptedProvider("b", [ScriptedProvider.ok])
+        let routed = try await router([a, b], clock: clock)
+            .complete(request, targets: try routing.targets(useCase: nil, model: nil), deadline: clock.now().addingTimeInterval(30))
+        #expect(routed.target == RouteTarget(provider: "b", model: "b-1"))
+        #expect(routed.attempts == 2)
+        #expect(a.calls == 1 && b.calls == 1)
+    }
+
+    @Test("an invalid request is neither retried nor sent to another provider")
+    func invalidRequestStops() async throws {
+        let clock = TestClock()
+        let a = ScriptedProvider("a", [.failure(ProviderError(.invalidRequest, "400 bad"))])
+        let b = ScriptedProvider("b", [ScriptedProvider.ok])
+        await #expect(throws: RoutingError.self) {
+            try await router([a, b], clock: clock).complete(request, targets: try routing.targets(useCase: nil, model: nil),
+                                                             deadline: clock.now().addingTimeInterval(30))
+        }
+        #expect(b.calls == 0)
+    }
+
+    @Test("the breaker opens after repeated failures, skips the provider, then half-opens one probe")
+    func breaker() async throws {
+        let clock = TestClock()
+        let a = ScriptedProvider("a", [ScriptedProvider.down, ScriptedProvider.down, ScriptedProvider.down, ScriptedProvider.ok])
+        let b = ScriptedProvider("b", [ScriptedProvider.ok])
+        let router = router([a, b], clock: clock)
+        let targets = try routing.targets(useCase: nil, model: nil)
+        for _ in 0..<3 { _ = try await router.complete(request, targets: targets, deadline: clock.now().addingTimeInterval(30)) }
+        #expect(router.breakerState("a") == .open)
+        _ = try await router.complete(request, targets: targets, deadline: clock.now().addingTimeInterval(30))
+        #expect(a.calls == 3, "an open breaker must not let calls through")
+        clock.advance(by: .seconds(30))
+        #expect(router.breakerState("a") == .halfOpen)
+        let probe = try await router.complete(request, targets: targets, deadline: clock.now().addingTimeInterval(30))
+        #expect(probe.target.provider == "a")
+        #expect(router.breakerState("a") == .closed)
+    }
+
+    @Test("a half-open breaker lets one probe through and reopens when it fails")
+    func halfOpenProbeFails() {
+        let clock = TestClock()
+        let breaker = CircuitBreaker(configuration: .init(failureThreshold: 1, openDuration: .seconds(10)), clock: clock)
+        breaker.recordFailure()
+        #expect(!breaker.permit())
+        clock.advance(by: .seconds(10))
+        #expect(breaker.permit())
+        #expect(!breaker.permit(), "only one probe at a time")
+        breaker.recordFailure()
+        #expect(breaker.state == .open)
+        #expect(!breaker.permit())
+    }
+
+    @Test("a provider's 429 pauses its limiter; with no capacity before the deadline the answer is rate_limited")
+    func rateLimited() async throws {
+        let clock = TestClock()
+        let a = ScriptedProvider("a", [.failure(ProviderError(.rateLimited(retryAfter: .seconds(20)), "429"))])
+        let limiter = RateLimiter(clock: clock)
+        let router = router([a], clock: clock, limiter: limiter)
+        let only = [RouteTarget(provider: "a", model: "a-1")]
+        await #expect(throws: RoutingError(.rateLimited(retryAfter: .seconds(20)), "every provider of the route is at its rate limit")) {
+            try await router.complete(request, targets: only, deadline: clock.now().addingTimeInterval(5))
+        }
+        #expect(a.calls == 1)
+        #expect(limiter.pauseRemaining(key: only[0].limiterKey) == .seconds(20))
+        do {
+            _ = try await router.complete(request, targets: only, deadline: clock.now().addingTimeInterval(5))
+            Issue.record("expected rate_limited")
+        } catch {
+            guard case .rateLimited(let wait) = error.kind else { Issue.record("got \(error)"); return }
+            #expect(wait == .seconds(20))
+        }
+        #expect(a.calls == 1, "a paused provider must not be called")
+    }
+
+    @Test("the RPM limit gates calls: beyond it the router answers rate_limited without calling")
+    func requestsPerMinute() async throws {
+        let clock = TestClock()
+        let a = ScriptedProvider("a", [ScriptedProvider.ok])
+        let limiter = RateLimiter(clock: clock) { _ in [.requests(2, per: .seconds(60))] }
+        let router = router([a], clock: clock, limiter: limiter)
+        let only = [RouteTarget(provider: "a", model: "a-1")]
+        _ = try await router.complete(request, targets: only, deadline: clock.now())
+        _ = try await router.complete(request, targets: only, deadline: clock.now())
+        await #expect(throws: RoutingError.self) { try await router.complete(request, targets: only, deadline: clock.now()) }
+        #expect(a.calls == 2)
+    }
+}
