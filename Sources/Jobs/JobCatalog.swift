@@ -2,9 +2,17 @@ public import Runtime
 
 /// Every job kind Switchboard runs, registered in one place for `serve`.
 public enum JobCatalog {
+    /// The kinds that need nothing from outside (the no-op).
     public static func registry() -> JobRegistry {
         var registry = JobRegistry()
         registry.register(NoOpJob())
+        return registry
+    }
+
+    /// Every kind, with the services the domain's jobs use.
+    public static func registry(llm: LLMService, services: JobRuntime.Services) -> JobRegistry {
+        var registry = registry()
+        registry.register(InferenceCompleteJob(llm: llm, wallets: services.wallets))
         return registry
     }
 }

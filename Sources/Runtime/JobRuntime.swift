@@ -52,6 +52,25 @@ public final class JobRuntime: Service, Sendable {
                             clock: any WallClock = SystemClock(), logger: Logger = Logger(label: "switchboard.runtime"),
                             onJobFinished: @escaping @Sendable (JobRecord, JobCompletion.Outcome) -> Void = { _, _ in })
         async throws -> JobRuntime {
+        try await open(configuration, registry: { _ in registry }, migrations: migrations, idempotency: idempotencyConfiguration,
+                       clock: clock, logger: logger, onJobFinished: onJobFinished)
+    }
+
+    /// What job handlers may need from the runtime they run in (wallets to charge, the store).
+    public struct Services: Sendable {
+        public let database: SQLiteStore
+        public let wallets: Wallets
+        public let idempotency: IdempotencyStore
+        public let clock: any WallClock
+    }
+
+    /// `open` for handlers that need the runtime's own services: `registry` is called once with them.
+    public static func open(_ configuration: RuntimeConfiguration, registry makeRegistry: (Services) throws -> JobRegistry,
+                            migrations: [Migration] = [],
+                            idempotency idempotencyConfiguration: IdempotencyConfiguration = IdempotencyConfiguration(),
+                            clock: any WallClock = SystemClock(), logger: Logger = Logger(label: "switchboard.runtime"),
+                            onJobFinished: @escaping @Sendable (JobRecord, JobCompletion.Outcome) -> Void = { _, _ in })
+        async throws -> JobRuntime {
         let database = try await SQLiteStore.open(configuration.store,
                                                   migrations: RuntimeSchema.migrations + WalletSchema.migrations
                                                       + IdempotencySchema.migrations + migrations)
@@ -61,7 +80,8 @@ public final class JobRuntime: Service, Sendable {
         var idempotencyConfiguration = idempotencyConfiguration
         idempotencyConfiguration.owner = idempotencyConfiguration.owner ?? owner
         let idempotency = IdempotencyStore(database: database, clock: clock, configuration: idempotencyConfiguration)
-        let registry = registry.adding(IdempotencyPurgeJob(store: idempotency))
+        let registry = try makeRegistry(Services(database: database, wallets: wallets, idempotency: idempotency, clock: clock))
+            .adding(IdempotencyPurgeJob(store: idempotency))
         if !configuration.store.readOnly {
             let reconciled = try await wallets.reconcile(job: { try await jobs.job($0, tenant: nil) })
             if reconciled != (0, 0) {

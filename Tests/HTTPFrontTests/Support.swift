@@ -44,19 +44,28 @@ struct Harness: Sendable {
 
     static func make(auth: AuthConfiguration = AuthConfiguration(publicKeyPEMs: [TestKeys.rsaPublicPEM]),
                      plans: PlanLimits = PlanLimits(plans: ["professional": .init(requestsPerSecond: 10_000, burst: 10_000)]),
-                     limits: RequestLimits = RequestLimits(), registry: JobRegistry = JobCatalog.registry()) async throws -> Harness {
+                     limits: RequestLimits = RequestLimits(), llmConfiguration: LLMConfiguration = .development,
+                     providers: (TestClock) -> [any LLMProvider] = { [SimulatedProvider(clock: $0)] }) async throws -> Harness {
         let directory = TemporaryDirectory()
         let clock = TestClock(now: Date())
         let metrics = FrontMetrics()
+        let waiters = JobWaiters()
+        // One attempt per provider: backoff sleeps on the test clock, which these tests do not turn.
+        let llm = LLMService(configuration: llmConfiguration, providers: providers(clock), clock: clock,
+                             retry: LLMRouter.Retry(attemptsPerTarget: 1))
         let runtime = try await JobRuntime.open(
             RuntimeConfiguration(store: StoreConfiguration(path: RuntimeConfiguration.databasePath(inDataDirectory: directory.path))),
-            registry: registry, clock: clock, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
-            onJobFinished: metrics.jobFinished)
+            registry: { JobCatalog.registry(llm: llm, services: $0) }, clock: clock,
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
+            onJobFinished: { job, outcome in
+                metrics.jobFinished(job, outcome)
+                waiters.jobFinished(job, outcome)
+            })
         let verifier = try await TokenVerifier(configuration: auth, clock: clock)
         let front = HTTPFront(runtime: runtime,
                               configuration: FrontConfiguration(host: "127.0.0.1", port: 0, limits: limits, plans: plans, auth: auth,
                                                                 internalAPIKey: TestKeys.internalKey),
-                              verifier: verifier, metrics: metrics)
+                              verifier: verifier, metrics: metrics, llm: llm, waiters: waiters)
         return Harness(directory: directory, runtime: runtime, clock: clock, front: front)
     }
 

@@ -90,6 +90,7 @@ extension HTTPField.Name {
     static let idempotencyKey = Self("Idempotency-Key")!
     static let idempotencyReplayed = Self("Idempotency-Replayed")!
     static let budgetMaxUSD = Self("x-budget-max-usd")!
+    static let wallet = Self("x-wallet")!
     static let rateLimit = Self("RateLimit")!
     static let rateLimitPolicy = Self("RateLimit-Policy")!
 }

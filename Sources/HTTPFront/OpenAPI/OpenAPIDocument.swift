@@ -39,6 +39,10 @@ enum OpenAPIDocument {
         {
           "name": "Schedules",
           "description": "Cron schedules of the job scheduler (x-internal-api-key)."
+        },
+        {
+          "name": "Inference",
+          "description": "LLM completions through the providers' routes."
         }
       ],
       "security": [
@@ -207,7 +211,7 @@ enum OpenAPIDocument {
               "Internal"
             ],
             "summary": "Add credit to a wallet",
-            "description": "Adds credit to a tenant's team wallet or a user's wallet (a `credit` ledger entry), creating the wallet if needed. With an `Idempotency-Key` the key is also the ledger reference (`idempotency:<key>`), so a retry credits once even after a crash between the credit and the stored answer (then `applied` is false). Internal key only; a JWT is not accepted. Invalid fields are 400 `invalid_request` with `details.field` naming the field (`tenantId`, `wallet`, `amountUsd`, `reason`, `Idempotency-Key`).",
+            "description": "Adds credit to a tenant's team wallet or a user's wallet (a `credit` ledger entry), creating the wallet if needed. With an `Idempotency-Key` the key is also the ledger reference (`key:<key>`; keys over 251 bytes: `key-sha256:<hex>`), so a retry credits once even after a crash between the credit and the stored answer (then `applied` is false). Internal key only; a JWT is not accepted. Invalid fields are 400 `invalid_request` with `details.field` naming the field (`tenantId`, `wallet`, `amountUsd`, `reason`, `Idempotency-Key`).",
             "security": [
               {
                 "internalApiKey": []
@@ -889,6 +893,116 @@ enum OpenAPIDocument {
               "$ref": "#/components/parameters/WalletId"
             }
           ]
+        },
+        "/llm-orch/v1/inference/complete": {
+          "post": {
+            "operationId": "completeInference",
+            "tags": [
+              "Inference"
+            ],
+            "summary": "A synchronous completion",
+            "description": "Validates, prices the worst case, checks `x-budget-max-usd` and the wallet (402 before anything is reserved or any provider called), then runs the completion as an `inference.complete` job: it reserves the worst case on the wallet, calls the route's providers (retries with backoff, fallback on 429/5xx/timeouts, circuit breakers, per-provider rate limits), settles to the actual usage and answers. The job is durable before any provider is called and finishes even if the client goes away.",
+            "security": [
+              {
+                "bearerAuth": []
+              }
+            ],
+            "parameters": [
+              {
+                "$ref": "#/components/parameters/IdempotencyKey"
+              },
+              {
+                "$ref": "#/components/parameters/BudgetMaxUsd"
+              },
+              {
+                "$ref": "#/components/parameters/Wallet"
+              }
+            ],
+            "requestBody": {
+              "required": true,
+              "content": {
+                "application/json": {
+                  "schema": {
+                    "$ref": "#/components/schemas/CompleteRequest"
+                  },
+                  "example": {
+                    "prompt": "Say hello",
+                    "maxTokens": 64,
+                    "useCase": "chat"
+                  }
+                }
+              }
+            },
+            "responses": {
+              "200": {
+                "description": "The completion. Its cost is settled to the actual usage; a replay carries `Idempotency-Replayed: true` and charges nothing.",
+                "headers": {
+                  "x-request-id": {
+                    "$ref": "#/components/headers/XRequestId"
+                  },
+                  "RateLimit-Policy": {
+                    "$ref": "#/components/headers/RateLimitPolicy"
+                  },
+                  "Idempotency-Replayed": {
+                    "$ref": "#/components/headers/IdempotencyReplayed"
+                  }
+                },
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/CompleteEnvelope"
+                    }
+                  }
+                }
+              },
+              "400": {
+                "$ref": "#/components/responses/InvalidRequest"
+              },
+              "401": {
+                "$ref": "#/components/responses/Unauthorized"
+              },
+              "402": {
+                "description": "402 `insufficient_credits` (the wallet cannot cover the worst case) or `budget_exceeded` (the worst case is above `x-budget-max-usd`).",
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/ErrorEnvelope"
+                    }
+                  }
+                }
+              },
+              "403": {
+                "$ref": "#/components/responses/Forbidden"
+              },
+              "409": {
+                "$ref": "#/components/responses/IdempotencyConflict"
+              },
+              "413": {
+                "$ref": "#/components/responses/PayloadTooLarge"
+              },
+              "415": {
+                "$ref": "#/components/responses/UnsupportedMediaType"
+              },
+              "422": {
+                "$ref": "#/components/responses/IdempotencyMismatch"
+              },
+              "429": {
+                "$ref": "#/components/responses/RateLimited"
+              },
+              "500": {
+                "$ref": "#/components/responses/InternalError"
+              },
+              "502": {
+                "$ref": "#/components/responses/ProviderUnavailable"
+              },
+              "503": {
+                "$ref": "#/components/responses/Unavailable"
+              },
+              "504": {
+                "$ref": "#/components/responses/GatewayTimeout"
+              }
+            }
+          }
         }
       },
       "components": {
@@ -1023,6 +1137,30 @@ enum OpenAPIDocument {
               "type": "string",
               "pattern": "^[A-Za-z0-9._-]{1,100}$",
               "example": "nightly-report"
+            }
+          },
+          "BudgetMaxUsd": {
+            "name": "x-budget-max-usd",
+            "in": "header",
+            "required": false,
+            "description": "Cost ceiling in USD for this operation, a decimal string (at most 6 decimals). A request whose worst-case cost (input estimate + every allowed output token, at the dearest model of its route) exceeds it is refused with 402 `budget_exceeded` before anything is reserved or any provider called.",
+            "schema": {
+              "type": "string",
+              "pattern": "^[0-9]+(\\.[0-9]{1,6})?$",
+              "example": "0.05"
+            }
+          },
+          "Wallet": {
+            "name": "x-wallet",
+            "in": "header",
+            "required": false,
+            "description": "Which wallet pays: `team` or `user`. Default: the caller's user wallet when it exists and covers the worst case, else the team wallet.",
+            "schema": {
+              "type": "string",
+              "enum": [
+                "team",
+                "user"
+              ]
             }
           }
         },
@@ -1554,6 +1692,62 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "ProviderUnavailable": {
+            "description": "502 `provider_unavailable`: No provider of the route answered (5xx, timeouts, open breakers); the reservation was released.",
+            "headers": {
+              "x-request-id": {
+                "$ref": "#/components/headers/XRequestId"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ErrorEnvelope"
+                },
+                "example": {
+                  "data": null,
+                  "error": {
+                    "code": "provider_unavailable",
+                    "message": "no provider answered: simulated/sim-small: simulated 503"
+                  },
+                  "page": null,
+                  "meta": {
+                    "request_id": "3f1c9a52-8d7e-4b1a-9c3e-2f6d5a4b7c81",
+                    "trace_id": "4bf92f3577b34da6a3ce929d0e0e4736",
+                    "tenant_id": "7d2b3c4e-1f5a-4e6b-8c9d-0a1b2c3d4e5f"
+                  }
+                }
+              }
+            }
+          },
+          "GatewayTimeout": {
+            "description": "504 `timeout`: The completion did not finish within the request deadline; it goes on as the job in `details.jobId`.",
+            "headers": {
+              "x-request-id": {
+                "$ref": "#/components/headers/XRequestId"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ErrorEnvelope"
+                },
+                "example": {
+                  "data": null,
+                  "error": {
+                    "code": "timeout",
+                    "message": "the completion did not finish in time; it goes on as job 6h0hk06fm0000"
+                  },
+                  "page": null,
+                  "meta": {
+                    "request_id": "3f1c9a52-8d7e-4b1a-9c3e-2f6d5a4b7c81",
+                    "trace_id": "4bf92f3577b34da6a3ce929d0e0e4736",
+                    "tenant_id": "7d2b3c4e-1f5a-4e6b-8c9d-0a1b2c3d4e5f"
+                  }
+                }
+              }
+            }
           }
         },
         "schemas": {
@@ -1618,7 +1812,7 @@ enum OpenAPIDocument {
           },
           "ErrorCode": {
             "type": "string",
-            "description": "Stable machine-readable error code; clients switch on it. invalid_request 400, unauthorized 401, insufficient_credits 402, budget_exceeded 402, forbidden 403, not_found 404, method_not_allowed 405, request_timeout 408, idempotency_conflict 409, job_finished 409, payload_too_large 413, unsupported_media_type 415, idempotency_mismatch 422, rate_limited 429, internal_error 500, unavailable 503.",
+            "description": "Stable machine-readable error code; clients switch on it. invalid_request 400, unauthorized 401, insufficient_credits 402, budget_exceeded 402, forbidden 403, not_found 404, method_not_allowed 405, request_timeout 408, idempotency_conflict 409, job_finished 409, payload_too_large 413, unsupported_media_type 415, idempotency_mismatch 422, rate_limited 429, internal_error 500, provider_unavailable 502, unavailable 503, timeout 504; cancelled 409 (a cancelled completion).",
             "enum": [
               "invalid_request",
               "unauthorized",
@@ -1635,7 +1829,10 @@ enum OpenAPIDocument {
               "idempotency_mismatch",
               "rate_limited",
               "internal_error",
-              "unavailable"
+              "unavailable",
+              "provider_unavailable",
+              "timeout",
+              "cancelled"
             ]
           },
           "Error": {
@@ -2353,6 +2550,156 @@ enum OpenAPIDocument {
             "properties": {
               "data": {
                 "$ref": "#/components/schemas/ScheduleDeleted"
+              },
+              "error": {
+                "type": "null"
+              },
+              "page": {
+                "type": "null"
+              },
+              "meta": {
+                "$ref": "#/components/schemas/Meta"
+              }
+            }
+          },
+          "ChatMessage": {
+            "type": "object",
+            "required": [
+              "role",
+              "content"
+            ],
+            "properties": {
+              "role": {
+                "type": "string",
+                "enum": [
+                  "system",
+                  "user",
+                  "assistant"
+                ]
+              },
+              "content": {
+                "type": "string"
+              }
+            }
+          },
+          "CompleteRequest": {
+            "type": "object",
+            "required": [
+              "maxTokens"
+            ],
+            "description": "Exactly one of `prompt` and `messages`.",
+            "properties": {
+              "prompt": {
+                "type": "string",
+                "minLength": 1
+              },
+              "messages": {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": 1000,
+                "items": {
+                  "$ref": "#/components/schemas/ChatMessage"
+                }
+              },
+              "maxTokens": {
+                "type": "integer",
+                "minimum": 1,
+                "description": "1 up to the smallest output limit of the route's models."
+              },
+              "useCase": {
+                "type": "string",
+                "description": "Picks the route (primary + fallbacks); default `chat`. Development routes: `chat`, `reasoning`."
+              },
+              "model": {
+                "type": "string",
+                "description": "Narrows the route to this model; it must be one of the route's."
+              },
+              "temperature": {
+                "type": "number",
+                "minimum": 0,
+                "maximum": 2
+              },
+              "stream": {
+                "type": "boolean",
+                "description": "Streaming (Server-Sent Events) arrives in a later version; `true` is refused with 400."
+              }
+            }
+          },
+          "CompleteResult": {
+            "type": "object",
+            "required": [
+              "id",
+              "text",
+              "model",
+              "provider",
+              "finishReason",
+              "usage",
+              "costUsd",
+              "wallet"
+            ],
+            "properties": {
+              "id": {
+                "type": "string",
+                "description": "The `inference.complete` job that ran it (see GET /jobs/{id})."
+              },
+              "text": {
+                "type": "string"
+              },
+              "model": {
+                "type": "string"
+              },
+              "provider": {
+                "type": "string"
+              },
+              "finishReason": {
+                "type": "string"
+              },
+              "usage": {
+                "type": "object",
+                "required": [
+                  "inputTokens",
+                  "outputTokens"
+                ],
+                "properties": {
+                  "inputTokens": {
+                    "type": "integer"
+                  },
+                  "outputTokens": {
+                    "type": "integer"
+                  }
+                }
+              },
+              "costUsd": {
+                "$ref": "#/components/schemas/Usd"
+              },
+              "wallet": {
+                "type": "object",
+                "required": [
+                  "id",
+                  "balanceUsd"
+                ],
+                "properties": {
+                  "id": {
+                    "type": "string"
+                  },
+                  "balanceUsd": {
+                    "$ref": "#/components/schemas/Usd"
+                  }
+                }
+              }
+            }
+          },
+          "CompleteEnvelope": {
+            "type": "object",
+            "required": [
+              "data",
+              "error",
+              "page",
+              "meta"
+            ],
+            "properties": {
+              "data": {
+                "$ref": "#/components/schemas/CompleteResult"
               },
               "error": {
                 "type": "null"

@@ -1,6 +1,7 @@
 public import Hummingbird
 public import Logging
 public import Runtime
+public import Jobs
 public import ServiceLifecycle
 
 /// The HTTP server of Switchboard: both API prefixes, `/metrics` and `/openapi.json` on one
@@ -14,13 +15,19 @@ public struct HTTPFront: Sendable {
     let configuration: FrontConfiguration
     let verifier: TokenVerifier
     let metrics: FrontMetrics
+    let llm: LLMService
+    /// Requests waiting for the jobs they enqueued; pass its `jobFinished` to the runtime.
+    let waiters: JobWaiters
     let body: JSONBody
 
-    public init(runtime: JobRuntime, configuration: FrontConfiguration, verifier: TokenVerifier, metrics: FrontMetrics) {
+    public init(runtime: JobRuntime, configuration: FrontConfiguration, verifier: TokenVerifier, metrics: FrontMetrics,
+                llm: LLMService, waiters: JobWaiters) {
         self.runtime = runtime
         self.configuration = configuration
         self.verifier = verifier
         self.metrics = metrics
+        self.llm = llm
+        self.waiters = waiters
         body = JSONBody(limits: configuration.limits)
     }
 
@@ -86,6 +93,7 @@ public struct HTTPFront: Sendable {
     private func addTenantRoutes(_ group: RouterGroup<AppRequestContext>, _ table: inout RouteTable) {
         addJobRoutes(group, &table)
         addWalletRoutes(group, &table)
+        addInferenceRoutes(group, &table)
     }
 
     /// Liveness and readiness: 200 while the workers run, 503 while starting or draining.

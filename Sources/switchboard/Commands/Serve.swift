@@ -60,14 +60,21 @@ struct Serve: AsyncParsableCommand {
 
         let metrics = FrontMetrics()
         MetricsSystem.bootstrap(metrics.factory)
+        let waiters = JobWaiters()
+        let clock = SystemClock()
+        let llm = LLMService.development(clock: clock)
         let runtime = try await JobRuntime.open(
             RuntimeConfiguration(
                 store: StoreConfiguration(path: settings.databasePath, synchronous: settings.sync),
                 workers: WorkerConfiguration(maxInFlight: settings.maxInFlight, shutdownGrace: .seconds(settings.shutdownGrace))),
-            registry: JobCatalog.registry(), logger: logger, onJobFinished: metrics.jobFinished)
+            registry: { JobCatalog.registry(llm: llm, services: $0) }, clock: clock, logger: logger,
+            onJobFinished: { job, outcome in
+                metrics.jobFinished(job, outcome)
+                waiters.jobFinished(job, outcome)
+            })
         do {
             try await serve(runtime, settings: settings, auth: auth, internalKey: internalKey, verifier: verifier, metrics: metrics,
-                            logger: logger)
+                            llm: llm, waiters: waiters, logger: logger)
         } catch {
             await runtime.close()
             throw error
@@ -77,7 +84,8 @@ struct Serve: AsyncParsableCommand {
     }
 
     private func serve(_ runtime: JobRuntime, settings: ServeSettings, auth: AuthConfiguration, internalKey: (String, Bool),
-                       verifier: TokenVerifier, metrics: FrontMetrics, logger: Logger) async throws {
+                       verifier: TokenVerifier, metrics: FrontMetrics, llm: LLMService, waiters: JobWaiters,
+                       logger: Logger) async throws {
         if settings.dev {
             _ = try await runtime.wallets.credit(Self.demoCredit, to: .team(DevelopmentKeys.demoTenant),
                                                  reference: "development-demo-credit", reason: "development mode demo credit")
@@ -86,7 +94,7 @@ struct Serve: AsyncParsableCommand {
             runtime: runtime,
             configuration: FrontConfiguration(host: settings.host, port: settings.port, limits: settings.limits, plans: settings.plans,
                                               auth: auth, internalAPIKey: internalKey.0, metricsEnabled: settings.metrics),
-            verifier: verifier, metrics: metrics)
+            verifier: verifier, metrics: metrics, llm: llm, waiters: waiters)
         var services: [any Service] = [runtime]
         if let url = auth.jwksURL {
             services.append(JWKSRefresher(url: url, interval: auth.jwksRefreshInterval, verifier: verifier, logger: logger))

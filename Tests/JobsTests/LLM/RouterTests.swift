@@ -62,6 +62,21 @@ struct RouterTests {
         #expect(a.calls == 1 && b.calls == 1)
     }
 
+    @Test("a retryable failure is retried on the same provider after a backoff on the clock")
+    func retryWithBackoff() async throws {
+        let clock = TestClock()
+        let a = ScriptedProvider("a", [ScriptedProvider.down, ScriptedProvider.ok])
+        let router = LLMRouter(providers: [a], routing: routing, limiter: RateLimiter(clock: clock), clock: clock,
+                               retry: .init(attemptsPerTarget: 2, baseBackoff: .milliseconds(200)))
+        let call = Task { try await router.complete(request, targets: [RouteTarget(provider: "a", model: "a-1")],
+                                                    deadline: clock.now().addingTimeInterval(30)) }
+        while clock.sleeperCount == 0 { await Task.yield() }
+        #expect(a.calls == 1)
+        clock.advance(by: .milliseconds(200))
+        let routed = try await call.value
+        #expect(routed.attempts == 2 && a.calls == 2)
+    }
+
     @Test("an invalid request is neither retried nor sent to another provider")
     func invalidRequestStops() async throws {
         let clock = TestClock()

@@ -1,0 +1,170 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Jobs
+import Runtime
+
+/// `POST /llm-orch/v1/inference/complete`: validates, prices the worst case, checks the budget
+/// header and the wallet, then runs the completion as an `inference.complete` job and answers
+/// when it ends. Nothing is reserved and no provider is called for a request refused here.
+extension HTTPFront {
+    struct CompleteRequest: Decodable {
+        var prompt: String?
+        var messages: [ChatMessage]?
+        var maxTokens: Int
+        var useCase: String?
+        var model: String?
+        var temperature: Double?
+        var stream: Bool?
+    }
+
+    struct CompleteAnswer: Encodable {
+        struct Usage: Encodable {
+            var inputTokens: Int
+            var outputTokens: Int
+        }
+
+        struct Wallet: Encodable {
+            var id: String
+            var balanceUsd: String
+        }
+
+        var id: String
+        var text: String
+        var model: String
+        var provider: String
+        var finishReason: String
+        var usage: Usage
+        var costUsd: String
+        var wallet: Wallet
+    }
+
+    static let maxMessages = 1_000
+
+    func addInferenceRoutes(_ group: RouterGroup<AppRequestContext>, _ table: inout RouteTable) {
+        let idempotent = group.group().add(middleware: IdempotencyMiddleware(store: runtime.idempotency, body: body))
+        table.post(Self.llmPrefix + "/inference/complete", on: idempotent) { request, context in
+            try await complete(request, context)
+        }
+    }
+
+    private func complete(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let caller = try context.caller()
+        let input = try await body.decode(CompleteRequest.self, from: request)
+        let messages = try Self.messages(input)
+        if input.stream == true { throw APIError.invalid("stream", "streaming answers arrive in a later version; send stream: false") }
+        if let temperature = input.temperature, !(0...2).contains(temperature) {
+            throw APIError.invalid("temperature", "temperature must be from 0 to 2")
+        }
+        let targets: [RouteTarget]
+        do { targets = try llm.configuration.routing.targets(useCase: input.useCase, model: input.model) } catch {
+            throw APIError.invalid(error.kind == .unknownModel ? "model" : "useCase", error.message)
+        }
+        let limit = llm.maxOutputTokens(targets: targets)
+        guard (1...max(limit, 1)).contains(input.maxTokens) else {
+            throw APIError.invalid("maxTokens", "maxTokens must be from 1 to \(limit) for this route")
+        }
+        guard let worstCase = llm.worstCase(inputTokens: TokenEstimate.inputTokens(messages), maxTokens: input.maxTokens, targets: targets)
+        else { throw APIError.invalid("model", "the route has a model without a price") }
+        if let text = request.headers[.budgetMaxUSD] {
+            let ceiling: MicroUSD
+            do { ceiling = try MicroUSD(parsingUSD: text) } catch { throw APIError.invalid("x-budget-max-usd", "x-budget-max-usd: \(error)") }
+            guard worstCase <= ceiling else {
+                throw APIError(ErrorMapping.paymentRequired, "budget_exceeded",
+                               "the worst-case cost \(worstCase.usdString) USD is above the budget of \(ceiling.usdString) USD")
+            }
+        }
+        let wallet = try await chooseWallet(caller, worstCase: worstCase, forced: request.headers[.wallet])
+
+        let key = waiters.register()
+        let payload = InferenceCompleteJob.Payload(
+            messages: messages, maxTokens: input.maxTokens, temperature: input.temperature, targets: targets, wallet: wallet.owner,
+            worstCaseMicroUSD: worstCase.value, deadline: runtime.clock.now().addingTimeInterval(llm.configuration.requestDeadline.timeInterval))
+        let job: JobRecord
+        do {
+            job = try await runtime.enqueue(NewJob(InferenceCompleteJob.self, tenant: caller.tenant, payload: payload, uniqueKey: key)).job
+        } catch {
+            waiters.cancel(key)
+            throw error
+        }
+        guard let finished = await waiters.wait(key, timeout: llm.configuration.requestDeadline + .seconds(30)) else {
+            throw APIError(.gatewayTimeout, "timeout", "the completion did not finish in time; it goes on as job \(job.id)",
+                           details: ["jobId": job.id.description])
+        }
+        return try answer(finished, context: context)
+    }
+
+    /// `prompt` or `messages`, exactly one, with some text.
+    private static func messages(_ input: CompleteRequest) throws -> [ChatMessage] {
+        switch (input.prompt, input.messages) {
+        case (let prompt?, nil):
+            guard !prompt.isEmpty else { throw APIError.invalid("prompt", "prompt must not be empty") }
+            return [ChatMessage(role: .user, content: prompt)]
+        case (nil, let messages?):
+            guard !messages.isEmpty, messages.count <= maxMessages else {
+                throw APIError.invalid("messages", "messages must hold 1 to \(maxMessages) messages")
+            }
+            guard messages.contains(where: { !$0.content.isEmpty }) else {
+                throw APIError.invalid("messages", "at least one message must have content")
+            }
+            return messages
+        case (nil, nil):
+            throw APIError.invalid("prompt", "send prompt or messages")
+        case (_?, _?):
+            throw APIError.invalid("messages", "send prompt or messages, not both")
+        }
+    }
+
+    /// `x-wallet: team|user` forces one; otherwise the caller's user wallet when it exists and
+    /// covers the worst case, else the team wallet. Either must cover it (402 otherwise).
+    private func chooseWallet(_ caller: Principal, worstCase: MicroUSD, forced: String?) async throws -> WalletKey {
+        let team = WalletKey.team(caller.tenant)
+        let user = WalletKey.user(caller.tenant, caller.subject)
+        let balances = try await runtime.wallets.balances(of: caller.tenant, owners: [team, user])
+        let chosen: (WalletKey, WalletBalance?)
+        switch forced {
+        case "team": chosen = (team, balances[0])
+        case "user": chosen = (user, balances[1])
+        case nil: chosen = (balances[1]?.available ?? MicroUSD(0)) >= worstCase ? (user, balances[1]) : (team, balances[0])
+        case let other?: throw APIError.invalid("x-wallet", "x-wallet must be team or user, not '\(other.prefix(20))'")
+        }
+        let available = chosen.1?.available ?? MicroUSD(0)
+        guard available >= worstCase else {
+            throw APIError(ErrorMapping.paymentRequired, "insufficient_credits",
+                           "the \(chosen.0.owner == "team" ? "team" : "user") wallet has \(available.usdString) USD available; this request may cost \(worstCase.usdString) USD")
+        }
+        return chosen.0
+    }
+
+    private func answer(_ finished: JobWaiters.Finished, context: AppRequestContext) throws -> Response {
+        switch finished.outcome {
+        case .succeeded(let result):
+            let output = try JSONDecoder().decode(InferenceCompleteJob.Output.self, from: result ?? Data())
+            return try EnvelopeResponse.success(CompleteAnswer(
+                id: finished.job.id.description, text: output.text, model: output.model, provider: output.provider,
+                finishReason: output.finishReason,
+                usage: .init(inputTokens: output.usage.inputTokens, outputTokens: output.usage.outputTokens),
+                costUsd: MicroUSD(output.costMicroUSD).usdString,
+                wallet: .init(id: String(output.walletID), balanceUsd: MicroUSD(output.walletBalanceMicroUSD).usdString)), context: context)
+        case .failed(let error), .dead(let error):
+            let failure = InferenceFailure.decode(error)
+            throw Self.apiError(failure, jobID: finished.job.id)
+        case .cancelled:
+            throw APIError.conflict("cancelled", "the completion was cancelled")
+        case .retry, .snoozed, .released:
+            throw APIError.internalError()
+        }
+    }
+
+    private static func apiError(_ failure: InferenceFailure?, jobID: JobID) -> APIError {
+        guard let failure else {
+            return APIError(.badGateway, "provider_unavailable", "the completion failed", details: ["jobId": jobID.description])
+        }
+        switch failure.code {
+        case "insufficient_credits", "budget_exceeded": return APIError(ErrorMapping.paymentRequired, failure.code, failure.message)
+        case "rate_limited": return .rateLimited(retryAfterSeconds: failure.retryAfterSeconds ?? 1, failure.message)
+        case "invalid_request": return .invalidRequest(failure.message)
+        default: return APIError(.badGateway, "provider_unavailable", failure.message, details: ["jobId": jobID.description])
+        }
+    }
+}
