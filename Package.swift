@@ -42,7 +42,24 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .target(name: "Jobs", dependencies: ["Runtime"], swiftSettings: strict),
+        .target(
+            name: "Jobs",
+            dependencies: [
+                "Runtime",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "MockProvider",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         .target(
             name: "HTTPFront",
             dependencies: [
@@ -63,7 +80,7 @@ let package = Package(
         .executableTarget(
             name: "switchboard",
             dependencies: [
-                "HTTPFront", "Jobs", "Runtime",
+                "HTTPFront", "Jobs", "Runtime", "MockProvider",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -75,7 +92,16 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime"], swiftSettings: strict),
-        .testTarget(name: "JobsTests", dependencies: ["Jobs", "Runtime"], swiftSettings: strict),
+        .testTarget(
+            name: "JobsTests",
+            dependencies: [
+                "Jobs", "Runtime", "MockProvider",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "SwitchboardCommandTests",
             dependencies: ["switchboard", "HTTPFront", "Runtime", .product(name: "ArgumentParser", package: "swift-argument-parser")],

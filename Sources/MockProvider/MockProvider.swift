@@ -1,0 +1,122 @@
+import Foundation
+public import Hummingbird
+public import Logging
+import Synchronization
+
+/// A stand-in for model providers on loopback, so the real adapters are tested over real HTTP:
+/// serves OpenAI's `POST /v1/chat/completions` (non-streaming for now). It answers after a
+/// configurable latency, fails at configurable rates, and fails on purpose for models named
+/// `fail-429`, `fail-503`, `fail-quota`, `fail-400` and `slow` (2 s). `GET /_mock/calls` says
+/// how many completion calls it received.
+public struct MockProvider: Sendable {
+    public struct Configuration: Sendable {
+        public var latency: Duration
+        /// Share of calls answered 503 (0…1).
+        public var errorRate: Double
+        /// Share of calls answered 429 with `Retry-After: 1` (0…1).
+        public var rateLimitRate: Double
+        /// Output tokens of every answer (capped by `max_tokens`).
+        public var outputTokens: Int
+
+        public init(latency: Duration = .zero, errorRate: Double = 0, rateLimitRate: Double = 0, outputTokens: Int = 16) {
+            self.latency = latency
+            self.errorRate = errorRate
+            self.rateLimitRate = rateLimitRate
+            self.outputTokens = outputTokens
+        }
+    }
+
+    public let configuration: Configuration
+    private let calls = Calls()
+
+    public init(configuration: Configuration = Configuration()) {
+        self.configuration = configuration
+    }
+
+    /// Completion calls received so far.
+    public var callCount: Int { calls.count.load(ordering: .relaxed) }
+
+    public func router() -> Router<BasicRequestContext> {
+        let router = Router()
+        router.post("/v1/chat/completions") { request, context in try await self.chatCompletion(request, context: context) }
+        router.get("/_mock/calls") { _, _ in "{\"calls\":\(self.callCount)}" }
+        return router
+    }
+
+    /// The server as a service on `host:port` (0 picks one; `onRunning` gets it).
+    public func application(host: String = "127.0.0.1", port: Int, logger: Logger,
+                            onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+        Application(router: router(), configuration: .init(address: .hostname(host, port: port), serverName: "mock-provider"),
+                    onServerRunning: { await onRunning($0.localAddress?.port ?? 0) }, logger: logger)
+    }
+
+    private struct ChatRequest: Decodable {
+        struct Message: Decodable {
+            var role: String
+            var content: String
+        }
+
+        var model: String
+        var messages: [Message]
+        var max_tokens: Int?
+    }
+
+    private func chatCompletion(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let number = calls.count.wrappingAdd(1, ordering: .relaxed).newValue
+        let body = try await request.body.collect(upTo: 4 << 20)
+        guard let chat = try? JSONDecoder().decode(ChatRequest.self, from: Data(buffer: body)) else {
+            return Self.error(.badRequest, type: "invalid_request_error", code: nil, "the body is not a chat completion request")
+        }
+        if configuration.latency > .zero { try await Task.sleep(for: configuration.latency) }
+        let roll = Self.unit(number)
+        switch chat.model {
+        case "fail-429":
+            return Self.error(.tooManyRequests, type: "requests", code: "rate_limit_exceeded", "slow down", retryAfter: "2")
+        case "fail-quota":
+            return Self.error(.tooManyRequests, type: "insufficient_quota", code: "insufficient_quota", "you exceeded your quota")
+        case "fail-503":
+            return Self.error(.serviceUnavailable, type: "server_error", code: nil, "overloaded")
+        case "fail-400":
+            return Self.error(.badRequest, type: "invalid_request_error", code: nil, "bad request for this model")
+        case "slow":
+            try await Task.sleep(for: .seconds(2))
+        default:
+            if roll < configuration.rateLimitRate {
+                return Self.error(.tooManyRequests, type: "requests", code: "rate_limit_exceeded", "slow down", retryAfter: "1")
+            }
+            if roll < configuration.rateLimitRate + configuration.errorRate {
+                return Self.error(.serviceUnavailable, type: "server_error", code: nil, "simulated outage")
+            }
+        }
+        let output = min(chat.max_tokens ?? configuration.outputTokens, configuration.outputTokens)
+        let input = chat.messages.reduce(0) { $0 + ($1.content.utf8.count + 3) / 4 + 4 }
+        let text = Array(repeating: "mock", count: output).joined(separator: " ")
+        let json = """
+            {"id":"chatcmpl-\(number)","object":"chat.completion","model":"\(chat.model)",\
+            "choices":[{"index":0,"message":{"role":"assistant","content":"\(text)"},"finish_reason":"stop"}],\
+            "usage":{"prompt_tokens":\(input),"completion_tokens":\(output),"total_tokens":\(input + output)}}
+            """
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: json)))
+    }
+
+    private static func error(_ status: HTTPResponse.Status, type: String, code: String?, _ message: String,
+                              retryAfter: String? = nil) -> Response {
+        let codeJSON = code.map { "\"\($0)\"" } ?? "null"
+        var response = Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(
+            string: "{\"error\":{\"message\":\"\(message)\",\"type\":\"\(type)\",\"code\":\(codeJSON)}}")))
+        if let retryAfter { response.headers[.retryAfter] = retryAfter }
+        return response
+    }
+
+    /// A number in 0..<1 for the n-th call (SplitMix64): the same calls fail on every run.
+    private static func unit(_ n: Int) -> Double {
+        var z = UInt64(truncatingIfNeeded: n) &* 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return Double((z ^ (z >> 31)) >> 11) / Double(1 << 53)
+    }
+}
+
+private final class Calls: Sendable {
+    let count = Atomic<Int>(0)
+}

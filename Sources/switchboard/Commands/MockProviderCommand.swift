@@ -1,0 +1,44 @@
+import ArgumentParser
+import Foundation
+import Logging
+import MockProvider
+
+/// `switchboard mock-provider`: an OpenAI-compatible model endpoint on loopback for tests and
+/// load runs; prints `mock-provider listening on http://127.0.0.1:<port>` first.
+struct MockProviderCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mock-provider",
+        abstract: "Serve an OpenAI-compatible chat-completions endpoint with configurable latency and faults.")
+
+    @Option(help: "Address to listen on.")
+    var host = "127.0.0.1"
+
+    @Option(help: "Port; 0 picks a free one.")
+    var port = 8081
+
+    @Option(help: "Milliseconds before each answer.")
+    var latencyMs = 0
+
+    @Option(help: "Share of calls answered 503 (0...1).")
+    var errorRate = 0.0
+
+    @Option(help: "Share of calls answered 429 with Retry-After: 1 (0...1).")
+    var rateLimitRate = 0.0
+
+    func validate() throws {
+        guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0...65535") }
+        guard (0...600_000).contains(latencyMs) else { throw ValidationError("--latency-ms must be 0...600000") }
+        guard (0...1).contains(errorRate), (0...1).contains(rateLimitRate), errorRate + rateLimitRate <= 1 else {
+            throw ValidationError("--error-rate and --rate-limit-rate must be 0...1 and add up to at most 1")
+        }
+    }
+
+    func run() async throws {
+        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+        let mock = MockProvider(configuration: .init(latency: .milliseconds(latencyMs), errorRate: errorRate, rateLimitRate: rateLimitRate))
+        let host = self.host
+        try await mock.application(host: host, port: port, logger: Logger(label: "mock-provider")) { port in
+            FileHandle.standardOutput.write(Data("mock-provider listening on http://\(host):\(port)\n".utf8))
+        }.runService()
+    }
+}
