@@ -57,6 +57,7 @@ let package = Package(
             dependencies: [
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),
@@ -104,13 +105,13 @@ let package = Package(
         ),
         .testTarget(
             name: "SwitchboardCommandTests",
-            dependencies: ["switchboard", "HTTPFront", "Runtime", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["switchboard", "HTTPFront", "Jobs", "Runtime", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict
         ),
         .testTarget(
             name: "HTTPFrontTests",
             dependencies: [
-                "HTTPFront", "Jobs", "Runtime",
+                "HTTPFront", "Jobs", "Runtime", "MockProvider",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),

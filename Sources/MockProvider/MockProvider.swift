@@ -1,6 +1,7 @@
 import Foundation
 public import Hummingbird
 public import Logging
+import ServiceLifecycle
 import Synchronization
 
 /// A stand-in for model providers on loopback, so the real adapters are tested over real HTTP:
@@ -119,4 +120,34 @@ public struct MockProvider: Sendable {
 
 private final class Calls: Sendable {
     let count = Atomic<Int>(0)
+}
+
+extension MockProvider {
+    /// Runs a mock on a free loopback port for the length of `body` (tests use this), then
+    /// shuts it down gracefully.
+    public static func withRunning<Value: Sendable>(
+        _ configuration: Configuration = Configuration(),
+        _ body: @Sendable (MockProvider, String) async throws -> Value
+    ) async throws -> Value {
+        let mock = MockProvider(configuration: configuration)
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let logger = Logger(label: "mock-provider", factory: { _ in SwiftLogNoOpLogHandler() })
+        let group = ServiceGroup(configuration: .init(
+            services: [mock.application(port: 0, logger: logger, onRunning: { continuation.yield($0) })], logger: logger))
+        return try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            var iterator = ports.makeAsyncIterator()
+            guard let port = await iterator.next() else { throw CancellationError() }
+            do {
+                let value = try await body(mock, "http://127.0.0.1:\(port)")
+                await group.triggerGracefulShutdown()
+                try await tasks.waitForAll()
+                return value
+            } catch {
+                await group.triggerGracefulShutdown()
+                try? await tasks.waitForAll()
+                throw error
+            }
+        }
+    }
 }

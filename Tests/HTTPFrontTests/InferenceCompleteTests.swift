@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Jobs
+import MockProvider
 import Runtime
 import Testing
 
@@ -158,5 +159,32 @@ final class ProviderBox: @unchecked Sendable {
         let made = SimulatedProvider(clock: clock)
         provider = made
         return [made]
+    }
+}
+
+@Suite("POST /inference/complete through the OpenAI adapter")
+struct InferenceOverAdapterTests {
+    @Test("over real HTTP: Switchboard → OpenAI-compatible adapter → mock-provider, charged at the model's price")
+    func throughTheAdapter() async throws {
+        try await MockProvider.withRunning { mock, url in
+            let configuration = LLMConfiguration(
+                models: ["gpt-test": .init(maxOutputTokens: 1_000, price: ModelPrice(inputPer1K: 1_000, outputPer1K: 2_000))],
+                routing: LLMRouting(routes: ["chat": [RouteTarget(provider: "openai", model: "gpt-test")]], defaultUseCase: "chat"))
+            let harness = try await Harness.make(llmConfiguration: configuration,
+                                                 providers: { _ in [OpenAICompatibleProvider(id: "openai", baseURL: url)] })
+            let token = try await harness.token()
+            try await harness.test(.live) { client in
+                try await client.credit(tenant: TestKeys.tenant, amount: "1.00")
+                let response = try await client.send(.post, InferenceCompleteTests.path, token: token,
+                                                     json: #"{"prompt":"hello there","maxTokens":5}"#)
+                #expect(response.status == .ok)
+                let data = try #require(try ParsedEnvelope(response).dataObject)
+                #expect(data["provider"] as? String == "openai")
+                #expect(data["text"] as? String == "mock mock mock mock mock")
+                // mock usage: 7 input, 5 output → (7 × 1000 + 5 × 2000) / 1000 = 17 micro-USD
+                #expect(data["costUsd"] as? String == "0.000017")
+                #expect(mock.callCount == 1)
+            }
+        }
     }
 }

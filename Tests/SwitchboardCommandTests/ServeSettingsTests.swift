@@ -1,5 +1,6 @@
 import Foundation
 import HTTPFront
+import Jobs
 import Runtime
 @testable import switchboard
 import Testing
@@ -64,6 +65,51 @@ struct ServeSettingsTests {
                      #"{"plans": {"gold": {"requestsPerSecond": 5, "burst": 9, "brust": 10}}}"#] {
             let file = try configFile(json)
             #expect(throws: SettingsError.self, "\(json)") { try ServeSettings(try options(["--config", file]), environment: [:]) }
+        }
+    }
+}
+
+@Suite("serve settings: llm section")
+struct LLMSettingsTests {
+    func settings(_ json: String, environment: [String: String] = [:]) throws -> ServeSettings {
+        let path = NSTemporaryDirectory() + "switchboard-llm-\(UUID().uuidString).json"
+        try json.write(toFile: path, atomically: true, encoding: .utf8)
+        return try ServeSettings(try ServeOptions.parse(["--config", path]), environment: environment)
+    }
+
+    static let valid = #"""
+        {"dev": true, "llm": {
+          "providers": [{"id": "openai", "type": "openai", "baseUrl": "http://127.0.0.1:8081", "apiKeyEnv": "OPENAI_KEY",
+                         "requestsPerMinute": 500, "tokensPerMinute": 200000},
+                        {"id": "sim", "type": "simulated", "latencyMs": 5}],
+          "models": {"gpt-4o-mini": {"maxOutputTokens": 16384, "inputPer1K": 150, "outputPer1K": 600},
+                     "sim-small": {"maxOutputTokens": 4096, "inputPer1K": 1, "outputPer1K": 2}},
+          "routes": {"chat": [{"provider": "openai", "model": "gpt-4o-mini"}, {"provider": "sim", "model": "sim-small"}]},
+          "defaultUseCase": "chat"}}
+        """#
+
+    @Test("providers, priced models and routes replace the development ones; the API key comes from the environment")
+    func valid() throws {
+        let settings = try settings(Self.valid, environment: ["OPENAI_KEY": "sk-test"])
+        #expect(settings.providers.map(\.id) == ["openai", "sim"])
+        #expect(settings.providers[0].kind == .openAICompatible(baseURL: "http://127.0.0.1:8081", apiKey: "sk-test", timeout: .seconds(30)))
+        #expect(settings.providers[0].requestsPerMinute == 500)
+        #expect(try settings.llm.routing.targets(useCase: nil, model: nil).map(\.provider) == ["openai", "sim"])
+        #expect(settings.llm.prices.cost(of: TokenUsage(inputTokens: 1_000, outputTokens: 1_000), model: "gpt-4o-mini") == MicroUSD(750))
+    }
+
+    @Test("an llm section that cannot work is refused with what is wrong")
+    func refused() throws {
+        let cases: [(String, [String: String], String)] = [
+            (Self.valid, [:], "OPENAI_KEY"),
+            (Self.valid.replacingOccurrences(of: #""provider": "sim""#, with: #""provider": "ghost""#), ["OPENAI_KEY": "k"], "ghost"),
+            (Self.valid.replacingOccurrences(of: #""model": "sim-small""#, with: #""model": "free-lunch""#), ["OPENAI_KEY": "k"], "free-lunch"),
+            (Self.valid.replacingOccurrences(of: #""defaultUseCase": "chat""#, with: #""defaultUseCase": "poetry""#), ["OPENAI_KEY": "k"], "poetry"),
+            (Self.valid.replacingOccurrences(of: #""type": "openai""#, with: #""type": "carrier-pigeon""#), ["OPENAI_KEY": "k"], "type"),
+        ]
+        for (json, environment, mention) in cases {
+            let error = #expect(throws: SettingsError.self) { try settings(json, environment: environment) }
+            #expect(error?.description.contains(mention) == true, "\(String(describing: error))")
         }
     }
 }

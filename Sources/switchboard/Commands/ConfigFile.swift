@@ -17,6 +17,44 @@ struct ConfigFile: Decodable {
     var auth: Auth?
     var limits: Limits?
     var plans: [String: PlanLimits.Limit]?
+    var llm: LLM?
+
+    /// `llm`: model providers, priced models and routes (replacing the development ones).
+    struct LLM: Decodable {
+        struct Provider: Decodable {
+            var id: String
+            /// `openai` (any OpenAI-compatible endpoint) or `simulated`.
+            var type: String
+            var baseUrl: String?
+            /// The environment variable holding the API key (keys stay out of config files).
+            var apiKeyEnv: String?
+            var timeoutSeconds: Int?
+            var requestsPerMinute: Int?
+            var tokensPerMinute: Int?
+            var latencyMs: Int?
+            var errorRate: Double?
+            var rateLimitRate: Double?
+            var outputTokens: Int?
+            var seed: UInt64?
+        }
+
+        struct Model: Decodable {
+            var maxOutputTokens: Int
+            var inputPer1K: Int64
+            var outputPer1K: Int64
+        }
+
+        struct Target: Decodable {
+            var provider: String
+            var model: String
+        }
+
+        var providers: [Provider]
+        var models: [String: Model]
+        var routes: [String: [Target]]
+        var defaultUseCase: String
+        var requestDeadlineSeconds: Int?
+    }
 
     struct Auth: Decodable {
         var publicKeyFile: String?
@@ -37,7 +75,8 @@ struct ConfigFile: Decodable {
 
     static let knownKeys: [String: Set<String>] = [
         "": ["host", "port", "dataDir", "internalApiKey", "dev", "sync", "maxInFlight", "shutdownGrace", "metrics", "auth",
-             "limits", "plans"],
+             "limits", "plans", "llm"],
+        "llm": ["providers", "models", "routes", "defaultUseCase", "requestDeadlineSeconds"],
         "auth": ["publicKeyFile", "jwksFile", "jwksUrl", "hs256Secret", "issuer", "audience", "leewaySeconds"],
         "limits": ["maxBodyBytes", "maxHeaderBytes", "idleTimeoutSeconds", "bodyReadTimeoutSeconds"],
     ]

@@ -62,7 +62,7 @@ struct Serve: AsyncParsableCommand {
         MetricsSystem.bootstrap(metrics.factory)
         let waiters = JobWaiters()
         let clock = SystemClock()
-        let llm = LLMService.development(clock: clock)
+        let llm = LLMService(configuration: settings.llm, providers: settings.providers, clock: clock)
         let runtime = try await JobRuntime.open(
             RuntimeConfiguration(
                 store: StoreConfiguration(path: settings.databasePath, synchronous: settings.sync),

@@ -7,31 +7,6 @@ import Runtime
 import ServiceLifecycle
 import Testing
 
-/// Runs `mock-provider` on a free loopback port for the length of `body`.
-func withMockProvider<Value: Sendable>(_ configuration: MockProvider.Configuration = .init(),
-                                       _ body: @Sendable (MockProvider, String) async throws -> Value) async throws -> Value {
-    let mock = MockProvider(configuration: configuration)
-    let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-    let logger = Logger(label: "mock", factory: { _ in SwiftLogNoOpLogHandler() })
-    let group = ServiceGroup(configuration: .init(
-        services: [mock.application(port: 0, logger: logger, onRunning: { continuation.yield($0) })], logger: logger))
-    return try await withThrowingTaskGroup(of: Void.self) { tasks in
-        tasks.addTask { try await group.run() }
-        var iterator = ports.makeAsyncIterator()
-        let port = try #require(await iterator.next())
-        do {
-            let value = try await body(mock, "http://127.0.0.1:\(port)")
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
-            return value
-        } catch {
-            await group.triggerGracefulShutdown()
-            try? await tasks.waitForAll()
-            throw error
-        }
-    }
-}
-
 @Suite("OpenAI-compatible adapter against mock-provider over HTTP")
 struct OpenAIAdapterTests {
     func request(_ model: String, maxTokens: Int = 8) -> ProviderRequest {
@@ -40,7 +15,7 @@ struct OpenAIAdapterTests {
 
     @Test("a completion comes back with its text, finish reason and the provider's usage")
     func success() async throws {
-        try await withMockProvider { mock, url in
+        try await MockProvider.withRunning { mock, url in
             let provider = OpenAICompatibleProvider(baseURL: url)
             let response = try await provider.complete(request("gpt-test", maxTokens: 5))
             #expect(response.text == "mock mock mock mock mock")
@@ -52,7 +27,7 @@ struct OpenAIAdapterTests {
 
     @Test("failures map to what the router can act on: 429 with its wait, quota, 5xx, 4xx, timeout, refused")
     func failures() async throws {
-        try await withMockProvider { _, url in
+        try await MockProvider.withRunning { _, url in
             let provider = OpenAICompatibleProvider(baseURL: url, timeout: .milliseconds(300))
             let cases: [(String, ProviderError.Kind)] = [
                 ("fail-429", .rateLimited(retryAfter: .seconds(2))), ("fail-quota", .quotaExceeded),
@@ -73,7 +48,7 @@ struct OpenAIAdapterTests {
 
     @Test("through the router: a 503 from the first provider falls back to the second over real HTTP")
     func fallbackOverHTTP() async throws {
-        try await withMockProvider { mock, url in
+        try await MockProvider.withRunning { mock, url in
             let clock = TestClock()
             let router = LLMRouter(
                 providers: [OpenAICompatibleProvider(id: "primary", baseURL: url), OpenAICompatibleProvider(id: "backup", baseURL: url)],
