@@ -1,11 +1,13 @@
 import Foundation
 public import Hummingbird
+import HTTPTypes
 public import Logging
 import ServiceLifecycle
 import Synchronization
 
 /// A stand-in for model providers on loopback, so the real adapters are tested over real HTTP:
-/// serves OpenAI's `POST /v1/chat/completions` (non-streaming for now). It answers after a
+/// serves OpenAI's `POST /v1/chat/completions` and Anthropic's `POST /v1/messages`
+/// (non-streaming for now). It answers after a
 /// configurable latency, fails at configurable rates, and fails on purpose for models named
 /// `fail-429`, `fail-503`, `fail-quota`, `fail-400` and `slow` (2 s). `GET /_mock/calls` says
 /// how many completion calls it received.
@@ -40,6 +42,7 @@ public struct MockProvider: Sendable {
     public func router() -> Router<BasicRequestContext> {
         let router = Router()
         router.post("/v1/chat/completions") { request, context in try await self.chatCompletion(request, context: context) }
+        router.post("/v1/messages") { request, context in try await self.anthropicMessage(request, context: context) }
         router.get("/_mock/calls") { _, _ in "{\"calls\":\(self.callCount)}" }
         return router
     }
@@ -96,6 +99,55 @@ public struct MockProvider: Sendable {
             {"id":"chatcmpl-\(number)","object":"chat.completion","model":"\(chat.model)",\
             "choices":[{"index":0,"message":{"role":"assistant","content":"\(text)"},"finish_reason":"stop"}],\
             "usage":{"prompt_tokens":\(input),"completion_tokens":\(output),"total_tokens":\(input + output)}}
+            """
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: json)))
+    }
+
+    private struct MessagesRequest: Decodable {
+        struct Message: Decodable {
+            var role: String
+            var content: String
+        }
+
+        var model: String
+        var max_tokens: Int
+        var system: String?
+        var messages: [Message]
+    }
+
+    /// Anthropic's Messages API: the same faults by model name, with Anthropic's error shapes
+    /// (`rate_limit_error` 429, `overloaded_error` 529).
+    private func anthropicMessage(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let number = calls.count.wrappingAdd(1, ordering: .relaxed).newValue
+        let body = try await request.body.collect(upTo: 4 << 20)
+        func failure(_ status: Int, _ type: String, _ message: String, retryAfter: String? = nil) -> Response {
+            var response = Response(status: .init(code: status), headers: [.contentType: "application/json"], body: .init(byteBuffer:
+                ByteBuffer(string: "{\"type\":\"error\",\"error\":{\"type\":\"\(type)\",\"message\":\"\(message)\"}}")))
+            if let retryAfter { response.headers[.retryAfter] = retryAfter }
+            return response
+        }
+        guard request.headers[HTTPField.Name("anthropic-version")!] != nil,
+              let message = try? JSONDecoder().decode(MessagesRequest.self, from: Data(buffer: body)) else {
+            return failure(400, "invalid_request_error", "not a Messages API request")
+        }
+        if configuration.latency > .zero { try await Task.sleep(for: configuration.latency) }
+        switch message.model {
+        case "fail-429": return failure(429, "rate_limit_error", "slow down", retryAfter: "2")
+        case "fail-503": return failure(529, "overloaded_error", "overloaded")
+        case "fail-400": return failure(400, "invalid_request_error", "bad request for this model")
+        case "slow": try await Task.sleep(for: .seconds(2))
+        default:
+            let roll = Self.unit(number)
+            if roll < configuration.rateLimitRate { return failure(429, "rate_limit_error", "slow down", retryAfter: "1") }
+            if roll < configuration.rateLimitRate + configuration.errorRate { return failure(529, "overloaded_error", "simulated outage") }
+        }
+        let output = min(message.max_tokens, configuration.outputTokens)
+        let input = (message.messages.map(\.content) + [message.system].compactMap { $0 }).reduce(0) { $0 + ($1.utf8.count + 3) / 4 + 4 }
+        let text = Array(repeating: "mock", count: output).joined(separator: " ")
+        let json = """
+            {"id":"msg_\(number)","type":"message","role":"assistant","model":"\(message.model)",\
+            "content":[{"type":"text","text":"\(text)"}],"stop_reason":"\(output < configuration.outputTokens ? "max_tokens" : "end_turn")",\
+            "usage":{"input_tokens":\(input),"output_tokens":\(output)}}
             """
         return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: json)))
     }

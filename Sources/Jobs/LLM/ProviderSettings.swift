@@ -7,6 +7,7 @@ public struct ProviderSettings: Sendable, Equatable {
     public enum Kind: Sendable, Equatable {
         case simulated(SimulatedProvider.Configuration)
         case openAICompatible(baseURL: String, apiKey: String?, timeout: Duration)
+        case anthropic(baseURL: String, apiKey: String?, timeout: Duration)
     }
 
     public var id: String
@@ -26,6 +27,8 @@ public struct ProviderSettings: Sendable, Equatable {
         case .simulated(let configuration): SimulatedProvider(id: id, configuration: configuration, clock: clock)
         case .openAICompatible(let baseURL, let apiKey, let timeout):
             OpenAICompatibleProvider(id: id, baseURL: baseURL, apiKey: apiKey, timeout: timeout)
+        case .anthropic(let baseURL, let apiKey, let timeout):
+            AnthropicProvider(id: id, baseURL: baseURL, apiKey: apiKey, timeout: timeout)
         }
     }
 

@@ -23,7 +23,7 @@ struct ConfigFile: Decodable {
     struct LLM: Decodable {
         struct Provider: Decodable {
             var id: String
-            /// `openai` (any OpenAI-compatible endpoint) or `simulated`.
+            /// `openai` (any OpenAI-compatible endpoint), `anthropic` or `simulated`.
             var type: String
             var baseUrl: String?
             /// The environment variable holding the API key (keys stay out of config files).

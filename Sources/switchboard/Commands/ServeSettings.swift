@@ -114,8 +114,9 @@ struct ServeSettings {
             if let tpm = provider.tokensPerMinute, tpm < 1 { throw SettingsError("llm provider \(provider.id): tokensPerMinute must be ≥ 1") }
             let kind: ProviderSettings.Kind
             switch provider.type {
-            case "openai":
-                guard let url = provider.baseUrl, url.hasPrefix("http://") || url.hasPrefix("https://") else {
+            case "openai", "anthropic":
+                guard let url = provider.baseUrl ?? (provider.type == "anthropic" ? "https://api.anthropic.com" : nil),
+                      url.hasPrefix("http://") || url.hasPrefix("https://") else {
                     throw SettingsError("llm provider \(provider.id): baseUrl must be an http(s) URL")
                 }
                 var key: String?
@@ -127,7 +128,8 @@ struct ServeSettings {
                 }
                 let timeout = provider.timeoutSeconds ?? 30
                 guard (1...600).contains(timeout) else { throw SettingsError("llm provider \(provider.id): timeoutSeconds must be 1...600") }
-                kind = .openAICompatible(baseURL: url, apiKey: key, timeout: .seconds(timeout))
+                kind = provider.type == "anthropic" ? .anthropic(baseURL: url, apiKey: key, timeout: .seconds(timeout))
+                    : .openAICompatible(baseURL: url, apiKey: key, timeout: .seconds(timeout))
             case "simulated":
                 let errorRate = provider.errorRate ?? 0, rateLimitRate = provider.rateLimitRate ?? 0
                 guard (0...1).contains(errorRate), (0...1).contains(rateLimitRate), (0...600_000).contains(provider.latencyMs ?? 0),
@@ -136,7 +138,7 @@ struct ServeSettings {
                 kind = .simulated(.init(latency: .milliseconds(provider.latencyMs ?? 0), rateLimitRate: rateLimitRate,
                                         errorRate: errorRate, outputTokens: provider.outputTokens ?? 16, seed: provider.seed ?? 42))
             default:
-                throw SettingsError("llm provider \(provider.id): type must be openai or simulated, not '\(provider.type)'")
+                throw SettingsError("llm provider \(provider.id): type must be openai, anthropic or simulated, not '\(provider.type)'")
             }
             providers.append(ProviderSettings(id: provider.id, kind: kind, requestsPerMinute: provider.requestsPerMinute,
                                               tokensPerMinute: provider.tokensPerMinute))
