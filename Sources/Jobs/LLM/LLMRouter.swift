@@ -2,7 +2,8 @@ public import Foundation
 public import Runtime
 
 /// Sends a completion to the first target of its route that answers: each call waits for its
-/// provider's rate limiter (RPM and TPM, tokens estimated as input + `maxTokens`) and passes its
+/// provider's rate limiter (RPM and TPM, tokens estimated as input + `maxTokens`, corrected to
+/// the provider's count after the answer) and passes its
 /// breaker; retryable failures are retried with exponential backoff while the deadline allows,
 /// then the next target is tried. A provider's 429 pauses its limiter for the time it asked.
 public final class LLMRouter: Sendable {
@@ -83,6 +84,9 @@ public final class LLMRouter: Sendable {
                 do {
                     let response = try await provider.complete(call)
                     breaker.recordSuccess()
+                    // The permit was estimated (input + maxTokens); charge the limiter what was used.
+                    limiter.correct(key: target.limiterKey, estimated: permit,
+                                    actual: Permit(requests: 1, tokens: response.usage.totalTokens))
                     return Routed(target: target, response: response, attempts: calls)
                 } catch {
                     lastFailure = "\(target): \(error.message)"

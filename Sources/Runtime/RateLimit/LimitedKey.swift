@@ -82,6 +82,16 @@ struct LimitedKey: Sendable {
         }
     }
 
+    /// Replaces an admitted permit's estimate by what was actually used: unused units are given
+    /// back, extra units are taken at once (later callers wait for them).
+    mutating func correct(estimated: Permit, actual: Permit, now: Int64) {
+        for index in buckets.indices {
+            let unit = buckets[index].quota.unit
+            let delta = actual.units(of: unit) - estimated.units(of: unit)
+            if delta < 0 { buckets[index].giveBack(units: -delta) } else if delta > 0 { buckets[index].take(units: delta, at: now) }
+        }
+    }
+
     /// Gives back a reservation that will not be used.
     mutating func giveBack(_ permit: Permit) {
         for index in buckets.indices {

@@ -117,6 +117,14 @@ public final class RateLimiter: Sendable {
         }
     }
 
+    /// Corrects an admitted permit once the real usage is known (a provider's token count after
+    /// a call estimated with input + max tokens): unused units come back, extra ones are owed.
+    public func correct(key: String, estimated: Permit, actual: Permit) {
+        guard estimated != actual else { return }
+        let now = clock.now().millisecondsSince1970
+        withKey(key, now: now) { $0.correct(estimated: estimated, actual: actual, now: now) }
+    }
+
     // MARK: Pausing
 
     /// Refuses (or holds) every acquisition on `key` for `duration` from now, unless it is

@@ -156,3 +156,26 @@ struct RouterTests {
         #expect(a.calls == 2)
     }
 }
+
+@Suite("Token limits corrected by actual usage")
+struct TokenCorrectionTests {
+    @Test("a TPM limit is charged the tokens used, not the estimate: unused estimate comes back at once")
+    func correction() async throws {
+        let clock = TestClock()
+        // 200 tokens a minute; each call is estimated at 9 input + 80 max = 89 tokens but uses 7:
+        // charged by estimate only two calls would fit, charged by use five fit with 35 used.
+        let limiter = RateLimiter(clock: clock) { _ in [.tokens(200, per: .seconds(60))] }
+        let a = ScriptedProvider("a", [.success(ProviderResponse(text: "x", finishReason: "stop",
+                                                                  usage: TokenUsage(inputTokens: 5, outputTokens: 2)))])
+        let router = LLMRouter(providers: [a], routing: LLMRouting(routes: ["chat": [RouteTarget(provider: "a", model: "m")]],
+                                                                   defaultUseCase: "chat"),
+                               limiter: limiter, clock: clock, retry: .init(attemptsPerTarget: 1))
+        let request = ProviderRequest(model: "", messages: [ChatMessage(role: .user, content: "hello world 12345")], maxTokens: 80)
+        for _ in 0..<5 {
+            _ = try await router.complete(request, targets: [RouteTarget(provider: "a", model: "m")], deadline: clock.now())
+        }
+        #expect(a.calls == 5, "without the correction the third call would have waited for capacity")
+        #expect(try limiter.tryAcquire(key: "llm:a:m", permit: Permit(tokens: 170)).isAdmitted == false)
+        #expect(try limiter.tryAcquire(key: "llm:a:m", permit: Permit(tokens: 160)).isAdmitted)
+    }
+}
