@@ -123,7 +123,7 @@ struct InferenceCompleteTests {
         (#"{"prompt":"hi","messages":[{"role":"user","content":"hi"}],"maxTokens":5}"#, "messages"),
         (#"{"messages":[],"maxTokens":5}"#, "messages"),
         (#"{"messages":[{"role":"robot","content":"hi"}],"maxTokens":5}"#, "messages[0].role"),
-        (#"{"prompt":"hi","maxTokens":5,"stream":true}"#, "stream"),
+        (#"{"prompt":"hi","maxTokens":5,"stream":"yes"}"#, "stream"),
     ])
     func badRequests(body: String, field: String) async throws {
         let harness = try await Harness.make()
@@ -146,6 +146,70 @@ struct InferenceCompleteTests {
                 #expect(response.status == .badRequest, "\(name): \(value)")
                 #expect(try ParsedEnvelope(response).errorField == name)
             }
+        }
+    }
+}
+
+@Suite("POST /inference/complete with stream: true")
+struct InferenceStreamTests {
+    /// The events of a Server-Sent Events body: (event name, data).
+    static func events(_ body: String) -> [(String, String)] {
+        body.components(separatedBy: "\n\n").filter { !$0.isEmpty }.map { block in
+            var name = "message", data = ""
+            for line in block.split(separator: "\n") {
+                if line.hasPrefix("event: ") { name = String(line.dropFirst(7)) }
+                if line.hasPrefix("data: ") { data = String(line.dropFirst(6)) }
+            }
+            return (name, data)
+        }
+    }
+
+    @Test("deltas arrive as events, then done with usage and cost; their text is the answer's; the wallet is charged once")
+    func streamed() async throws {
+        let harness = try await Harness.make()
+        let token = try await harness.token()
+        try await harness.test(.live) { client in
+            try await client.credit(tenant: TestKeys.tenant, amount: "1.00")
+            let response = try await client.send(.post, InferenceCompleteTests.path, token: token,
+                                                 json: #"{"prompt":"hello there","maxTokens":8,"stream":true}"#,
+                                                 headers: [.init("Idempotency-Key")!: "stream-1"])
+            #expect(response.status == .ok)
+            #expect(response.headers[.contentType] == "text/event-stream")
+            let events = Self.events(String(buffer: response.body))
+            let deltas = try events.filter { $0.0 == "message" }.map { event -> String in
+                let object = try #require(try JSONSerialization.jsonObject(with: Data(event.1.utf8)) as? [String: Any])
+                return try #require(object["delta"] as? String)
+            }
+            #expect(deltas.count == 8)
+            let done = try #require(events.last)
+            #expect(done.0 == "done")
+            let answer = try #require(try JSONSerialization.jsonObject(with: Data(done.1.utf8)) as? [String: Any])
+            #expect(answer["text"] as? String == deltas.joined())
+            let cost = try MicroUSD(parsingUSD: try #require(answer["costUsd"] as? String))
+            let balance = try #require(try await harness.runtime.wallets.balance(of: .team(TestKeys.tenant)))
+            #expect(balance.balance == MicroUSD(usd: 1) - cost && balance.reserved == MicroUSD(0))
+
+            let replay = try await client.send(.post, InferenceCompleteTests.path, token: token,
+                                               json: #"{"prompt":"hello there","maxTokens":8,"stream":true}"#,
+                                               headers: [.init("Idempotency-Key")!: "stream-1"])
+            #expect(replay.headers[.init("Idempotency-Replayed")!] == "true")
+            #expect(String(buffer: replay.body) == String(buffer: response.body))
+            #expect(try await harness.runtime.wallets.balance(of: .team(TestKeys.tenant)) == balance)
+        }
+    }
+
+    @Test("a stream whose job fails ends with an error event, and nothing stays reserved")
+    func streamedFailure() async throws {
+        let harness = try await Harness.make(providers: { [SimulatedProvider(configuration: .init(errorRate: 1), clock: $0)] })
+        let token = try await harness.token()
+        try await harness.test(.live) { client in
+            try await client.credit(tenant: TestKeys.tenant, amount: "1.00")
+            let response = try await client.send(.post, InferenceCompleteTests.path, token: token,
+                                                 json: #"{"prompt":"hello","maxTokens":8,"stream":true}"#)
+            let last = try #require(Self.events(String(buffer: response.body)).last)
+            #expect(last.0 == "error")
+            #expect(last.1.contains("provider_unavailable"))
+            #expect(try await harness.runtime.wallets.balance(of: .team(TestKeys.tenant))?.reserved == MicroUSD(0))
         }
     }
 }

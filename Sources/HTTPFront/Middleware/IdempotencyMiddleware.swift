@@ -56,6 +56,9 @@ struct IdempotencyMiddleware: RouterMiddleware {
                 _ = try? await store.abandon(tenant: tenant, key: key, fingerprint: fingerprint)
                 return response
             }
+            if response.headers[.contentType]?.hasPrefix("text/event-stream") == true {
+                return recordWhileStreaming(response, tenant: tenant, key: key, fingerprint: fingerprint, context: context)
+            }
             return await record(response, tenant: tenant, key: key, fingerprint: fingerprint, context: context)
         }
     }
@@ -85,12 +88,54 @@ struct IdempotencyMiddleware: RouterMiddleware {
         return response
     }
 
+    /// An event stream goes to the client as it is written, and a copy is stored when it ends;
+    /// if the client goes away first the key is abandoned (a retry runs again).
+    private func recordWhileStreaming(_ response: Response, tenant: String, key: String, fingerprint: RequestFingerprint,
+                                      context: Context) -> Response {
+        var response = response
+        let original = response.body
+        let store = self.store, status = response.status.code, type = response.headers[.contentType]
+        response.body = ResponseBody { writer in
+            let copy = BodyCollector()
+            do {
+                try await original.write(TeeWriter(client: writer, copy: copy))
+            } catch {
+                _ = try? await store.abandon(tenant: tenant, key: key, fingerprint: fingerprint)
+                throw error
+            }
+            let bytes = copy.buffer.withLock { $0 }
+            do {
+                try await store.complete(tenant: tenant, key: key,
+                                         response: StoredResponse(status: status, headers: type.map { [("Content-Type", $0)] } ?? [],
+                                                                  body: Data(buffer: bytes)), fingerprint: fingerprint)
+            } catch {
+                context.logger.error("could not store an idempotent event stream", metadata: ["error": "\(error)"])
+            }
+        }
+        return response
+    }
+
     /// SHA-256 of method, path and body: the same key with any of them changed is a mismatch.
     static func fingerprint(_ request: Request, body: ByteBuffer) throws -> RequestFingerprint {
         var hasher = SHA256()
         hasher.update(data: Data("\(request.method.rawValue) \(request.uri.path)\n".utf8))
         body.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
         return try RequestFingerprint(Data(hasher.finalize()))
+    }
+}
+
+/// Writes to the client and keeps a copy.
+private struct TeeWriter: ResponseBodyWriter {
+    var client: any ResponseBodyWriter
+    let copy: BodyCollector
+
+    mutating func write(_ buffer: ByteBuffer) async throws {
+        try await copy.write(buffer)
+        try await client.write(buffer)
+    }
+
+    consuming func finish(_ trailingHeaders: HTTPFields?) async throws {
+        try await client.finish(trailingHeaders)
     }
 }
 

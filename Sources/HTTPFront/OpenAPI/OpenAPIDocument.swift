@@ -952,6 +952,13 @@ enum OpenAPIDocument {
                     "schema": {
                       "$ref": "#/components/schemas/CompleteEnvelope"
                     }
+                  },
+                  "text/event-stream": {
+                    "schema": {
+                      "type": "string",
+                      "description": "Server-Sent Events: deltas, then `event: done` (CompleteResult JSON) or `event: error`."
+                    },
+                    "example": "data: {\"delta\":\"Hello\"}\n\ndata: {\"delta\":\" there\"}\n\nevent: done\ndata: {\"id\":\"6h0j1p3nm0000\",\"text\":\"Hello there\",\"model\":\"sim-small\",\"provider\":\"simulated\",\"finishReason\":\"stop\",\"usage\":{\"inputTokens\":7,\"outputTokens\":2},\"costUsd\":\"0.000003\",\"wallet\":{\"id\":\"1\",\"balanceUsd\":\"99.999997\"}}\n\n"
                   }
                 }
               },
@@ -2621,7 +2628,7 @@ enum OpenAPIDocument {
               },
               "stream": {
                 "type": "boolean",
-                "description": "Streaming (Server-Sent Events) arrives in a later version; `true` is refused with 400."
+                "description": "Answer as Server-Sent Events (`text/event-stream`): `data: {\"delta\": \"...\"}` per piece of text as it is produced, then `event: done` with the CompleteResult, or `event: error` with `{code, message}`. A client that disconnects stops receiving; the completion finishes and is charged for every token produced."
               }
             }
           },

@@ -52,7 +52,6 @@ extension HTTPFront {
         let caller = try context.caller()
         let input = try await body.decode(CompleteRequest.self, from: request)
         let messages = try Self.messages(input)
-        if input.stream == true { throw APIError.invalid("stream", "streaming answers arrive in a later version; send stream: false") }
         if let temperature = input.temperature, !(0...2).contains(temperature) {
             throw APIError.invalid("temperature", "temperature must be from 0 to 2")
         }
@@ -76,17 +75,22 @@ extension HTTPFront {
         }
         let wallet = try await chooseWallet(caller, worstCase: worstCase, forced: request.headers[.wallet])
 
+        let streaming = input.stream == true
         let key = waiters.register()
+        let deltas = streaming ? llm.streams.open(key) : nil
         let payload = InferenceCompleteJob.Payload(
             messages: messages, maxTokens: input.maxTokens, temperature: input.temperature, targets: targets, wallet: wallet.owner,
-            worstCaseMicroUSD: worstCase.value, deadline: runtime.clock.now().addingTimeInterval(llm.configuration.requestDeadline.timeInterval))
+            worstCaseMicroUSD: worstCase.value,
+            deadline: runtime.clock.now().addingTimeInterval(llm.configuration.requestDeadline.timeInterval), stream: streaming)
         let job: JobRecord
         do {
             job = try await runtime.enqueue(NewJob(InferenceCompleteJob.self, tenant: caller.tenant, payload: payload, uniqueKey: key)).job
         } catch {
             waiters.cancel(key)
+            llm.streams.close(key)
             throw error
         }
+        if let deltas { return eventStream(deltas, key: key, job: job, context: context) }
         guard let finished = await waiters.wait(key, timeout: llm.configuration.requestDeadline + .seconds(30)) else {
             throw APIError(.gatewayTimeout, "timeout", "the completion did not finish in time; it goes on as job \(job.id)",
                            details: ["jobId": job.id.description])
@@ -136,16 +140,64 @@ extension HTTPFront {
         return chosen.0
     }
 
+    /// `stream: true`: Server-Sent Events, `data: {"delta": "…"}` per piece of text as the job
+    /// produces it, then `event: done` with the answer (usage, cost, wallet) or `event: error`
+    /// with `{code, message}`. A client that goes away stops receiving, not the job: it finishes
+    /// and is charged for every token the provider produced.
+    private func eventStream(_ deltas: AsyncStream<String>, key: String, job: JobRecord, context: AppRequestContext) -> Response {
+        let waiters = self.waiters, streams = llm.streams, timeout = llm.configuration.requestDeadline + .seconds(30)
+        let body = ResponseBody { writer in
+            defer { streams.close(key) }
+            for await delta in deltas {
+                var event = ByteBuffer(string: "data: {\"delta\":")
+                JSONText.write(delta, to: &event)
+                event.writeString("}\n\n")
+                do { try await writer.write(event) } catch {
+                    waiters.cancel(key)
+                    throw error
+                }
+            }
+            var last = ByteBuffer()
+            switch await waiters.wait(key, timeout: timeout) {
+            case let finished?:
+                do {
+                    let answer = try Self.completeAnswer(finished)
+                    last.writeString("event: done\ndata: ")
+                    last.writeBytes(try EnvelopeResponse.encoder.encode(answer))
+                } catch {
+                    let failure = ErrorMapping.apiError(for: error, method: .post)
+                    last.writeString("event: error\ndata: {\"code\":")
+                    JSONText.write(failure.code, to: &last)
+                    last.writeString(",\"message\":")
+                    JSONText.write(failure.message, to: &last)
+                    last.writeString("}")
+                }
+            case nil:
+                last.writeString("event: error\ndata: {\"code\":\"timeout\",\"message\":\"the completion goes on as job \(job.id)\"}")
+            }
+            last.writeString("\n\n")
+            try await writer.write(last)
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache",
+                                               .init("x-job-id")!: job.id.description], body: body)
+    }
+
     private func answer(_ finished: JobWaiters.Finished, context: AppRequestContext) throws -> Response {
+        try EnvelopeResponse.success(try Self.completeAnswer(finished), context: context)
+    }
+
+    /// The answer of a finished completion job, or the API error its failure means.
+    private static func completeAnswer(_ finished: JobWaiters.Finished) throws -> CompleteAnswer {
         switch finished.outcome {
         case .succeeded(let result):
             let output = try JSONDecoder().decode(InferenceCompleteJob.Output.self, from: result ?? Data())
-            return try EnvelopeResponse.success(CompleteAnswer(
+            return CompleteAnswer(
                 id: finished.job.id.description, text: output.text, model: output.model, provider: output.provider,
                 finishReason: output.finishReason,
                 usage: .init(inputTokens: output.usage.inputTokens, outputTokens: output.usage.outputTokens),
                 costUsd: MicroUSD(output.costMicroUSD).usdString,
-                wallet: .init(id: String(output.walletID), balanceUsd: MicroUSD(output.walletBalanceMicroUSD).usdString)), context: context)
+                wallet: .init(id: String(output.walletID), balanceUsd: MicroUSD(output.walletBalanceMicroUSD).usdString))
         case .failed(let error), .dead(let error):
             let failure = InferenceFailure.decode(error)
             throw Self.apiError(failure, jobID: finished.job.id)

@@ -16,9 +16,13 @@ public struct InferenceCompleteJob: JobHandler {
         public var wallet: String
         public var worstCaseMicroUSD: Int64
         public var deadline: Date
+        /// Send deltas to `LLMService.streams` under the job's unique key while it runs
+        /// (optional so jobs written before streaming existed still decode).
+        public var stream: Bool?
 
         public init(messages: [ChatMessage], maxTokens: Int, temperature: Double?, targets: [RouteTarget], wallet: String,
-                    worstCaseMicroUSD: Int64, deadline: Date) {
+                    worstCaseMicroUSD: Int64, deadline: Date, stream: Bool = false) {
+            self.stream = stream
             self.messages = messages
             self.maxTokens = maxTokens
             self.temperature = temperature
@@ -62,10 +66,19 @@ public struct InferenceCompleteJob: JobHandler {
             throw JobFailure.permanent(InferenceFailure(code: error.code.rawValue, message: error.message).encoded)
         }
         let routed: LLMRouter.Routed
+        let streams = llm.streams
+        defer { streams.close(context.uniqueKey) }
         do {
             let request = ProviderRequest(model: "", messages: payload.messages, maxTokens: payload.maxTokens,
                                           temperature: payload.temperature)
-            routed = try await llm.router.complete(request, targets: payload.targets, deadline: payload.deadline)
+            if payload.stream == true {
+                let key = context.uniqueKey
+                routed = try await llm.router.stream(request, targets: payload.targets, deadline: payload.deadline) { delta in
+                    streams.send(delta, to: key)
+                }
+            } else {
+                routed = try await llm.router.complete(request, targets: payload.targets, deadline: payload.deadline)
+            }
         } catch {
             _ = try? await wallets.release(reservation)
             throw JobFailure.permanent(InferenceFailure(error).encoded)

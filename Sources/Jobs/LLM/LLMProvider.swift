@@ -33,6 +33,34 @@ public protocol LLMProvider: Sendable {
     /// The name routes use (`openai`, `anthropic`, `simulated`).
     var id: String { get }
     func complete(_ request: ProviderRequest) async throws(ProviderError) -> ProviderResponse
+    /// The answer as it is produced: text deltas, then `.finished` with the whole response and
+    /// its usage. Fails with `ProviderError`. Providers that cannot stream answer in one delta.
+    func stream(_ request: ProviderRequest) -> AsyncThrowingStream<CompletionChunk, any Error>
+}
+
+/// One piece of a streamed answer.
+public enum CompletionChunk: Sendable, Equatable {
+    case delta(String)
+    /// The end: the whole text, finish reason and usage.
+    case finished(ProviderResponse)
+}
+
+extension LLMProvider {
+    public func stream(_ request: ProviderRequest) -> AsyncThrowingStream<CompletionChunk, any Error> {
+        AsyncThrowingStream { continuation in
+            let task = Task {
+                do {
+                    let response = try await complete(request)
+                    continuation.yield(.delta(response.text))
+                    continuation.yield(.finished(response))
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
 }
 
 /// Why a provider call failed, sorted by what the router may do about it.

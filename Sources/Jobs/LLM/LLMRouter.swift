@@ -49,6 +49,40 @@ public final class LLMRouter: Sendable {
     public func breakerState(_ provider: String) -> CircuitBreaker.State? { breakers[provider]?.state }
 
     public func complete(_ request: ProviderRequest, targets: [RouteTarget], deadline: Date) async throws(RoutingError) -> Routed {
+        try await route(request, targets: targets, deadline: deadline) { provider, call throws(ProviderError) in
+            try await provider.complete(call)
+        }
+    }
+
+    /// Like `complete`, handing each text delta to `onDelta` as it arrives. Fallback happens only
+    /// before the first delta; a stream that breaks after it ends with what was produced
+    /// (finish reason `error`, output tokens estimated from the text), which is what is charged.
+    public func stream(_ request: ProviderRequest, targets: [RouteTarget], deadline: Date,
+                       onDelta: @escaping @Sendable (String) async -> Void) async throws(RoutingError) -> Routed {
+        try await route(request, targets: targets, deadline: deadline) { provider, call throws(ProviderError) in
+            var text = ""
+            do {
+                for try await chunk in provider.stream(call) {
+                    switch chunk {
+                    case .delta(let delta):
+                        text += delta
+                        await onDelta(delta)
+                    case .finished(let response):
+                        return response
+                    }
+                }
+                if text.isEmpty { throw ProviderError(.unavailable, "\(provider.id)'s stream ended without an answer") }
+            } catch {
+                if text.isEmpty { throw (error as? ProviderError) ?? ProviderError(.unavailable, "\(provider.id): \(error)") }
+            }
+            return ProviderResponse(text: text, finishReason: "error", usage: TokenUsage(
+                inputTokens: TokenEstimate.inputTokens(call.messages), outputTokens: (text.utf8.count + 3) / 4))
+        }
+    }
+
+    private func route(_ request: ProviderRequest, targets: [RouteTarget], deadline: Date,
+                       call callProvider: (any LLMProvider, ProviderRequest) async throws(ProviderError) -> ProviderResponse)
+        async throws(RoutingError) -> Routed {
         var calls = 0
         // Rate limits (ours or the provider's 429) alone make the answer 429 with the shortest wait.
         var shortestWait: Duration?
@@ -82,7 +116,7 @@ public final class LLMRouter: Sendable {
                 call.model = target.model
                 calls += 1
                 do {
-                    let response = try await provider.complete(call)
+                    let response = try await callProvider(provider, call)
                     breaker.recordSuccess()
                     // The permit was estimated (input + maxTokens); charge the limiter what was used.
                     limiter.correct(key: target.limiterKey, estimated: permit,

@@ -34,21 +34,31 @@ public final class SimulatedProvider: LLMProvider {
     public let id: String
     public let configuration: Configuration
     private let clock: any WallClock
-    private let state: Mutex<UInt64>
-    private let calls = Atomic<Int>(0)
+    private let state: Shared
 
-    public init(id: String = "simulated", configuration: Configuration = Configuration(), clock: any WallClock = SystemClock()) {
+    /// The seeded sequence and the call count, shared by the copies `stream` makes.
+    private final class Shared: Sendable {
+        let sequence: Mutex<UInt64>
+        let calls = Atomic<Int>(0)
+        init(seed: UInt64) { sequence = Mutex(seed) }
+    }
+
+    public convenience init(id: String = "simulated", configuration: Configuration = Configuration(), clock: any WallClock = SystemClock()) {
+        self.init(id: id, configuration: configuration, clock: clock, state: Shared(seed: configuration.seed))
+    }
+
+    private init(id: String, configuration: Configuration, clock: any WallClock, state: Shared) {
         self.id = id
         self.configuration = configuration
         self.clock = clock
-        state = Mutex(configuration.seed)
+        self.state = state
     }
 
     /// How many calls reached this provider.
-    public var callCount: Int { calls.load(ordering: .relaxed) }
+    public var callCount: Int { state.calls.load(ordering: .relaxed) }
 
     public func complete(_ request: ProviderRequest) async throws(ProviderError) -> ProviderResponse {
-        calls.add(1, ordering: .relaxed)
+        state.calls.add(1, ordering: .relaxed)
         let roll = nextUnit()
         let output = min(request.maxTokens, configuration.outputTokens)
         var wait = configuration.latency
@@ -69,9 +79,35 @@ public final class SimulatedProvider: LLMProvider {
                                 usage: TokenUsage(inputTokens: TokenEstimate.inputTokens(request.messages), outputTokens: output))
     }
 
+    /// Word by word; with `tokensPerSecond` the words are paced on the clock after `latency`.
+    public func stream(_ request: ProviderRequest) -> AsyncThrowingStream<CompletionChunk, any Error> {
+        AsyncThrowingStream { continuation in
+            let task = Task {
+                do {
+                    var paced = self.configuration
+                    paced.tokensPerSecond = nil
+                    let response = try await SimulatedProvider(id: self.id, configuration: paced, clock: self.clock, state: self.state)
+                        .complete(request)
+                    let words = response.text.split(separator: " ")
+                    for (index, word) in words.enumerated() {
+                        if let speed = self.configuration.tokensPerSecond, speed > 0 {
+                            try await self.clock.sleep(until: self.clock.now().addingTimeInterval(1 / speed))
+                        }
+                        continuation.yield(.delta(index == 0 ? String(word) : " " + word))
+                    }
+                    continuation.yield(.finished(response))
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
     /// A number in 0..<1 from the seeded sequence (SplitMix64).
     private func nextUnit() -> Double {
-        let value = state.withLock { state -> UInt64 in
+        let value = state.sequence.withLock { state -> UInt64 in
             state &+= 0x9E37_79B9_7F4A_7C15
             var z = state
             z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9

@@ -179,3 +179,61 @@ struct TokenCorrectionTests {
         #expect(try limiter.tryAcquire(key: "llm:a:m", permit: Permit(tokens: 160)).isAdmitted)
     }
 }
+
+/// Streams two deltas, then breaks.
+struct BreakingStreamProvider: LLMProvider {
+    let id = "breaking"
+    func complete(_ request: ProviderRequest) async throws(ProviderError) -> ProviderResponse { throw ProviderError(.unavailable, "x") }
+    func stream(_ request: ProviderRequest) -> AsyncThrowingStream<CompletionChunk, any Error> {
+        AsyncThrowingStream { continuation in
+            continuation.yield(.delta("one two "))
+            continuation.yield(.delta("three"))
+            continuation.finish(throwing: ProviderError(.unavailable, "connection reset"))
+        }
+    }
+}
+
+@Suite("Streaming through the router")
+struct StreamingRouterTests {
+    let routing = LLMRouting(routes: ["chat": [RouteTarget(provider: "breaking", model: "m"), RouteTarget(provider: "b", model: "m")]],
+                             defaultUseCase: "chat")
+
+    @Test("a stream that breaks after its first delta ends with what was produced and does not fall back")
+    func brokenMidStream() async throws {
+        let clock = TestClock()
+        let backup = ScriptedProvider("b", [ScriptedProvider.ok])
+        let router = LLMRouter(providers: [BreakingStreamProvider(), backup], routing: routing, limiter: RateLimiter(clock: clock),
+                               clock: clock, retry: .init(attemptsPerTarget: 1))
+        let received = Mutex<[String]>([])
+        let routed = try await router.stream(ProviderRequest(model: "", messages: [ChatMessage(role: .user, content: "hi")], maxTokens: 50),
+                                             targets: try routing.targets(useCase: nil, model: nil),
+                                             deadline: clock.now().addingTimeInterval(30)) { delta in received.withLock { $0.append(delta) } }
+        #expect(received.withLock { $0 } == ["one two ", "three"])
+        #expect(routed.target.provider == "breaking")
+        #expect(routed.response.finishReason == "error")
+        #expect(routed.response.usage.outputTokens == 4)  // 13 bytes of text, charged as produced
+        #expect(backup.calls == 0)
+    }
+
+    @Test("the simulated provider streams word by word, paced on the clock")
+    func simulatedStream() async throws {
+        let clock = TestClock()
+        let provider = SimulatedProvider(configuration: .init(tokensPerSecond: 10, outputTokens: 3), clock: clock)
+        let stream = provider.stream(ProviderRequest(model: "m", messages: [ChatMessage(role: .user, content: "hi")], maxTokens: 3))
+        let reading = Task { () -> [CompletionChunk] in
+            var chunks: [CompletionChunk] = []
+            for try await chunk in stream { chunks.append(chunk) }
+            return chunks
+        }
+        for _ in 0..<3 {
+            while clock.sleeperCount == 0 { await Task.yield() }
+            clock.advance(by: .milliseconds(100))
+        }
+        let chunks = try await reading.value
+        #expect(chunks.count == 4)
+        guard case .finished(let response) = chunks.last else { Issue.record("no finish"); return }
+        let text = chunks.compactMap { if case .delta(let text) = $0 { text } else { nil } }.joined()
+        #expect(text == response.text)
+        #expect(provider.callCount == 1)
+    }
+}
