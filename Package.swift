@@ -99,6 +99,7 @@ let package = Package(
             dependencies: [
                 "Jobs", "Runtime", "MockProvider",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

@@ -6,8 +6,8 @@ import ServiceLifecycle
 import Synchronization
 
 /// A stand-in for model providers on loopback, so the real adapters are tested over real HTTP:
-/// serves OpenAI's `POST /v1/chat/completions` and Anthropic's `POST /v1/messages`
-/// (non-streaming for now). It answers after a
+/// serves OpenAI's `POST /v1/chat/completions` and Anthropic's `POST /v1/messages`, plain or
+/// streamed (`stream: true`). It answers after a
 /// configurable latency, fails at configurable rates, and fails on purpose for models named
 /// `fail-429`, `fail-503`, `fail-quota`, `fail-400` and `slow` (2 s). `GET /_mock/calls` says
 /// how many completion calls it received.
@@ -60,9 +60,12 @@ public struct MockProvider: Sendable {
             var content: String
         }
 
+        struct StreamOptions: Decodable { var include_usage: Bool? }
         var model: String
         var messages: [Message]
         var max_tokens: Int?
+        var stream: Bool?
+        var stream_options: StreamOptions?
     }
 
     private func chatCompletion(_ request: Request, context: BasicRequestContext) async throws -> Response {
@@ -94,6 +97,10 @@ public struct MockProvider: Sendable {
         }
         let output = min(chat.max_tokens ?? configuration.outputTokens, configuration.outputTokens)
         let input = chat.messages.reduce(0) { $0 + ($1.content.utf8.count + 3) / 4 + 4 }
+        if chat.stream == true {
+            return Self.chatStream(id: number, model: chat.model, words: output, input: input,
+                                   usage: chat.stream_options?.include_usage == true)
+        }
         let text = Array(repeating: "mock", count: output).joined(separator: " ")
         let json = """
             {"id":"chatcmpl-\(number)","object":"chat.completion","model":"\(chat.model)",\
@@ -101,6 +108,26 @@ public struct MockProvider: Sendable {
             "usage":{"prompt_tokens":\(input),"completion_tokens":\(output),"total_tokens":\(input + output)}}
             """
         return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: json)))
+    }
+
+    /// OpenAI's streamed form: a chunk per word, the finish reason, the usage chunk when asked
+    /// for (`stream_options.include_usage`), then `[DONE]`.
+    private static func chatStream(id: Int, model: String, words: Int, input: Int, usage: Bool) -> Response {
+        let body = ResponseBody { writer in
+            func chunk(_ json: String) -> ByteBuffer { ByteBuffer(string: "data: \(json)\n\n") }
+            let head = "{\"id\":\"chatcmpl-\(id)\",\"object\":\"chat.completion.chunk\",\"model\":\"\(model)\","
+            for index in 0..<words {
+                let content = index == 0 ? "mock" : " mock"
+                try await writer.write(chunk(head + "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\(content)\"},\"finish_reason\":null}]}"))
+            }
+            try await writer.write(chunk(head + "\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}"))
+            if usage {
+                try await writer.write(chunk(head + "\"choices\":[],\"usage\":{\"prompt_tokens\":\(input),\"completion_tokens\":\(words),\"total_tokens\":\(input + words)}}"))
+            }
+            try await writer.write(ByteBuffer(string: "data: [DONE]\n\n"))
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: [.contentType: "text/event-stream"], body: body)
     }
 
     private struct MessagesRequest: Decodable {
@@ -113,6 +140,7 @@ public struct MockProvider: Sendable {
         var max_tokens: Int
         var system: String?
         var messages: [Message]
+        var stream: Bool?
     }
 
     /// Anthropic's Messages API: the same faults by model name, with Anthropic's error shapes
@@ -143,13 +171,35 @@ public struct MockProvider: Sendable {
         }
         let output = min(message.max_tokens, configuration.outputTokens)
         let input = (message.messages.map(\.content) + [message.system].compactMap { $0 }).reduce(0) { $0 + ($1.utf8.count + 3) / 4 + 4 }
+        let stopReason = output < configuration.outputTokens ? "max_tokens" : "end_turn"
+        if message.stream == true {
+            return Self.messageStream(id: number, model: message.model, words: output, input: input, stopReason: stopReason)
+        }
         let text = Array(repeating: "mock", count: output).joined(separator: " ")
         let json = """
             {"id":"msg_\(number)","type":"message","role":"assistant","model":"\(message.model)",\
-            "content":[{"type":"text","text":"\(text)"}],"stop_reason":"\(output < configuration.outputTokens ? "max_tokens" : "end_turn")",\
+            "content":[{"type":"text","text":"\(text)"}],"stop_reason":"\(stopReason)",\
             "usage":{"input_tokens":\(input),"output_tokens":\(output)}}
             """
         return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: json)))
+    }
+
+    /// Anthropic's streamed form: named events from `message_start` to `message_stop`.
+    private static func messageStream(id: Int, model: String, words: Int, input: Int, stopReason: String) -> Response {
+        let body = ResponseBody { writer in
+            func event(_ name: String, _ json: String) -> ByteBuffer { ByteBuffer(string: "event: \(name)\ndata: \(json)\n\n") }
+            try await writer.write(event("message_start", "{\"type\":\"message_start\",\"message\":{\"id\":\"msg_\(id)\",\"type\":\"message\",\"role\":\"assistant\",\"content\":[],\"model\":\"\(model)\",\"usage\":{\"input_tokens\":\(input),\"output_tokens\":1}}}"))
+            try await writer.write(event("content_block_start", "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}"))
+            for index in 0..<words {
+                let text = index == 0 ? "mock" : " mock"
+                try await writer.write(event("content_block_delta", "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"\(text)\"}}"))
+            }
+            try await writer.write(event("content_block_stop", "{\"type\":\"content_block_stop\",\"index\":0}"))
+            try await writer.write(event("message_delta", "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"\(stopReason)\",\"stop_sequence\":null},\"usage\":{\"output_tokens\":\(words)}}"))
+            try await writer.write(event("message_stop", "{\"type\":\"message_stop\"}"))
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: [.contentType: "text/event-stream"], body: body)
     }
 
     private static func error(_ status: HTTPResponse.Status, type: String, code: String?, _ message: String,

@@ -37,6 +37,25 @@ public struct AnthropicProvider: LLMProvider {
         var system: String?
         var messages: [Message]
         var temperature: Double?
+        var stream: Bool?
+    }
+
+    /// The fields of the streamed events this adapter reads (`message_start`,
+    /// `content_block_delta`, `message_delta`, `error`).
+    private struct StreamEvent: Decodable {
+        struct Message: Decodable { var usage: Answer.Usage? }
+        struct Delta: Decodable {
+            var type: String?
+            var text: String?
+            var stop_reason: String?
+        }
+
+        struct OutputUsage: Decodable { var output_tokens: Int? }
+        var type: String
+        var message: Message?
+        var delta: Delta?
+        var usage: OutputUsage?
+        var error: ErrorAnswer.Detail?
     }
 
     private struct Answer: Decodable {
@@ -64,11 +83,11 @@ public struct AnthropicProvider: LLMProvider {
         var error: Detail
     }
 
-    public func complete(_ request: ProviderRequest) async throws(ProviderError) -> ProviderResponse {
+    private func makeCall(_ request: ProviderRequest, stream: Bool) throws(ProviderError) -> HTTPClientRequest {
         let system = request.messages.filter { $0.role == .system }.map(\.content).joined(separator: "\n\n")
         let body = Body(model: request.model, max_tokens: request.maxTokens, system: system.isEmpty ? nil : system,
                         messages: request.messages.filter { $0.role != .system }.map { .init(role: $0.role.rawValue, content: $0.content) },
-                        temperature: request.temperature.map { min($0, 1) })
+                        temperature: request.temperature.map { min($0, 1) }, stream: stream ? true : nil)
         var call = HTTPClientRequest(url: baseURL + "/v1/messages")
         call.method = .POST
         call.headers.add(name: "Content-Type", value: "application/json")
@@ -77,41 +96,109 @@ public struct AnthropicProvider: LLMProvider {
         do { call.body = .bytes(ByteBuffer(bytes: try JSONEncoder().encode(body))) } catch {
             throw ProviderError(.invalidRequest, "the request could not be encoded: \(error)")
         }
-        let status: HTTPResponseStatus
-        let headers: HTTPHeaders
-        let bytes: ByteBuffer
+        return call
+    }
+
+    private func mapTransport(_ error: any Error) -> ProviderError {
+        if let error = error as? HTTPClientError, error == .deadlineExceeded || error == .readTimeout {
+            return ProviderError(.timeout, "\(id) did not answer within \(timeout)")
+        }
+        return ProviderError(.unavailable, "\(id) could not be reached: \(error)")
+    }
+
+    private func send(_ call: HTTPClientRequest) async throws(ProviderError) -> HTTPClientResponse {
+        let response: HTTPClientResponse
         do {
-            let response = try await client.execute(call, timeout: .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000
-                                                                               + timeout.components.attoseconds / 1_000_000_000))
-            status = response.status
-            headers = response.headers
-            bytes = try await response.body.collect(upTo: 8 << 20)
-        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
-            throw ProviderError(.timeout, "\(id) did not answer within \(timeout)")
+            response = try await client.execute(call, timeout: .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000
+                                                                           + timeout.components.attoseconds / 1_000_000_000))
         } catch {
-            throw ProviderError(.unavailable, "\(id) could not be reached: \(error)")
+            throw mapTransport(error)
         }
-        guard status == .ok else {
+        guard response.status == .ok else {
+            let bytes = (try? await response.body.collect(upTo: 1 << 20)) ?? ByteBuffer()
             let detail = (try? JSONDecoder().decode(ErrorAnswer.self, from: Data(bytes.readableBytesView)))?.error
-            let message = "\(id) answered \(status.code): \(detail?.message ?? status.reasonPhrase)"
-            switch (status.code, detail?.type) {
-            case (429, _), (_, "rate_limit_error"):
-                throw ProviderError(.rateLimited(retryAfter: OpenAICompatibleProvider.retryAfter(headers)), message)
-            case (529, _), (_, "overloaded_error"), (500...599, _): throw ProviderError(.unavailable, message)
-            case (408, _): throw ProviderError(.timeout, message)
-            default: throw ProviderError(.invalidRequest, message)
-            }
+            throw failure(status: response.status.code, type: detail?.type, message: detail?.message ?? response.status.reasonPhrase,
+                          headers: response.headers)
         }
-        guard let answer = try? JSONDecoder().decode(Answer.self, from: Data(bytes.readableBytesView)) else {
-            throw ProviderError(.unavailable, "\(id) answered 200 with a body that is not a message")
+        return response
+    }
+
+    private func failure(status: UInt, type: String?, message: String, headers: HTTPHeaders) -> ProviderError {
+        let message = "\(id) answered \(status): \(message)"
+        switch (status, type) {
+        case (429, _), (_, "rate_limit_error"): return ProviderError(.rateLimited(retryAfter: OpenAICompatibleProvider.retryAfter(headers)), message)
+        case (529, _), (_, "overloaded_error"), (500...599, _): return ProviderError(.unavailable, message)
+        case (408, _): return ProviderError(.timeout, message)
+        default: return ProviderError(.invalidRequest, message)
         }
-        let text = answer.content.compactMap { $0.type == "text" ? $0.text : nil }.joined()
-        let finish = switch answer.stop_reason {
+    }
+
+    private static func finishReason(_ stopReason: String?) -> String {
+        switch stopReason {
         case "end_turn", "stop_sequence", nil: "stop"
         case "max_tokens": "length"
         case let other?: other
         }
-        return ProviderResponse(text: text, finishReason: finish,
+    }
+
+    public func complete(_ request: ProviderRequest) async throws(ProviderError) -> ProviderResponse {
+        let response = try await send(try makeCall(request, stream: false))
+        let bytes: ByteBuffer
+        do { bytes = try await response.body.collect(upTo: 8 << 20) } catch { throw mapTransport(error) }
+        guard let answer = try? JSONDecoder().decode(Answer.self, from: Data(bytes.readableBytesView)) else {
+            throw ProviderError(.unavailable, "\(id) answered 200 with a body that is not a message")
+        }
+        let text = answer.content.compactMap { $0.type == "text" ? $0.text : nil }.joined()
+        return ProviderResponse(text: text, finishReason: Self.finishReason(answer.stop_reason),
                                 usage: TokenUsage(inputTokens: answer.usage.input_tokens, outputTokens: answer.usage.output_tokens))
+    }
+
+    /// Named events: input tokens from `message_start`, text from `content_block_delta`, the stop
+    /// reason and output tokens from `message_delta`; an `error` event (e.g. `overloaded_error`)
+    /// fails the stream.
+    public func stream(_ request: ProviderRequest) -> AsyncThrowingStream<CompletionChunk, any Error> {
+        AsyncThrowingStream { continuation in
+            let task = Task {
+                do {
+                    let response = try await send(try makeCall(request, stream: true))
+                    var text = ""
+                    var finish = "stop"
+                    var input = TokenEstimate.inputTokens(request.messages)
+                    var output: Int?
+                    do {
+                        for try await event in ServerSentEvents(body: response.body) {
+                            guard let parsed = try? JSONDecoder().decode(StreamEvent.self, from: Data(event.data.utf8)) else { continue }
+                            switch parsed.type {
+                            case "message_start":
+                                if let reported = parsed.message?.usage?.input_tokens { input = reported }
+                            case "content_block_delta":
+                                if let delta = parsed.delta?.text, !delta.isEmpty {
+                                    text += delta
+                                    continuation.yield(.delta(delta))
+                                }
+                            case "message_delta":
+                                finish = Self.finishReason(parsed.delta?.stop_reason)
+                                if let reported = parsed.usage?.output_tokens { output = reported }
+                            case "error":
+                                throw failure(status: 200, type: parsed.error?.type, message: parsed.error?.message ?? "stream error",
+                                              headers: [:])
+                            default:
+                                continue
+                            }
+                        }
+                    } catch let error as ProviderError {
+                        throw error
+                    } catch {
+                        throw mapTransport(error)
+                    }
+                    continuation.yield(.finished(ProviderResponse(text: text, finishReason: finish, usage: TokenUsage(
+                        inputTokens: input, outputTokens: output ?? (text.utf8.count + 3) / 4))))
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
     }
 }

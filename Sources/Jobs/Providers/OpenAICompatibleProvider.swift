@@ -25,11 +25,24 @@ public struct OpenAICompatibleProvider: LLMProvider {
     }
 
     private struct Body: Encodable {
+        struct StreamOptions: Encodable { var include_usage = true }
         var model: String
         var messages: [ChatMessage]
         var max_tokens: Int
         var temperature: Double?
         var stream = false
+        var stream_options: StreamOptions?
+    }
+
+    private struct StreamChunk: Decodable {
+        struct Choice: Decodable {
+            struct Delta: Decodable { var content: String? }
+            var delta: Delta?
+            var finish_reason: String?
+        }
+
+        var choices: [Choice]?
+        var usage: Answer.Usage?
     }
 
     private struct Answer: Decodable {
@@ -58,38 +71,93 @@ public struct OpenAICompatibleProvider: LLMProvider {
         var error: Detail
     }
 
-    public func complete(_ request: ProviderRequest) async throws(ProviderError) -> ProviderResponse {
+    private func makeCall(_ request: ProviderRequest, stream: Bool) throws(ProviderError) -> HTTPClientRequest {
         var call = HTTPClientRequest(url: baseURL + "/v1/chat/completions")
         call.method = .POST
         call.headers.add(name: "Content-Type", value: "application/json")
         if let apiKey { call.headers.add(name: "Authorization", value: "Bearer \(apiKey)") }
         do {
             call.body = .bytes(ByteBuffer(bytes: try JSONEncoder().encode(
-                Body(model: request.model, messages: request.messages, max_tokens: request.maxTokens, temperature: request.temperature))))
+                Body(model: request.model, messages: request.messages, max_tokens: request.maxTokens, temperature: request.temperature,
+                     stream: stream, stream_options: stream ? .init() : nil))))
         } catch {
             throw ProviderError(.invalidRequest, "the request could not be encoded: \(error)")
         }
-        let status: HTTPResponseStatus
-        let headers: HTTPHeaders
-        let body: ByteBuffer
+        return call
+    }
+
+    /// Sends the call; a non-200 answer becomes its `ProviderError`.
+    private func send(_ call: HTTPClientRequest) async throws(ProviderError) -> HTTPClientResponse {
+        let response: HTTPClientResponse
         do {
-            let response = try await client.execute(call, timeout: .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000
-                                                                               + timeout.components.attoseconds / 1_000_000_000))
-            status = response.status
-            headers = response.headers
-            body = try await response.body.collect(upTo: 8 << 20)
-        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
-            throw ProviderError(.timeout, "\(id) did not answer within \(timeout)")
+            response = try await client.execute(call, timeout: .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000
+                                                                           + timeout.components.attoseconds / 1_000_000_000))
         } catch {
-            throw ProviderError(.unavailable, "\(id) could not be reached: \(error)")
+            throw mapTransport(error)
         }
-        guard status == .ok else { throw Self.failure(status: status, headers: headers, body: body, provider: id) }
+        guard response.status == .ok else {
+            let body = (try? await response.body.collect(upTo: 1 << 20)) ?? ByteBuffer()
+            throw Self.failure(status: response.status, headers: response.headers, body: body, provider: id)
+        }
+        return response
+    }
+
+    private func mapTransport(_ error: any Error) -> ProviderError {
+        if let error = error as? HTTPClientError, error == .deadlineExceeded || error == .readTimeout {
+            return ProviderError(.timeout, "\(id) did not answer within \(timeout)")
+        }
+        return ProviderError(.unavailable, "\(id) could not be reached: \(error)")
+    }
+
+    public func complete(_ request: ProviderRequest) async throws(ProviderError) -> ProviderResponse {
+        let response = try await send(try makeCall(request, stream: false))
+        let body: ByteBuffer
+        do { body = try await response.body.collect(upTo: 8 << 20) } catch { throw mapTransport(error) }
         guard let answer = try? JSONDecoder().decode(Answer.self, from: Data(body.readableBytesView)), let choice = answer.choices.first else {
             throw ProviderError(.unavailable, "\(id) answered 200 with a body that is not a chat completion")
         }
         let usage = answer.usage.map { TokenUsage(inputTokens: $0.prompt_tokens, outputTokens: $0.completion_tokens) }
             ?? TokenUsage(inputTokens: TokenEstimate.inputTokens(request.messages), outputTokens: request.maxTokens)
         return ProviderResponse(text: choice.message.content ?? "", finishReason: choice.finish_reason ?? "stop", usage: usage)
+    }
+
+    /// `stream: true` with `stream_options.include_usage`: content deltas, then the usage chunk
+    /// and `[DONE]`. Without a usage chunk the output is estimated from the text.
+    public func stream(_ request: ProviderRequest) -> AsyncThrowingStream<CompletionChunk, any Error> {
+        AsyncThrowingStream { continuation in
+            let task = Task {
+                do {
+                    let response = try await send(try makeCall(request, stream: true))
+                    var text = ""
+                    var finish = "stop"
+                    var usage: TokenUsage?
+                    do {
+                        for try await event in ServerSentEvents(body: response.body) {
+                            if event.data == "[DONE]" { break }
+                            guard let chunk = try? JSONDecoder().decode(StreamChunk.self, from: Data(event.data.utf8)) else { continue }
+                            if let choice = chunk.choices?.first {
+                                if let content = choice.delta?.content, !content.isEmpty {
+                                    text += content
+                                    continuation.yield(.delta(content))
+                                }
+                                if let reason = choice.finish_reason { finish = reason }
+                            }
+                            if let reported = chunk.usage {
+                                usage = TokenUsage(inputTokens: reported.prompt_tokens, outputTokens: reported.completion_tokens)
+                            }
+                        }
+                    } catch {
+                        throw mapTransport(error)
+                    }
+                    continuation.yield(.finished(ProviderResponse(text: text, finishReason: finish, usage: usage ?? TokenUsage(
+                        inputTokens: TokenEstimate.inputTokens(request.messages), outputTokens: (text.utf8.count + 3) / 4))))
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
     }
 
     static func failure(status: HTTPResponseStatus, headers: HTTPHeaders, body: ByteBuffer, provider: String) -> ProviderError {

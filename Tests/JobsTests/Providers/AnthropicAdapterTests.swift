@@ -45,3 +45,24 @@ struct AnthropicAdapterTests {
         }
     }
 }
+
+@Suite("Anthropic streaming against mock-provider")
+struct AnthropicStreamingTests {
+    @Test("text deltas in order; input tokens from message_start, output and stop reason from message_delta")
+    func streamed() async throws {
+        try await MockProvider.withRunning { _, url in
+            let provider = AnthropicProvider(baseURL: url)
+            var deltas: [String] = []
+            var finished: ProviderResponse?
+            for try await chunk in provider.stream(ProviderRequest(model: "claude-test", messages: [ChatMessage(role: .user, content: "hello there")],
+                                                                   maxTokens: 3)) {
+                switch chunk {
+                case .delta(let text): deltas.append(text)
+                case .finished(let response): finished = response
+                }
+            }
+            #expect(deltas == ["mock", " mock", " mock"])
+            #expect(finished == ProviderResponse(text: "mock mock mock", finishReason: "length", usage: TokenUsage(inputTokens: 7, outputTokens: 3)))
+        }
+    }
+}

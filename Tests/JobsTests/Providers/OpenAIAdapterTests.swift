@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import Hummingbird
 @testable import Jobs
 import Logging
@@ -59,6 +60,58 @@ struct OpenAIAdapterTests {
                                                    deadline: clock.now().addingTimeInterval(30))
             #expect(routed.target.provider == "backup")
             #expect(mock.callCount == 2)
+        }
+    }
+}
+
+@Suite("OpenAI-compatible streaming against mock-provider")
+struct OpenAIStreamingTests {
+    @Test("deltas arrive in order and the usage chunk (stream_options.include_usage) is the usage")
+    func streamed() async throws {
+        try await MockProvider.withRunning { mock, url in
+            let provider = OpenAICompatibleProvider(baseURL: url)
+            var deltas: [String] = []
+            var finished: ProviderResponse?
+            for try await chunk in provider.stream(ProviderRequest(model: "gpt-test", messages: [ChatMessage(role: .user, content: "hello there")],
+                                                                   maxTokens: 4)) {
+                switch chunk {
+                case .delta(let text): deltas.append(text)
+                case .finished(let response): finished = response
+                }
+            }
+            #expect(deltas == ["mock", " mock", " mock", " mock"])
+            #expect(finished == ProviderResponse(text: "mock mock mock mock", finishReason: "stop", usage: TokenUsage(inputTokens: 7, outputTokens: 4)))
+            #expect(mock.callCount == 1)
+        }
+    }
+
+    @Test("a streamed call that fails before any delta fails like a plain call (the router may fall back)")
+    func streamedFailure() async throws {
+        try await MockProvider.withRunning { _, url in
+            let provider = OpenAICompatibleProvider(baseURL: url)
+            do {
+                for try await _ in provider.stream(ProviderRequest(model: "fail-503", messages: [ChatMessage(role: .user, content: "x")], maxTokens: 4)) {}
+                Issue.record("expected a failure")
+            } catch let error as ProviderError {
+                #expect(error.kind == .unavailable)
+            }
+        }
+    }
+
+    @Test("server-sent events are read across arbitrary chunk boundaries")
+    func splitter() async throws {
+        let text = "event: a\ndata: one\n\ndata: two\r\ndata: three\n\n: comment\n\ndata: [DONE]\n\n"
+        for size in [1, 2, 3, 7, 100] {
+            let bytes = Array(text.utf8)
+            let chunks = stride(from: 0, to: bytes.count, by: size).map { ByteBuffer(bytes: bytes[$0..<min($0 + size, bytes.count)]) }
+            var events: [ServerSentEvents<AsyncStream<ByteBuffer>>.Event] = []
+            let stream = AsyncStream<ByteBuffer> { continuation in
+                for chunk in chunks { continuation.yield(chunk) }
+                continuation.finish()
+            }
+            for try await event in ServerSentEvents(body: stream) { events.append(event) }
+            #expect(events == [.init(name: "a", data: "one"), .init(name: nil, data: "two\nthree"), .init(name: nil, data: "[DONE]")],
+                    "chunks of \(size)")
         }
     }
 }
