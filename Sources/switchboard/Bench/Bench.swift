@@ -6,7 +6,7 @@ import Histogram
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure the runtime; each benchmark prints a human summary and, last, one JSON line.",
-        subcommands: [QueueBenchmark.self, GuardsBenchmark.self]
+        subcommands: [QueueBenchmark.self, GuardsBenchmark.self, InferenceBenchmark.self]
     )
 }
 
@@ -28,6 +28,7 @@ func printJSONLine(_ fields: KeyValuePairs<String, any Sendable>) {
     let body = fields.map { key, value -> String in
         switch value {
         case let text as String: "\"\(key)\":\"\(text)\""
+        case is NSNull: "\"\(key)\":null"
         case let number as Double: "\"\(key)\":\((number * 100).rounded() / 100)"
         default: "\"\(key)\":\(value)"
         }

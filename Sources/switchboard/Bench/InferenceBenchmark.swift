@@ -1,0 +1,163 @@
+import ArgumentParser
+import AsyncHTTPClient
+import CryptoExtras
+import Foundation
+import HTTPFront
+import Histogram
+import Hummingbird
+import Jobs
+import Logging
+import MockProvider
+import NIOCore
+import Runtime
+import ServiceLifecycle
+
+/// `switchboard bench inference`: (a) `POST /inference/complete` over HTTP on loopback against
+/// the zero-latency simulated provider, with auth, wallet, idempotency-free job recording on;
+/// (b) the same through the OpenAI-compatible adapter against `mock-provider`, and the latency
+/// Switchboard adds over calling the mock directly, one request in flight. Batches are not
+/// built yet, so `batchItemsPerSec` is null.
+struct InferenceBenchmark: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "inference", abstract: "Measure completions over HTTP.")
+
+    @Option(help: "Completions in phase (a).")
+    var requests = 20_000
+
+    @Option(help: "Requests in flight in phases (a) and (b).")
+    var concurrency = 64
+
+    @Option(help: "Sequential requests for the added-latency measurement.")
+    var sequential = 2_000
+
+    @Option(help: ArgumentHelp("Directory for the scratch databases.", valueName: "path"))
+    var dataDir = "./data"
+
+    func validate() throws {
+        guard (1...10_000_000).contains(requests), (1...4_096).contains(concurrency), (10...1_000_000).contains(sequential) else {
+            throw ValidationError("--requests 1...10000000, --concurrency 1...4096, --sequential 10...1000000")
+        }
+    }
+
+    func run() async throws {
+        let logger = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
+        let client = HTTPClient(eventLoopGroupProvider: .singleton,
+                                configuration: .init(connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: concurrency)))
+        do {
+            try await measure(client: client, logger: logger)
+            try await client.shutdown()
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+    }
+
+    private func measure(client: HTTPClient, logger: Logger) async throws {
+        let body = #"{"prompt":"hello there, how are you today?","maxTokens":16}"#
+
+        // (a) the simulated provider
+        let simulated = try await withServer(llm: .development, providers: [ProviderSettings(id: "simulated", kind: .simulated(.init()))],
+                                             logger: logger) { url, token in
+            try await runConcurrently(total: requests, concurrency: concurrency) { _ in
+                try await Self.post(client, url + "/llm-orch/v1/inference/complete", body: body, token: token)
+            }
+        }
+        let completeRate = Double(requests) / simulated.seconds
+        print("complete (simulated): \(Int(completeRate)) req/s, p50 \(ms(simulated.latency, 50)) ms, p99 \(ms(simulated.latency, 99)) ms")
+
+        // (b) the OpenAI adapter against mock-provider
+        let (adapter, added) = try await MockProvider.withRunning { _, mockURL in
+            let llm = LLMConfiguration(models: ["gpt-bench": .init(maxOutputTokens: 1_000, price: ModelPrice(inputPer1K: 150, outputPer1K: 600))],
+                                       routing: LLMRouting(routes: ["chat": [RouteTarget(provider: "openai", model: "gpt-bench")]],
+                                                           defaultUseCase: "chat"))
+            return try await withServer(llm: llm, providers: [ProviderSettings(id: "openai", kind: .openAICompatible(
+                baseURL: mockURL, apiKey: nil, timeout: .seconds(30)))], logger: logger) { url, token in
+                let loaded = try await runConcurrently(total: requests / 2, concurrency: concurrency) { _ in
+                    try await Self.post(client, url + "/llm-orch/v1/inference/complete", body: body, token: token)
+                }
+                let direct = try await runConcurrently(total: sequential, concurrency: 1) { _ in
+                    try await Self.post(client, mockURL + "/v1/chat/completions",
+                                        body: #"{"model":"gpt-bench","messages":[{"role":"user","content":"hello there, how are you today?"}],"max_tokens":16}"#,
+                                        token: nil)
+                }
+                let through = try await runConcurrently(total: sequential, concurrency: 1) { _ in
+                    try await Self.post(client, url + "/llm-orch/v1/inference/complete", body: body, token: token)
+                }
+                return (loaded, (direct.latency, through.latency))
+            }
+        }
+        let adapterRate = Double(requests / 2) / adapter.seconds
+        let addedP50 = ms(added.1, 50) - ms(added.0, 50), addedP99 = ms(added.1, 99) - ms(added.0, 99)
+        print("complete (OpenAI adapter → mock-provider): \(Int(adapterRate)) req/s, p99 \(ms(adapter.latency, 99)) ms; "
+              + "at 1 in flight: mock direct p50 \(ms(added.0, 50)) / p99 \(ms(added.0, 99)) ms, through Switchboard p50 "
+              + "\(ms(added.1, 50)) / p99 \(ms(added.1, 99)) ms, added p50 \(rounded(addedP50)) / p99 \(rounded(addedP99)) ms")
+        printJSONLine(["bench": "inference", "completeReqPerSec": completeRate, "completeP99Ms": ms(simulated.latency, 99),
+                       "adapterReqPerSec": adapterRate, "addedP99MsAt1": addedP99, "batchItemsPerSec": NSNull()])
+    }
+
+    private func ms(_ histogram: Histogram<UInt64>, _ percentile: Double) -> Double {
+        rounded(Double(histogram.valueAtPercentile(percentile)) / 1_000)
+    }
+
+    private func rounded(_ value: Double) -> Double { (value * 1_000).rounded() / 1_000 }
+
+    private static func post(_ client: HTTPClient, _ url: String, body: String, token: String?) async throws {
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        request.body = .bytes(ByteBuffer(string: body))
+        let response = try await client.execute(request, timeout: .seconds(60))
+        _ = try await response.body.collect(upTo: 1 << 20)
+        guard response.status == .ok else { throw ValidationError("\(url) answered \(response.status.code)") }
+    }
+
+    /// A server on a fresh database and a free port, a funded tenant and its token, for `body`.
+    private func withServer<Value: Sendable>(llm: LLMConfiguration, providers: [ProviderSettings], logger: Logger,
+                                             _ body: @escaping @Sendable (String, String) async throws -> Value) async throws -> Value {
+        let scratch = try ScratchDirectory(in: dataDir, prefix: "bench-inference")
+        defer { scratch.remove() }
+        let pem = try _RSA.Signing.PrivateKey(keySize: .bits2048).pemRepresentation
+        let auth = AuthConfiguration(developmentKeyPEM: pem)
+        let clock = SystemClock()
+        let metrics = FrontMetrics()
+        let waiters = JobWaiters()
+        let service = LLMService(configuration: llm, providers: providers, clock: clock)
+        let runtime = try await JobRuntime.open(
+            RuntimeConfiguration(store: StoreConfiguration(path: RuntimeConfiguration.databasePath(inDataDirectory: scratch.path))),
+            registry: { JobCatalog.registry(llm: service, services: $0) }, clock: clock, logger: logger,
+            onJobFinished: { job, outcome in
+                metrics.jobFinished(job, outcome)
+                waiters.jobFinished(job, outcome)
+            })
+        let tenant = "bench-tenant"
+        _ = try await runtime.wallets.credit(MicroUSD(usd: 1_000_000), to: .team(tenant), reference: "bench")
+        let token = try await DevelopmentKeys.mintToken(signingKeyPEM: pem, claims: AccessClaims(
+            sub: "bench", tenantId: tenant, planTier: "bench", issuedAt: Date(), expiresAt: Date().addingTimeInterval(3_600)))
+        let front = HTTPFront(runtime: runtime,
+                              configuration: FrontConfiguration(port: 0, plans: PlanLimits(plans: ["bench": .init(requestsPerSecond: 10_000_000,
+                                                                                                                  burst: 10_000_000)]),
+                                                                auth: auth, internalAPIKey: "bench-internal-key-0123456789"),
+                              verifier: try await TokenVerifier(configuration: auth, clock: clock), metrics: metrics, llm: service,
+                              waiters: waiters)
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let group = ServiceGroup(configuration: .init(
+            services: [front.application(services: [runtime], logger: logger) { continuation.yield($0) }], logger: logger))
+        do {
+            let value = try await withThrowingTaskGroup(of: Value?.self) { tasks in
+                tasks.addTask { try await group.run(); return nil }
+                var iterator = ports.makeAsyncIterator()
+                guard let port = await iterator.next() else { throw CancellationError() }
+                let value = try await body("http://127.0.0.1:\(port)", token)
+                await group.triggerGracefulShutdown()
+                try await tasks.waitForAll()
+                return value
+            }
+            await runtime.close()
+            return value
+        } catch {
+            await group.triggerGracefulShutdown()
+            await runtime.close()
+            throw error
+        }
+    }
+}
