@@ -5,6 +5,8 @@ import Hummingbird
 import HummingbirdTesting
 import Jobs
 import MockProvider
+import AsyncHTTPClient
+import NIOCore
 import Runtime
 import Testing
 
@@ -250,5 +252,57 @@ struct InferenceOverAdapterTests {
                 #expect(mock.callCount == 1)
             }
         }
+    }
+}
+
+@Suite("A streaming client that goes away")
+struct StreamDisconnectTests {
+    @Test("the job finishes without the client and charges exactly the tokens the provider produced")
+    func disconnect() async throws {
+        let harness = try await Harness.make(providers: {
+            [SimulatedProvider(configuration: .init(tokensPerSecond: 10, outputTokens: 6), clock: $0)]
+        })
+        let token = try await harness.token()
+        let app = harness.application()
+        try await app.test(.live) { client in
+            try await client.credit(tenant: TestKeys.tenant, amount: "1.00")
+            let port = try #require(client.port)
+            let http = HTTPClient(eventLoopGroupProvider: .singleton)
+            var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(InferenceCompleteTests.path)")
+            request.method = .POST
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.headers.add(name: "Authorization", value: "Bearer \(token)")
+            request.body = .bytes(ByteBuffer(string: #"{"prompt":"hello","maxTokens":6,"stream":true}"#))
+            let reader = Task {
+                let response = try await http.execute(request, timeout: .seconds(30))
+                for try await _ in response.body { return }  // the first delta, then hang up
+            }
+            // Time moves in 100 ms steps (the provider says a word each); the client reads the
+            // first word and hangs up while the provider goes on with nobody listening.
+            let ticker = Task {
+                while !Task.isCancelled {
+                    harness.clock.advance(by: .milliseconds(100))
+                    try? await Task.sleep(for: .milliseconds(5))
+                }
+            }
+            defer { ticker.cancel() }
+            try await reader.value
+            defer { Task { try? await http.shutdown() } }
+            var jobs: [JobRecord] = []
+            for _ in 0..<2_000 {
+                jobs = try await harness.runtime.jobs.jobs(tenant: TestKeys.tenant, states: [.succeeded], kind: "inference.complete",
+                                                           before: nil, limit: 1)
+                if !jobs.isEmpty { break }
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            let job = try #require(jobs.first, "the job did not finish after the client left")
+            let output = try JSONDecoder().decode(InferenceCompleteJob.Output.self, from: try #require(job.result))
+            #expect(output.usage.outputTokens == 6)
+            let expected = try #require(LLMConfiguration.development.prices.cost(of: output.usage, model: output.model))
+            #expect(output.costMicroUSD == expected.value)
+            let balance = try #require(try await harness.runtime.wallets.balance(of: .team(TestKeys.tenant)))
+            #expect(balance.balance == MicroUSD(usd: 1) - expected && balance.reserved == MicroUSD(0))
+        }
+        await harness.runtime.close()
     }
 }
