@@ -29,6 +29,8 @@ public struct HTTPFront: Sendable {
         self.llm = llm
         self.waiters = waiters
         body = JSONBody(limits: configuration.limits)
+        let streams = llm.streams
+        waiters.onFinished { streams.close($0) }
     }
 
     /// The router with every route and the middleware chain of API.md:

@@ -21,8 +21,15 @@ public final class JobWaiters: Sendable {
     /// Unique keys of waited-for jobs start with this.
     public static let keyPrefix = "wait:"
     private let entries = Mutex<[String: Entry]>([:])
+    private let finishedHooks = Mutex<[@Sendable (String) -> Void]>([])
 
     public init() {}
+
+    /// Also tells `hook` the unique key of every waited-for job that ended (the HTTP front closes
+    /// the job's delta stream with it, in case the job ended without running its handler).
+    func onFinished(_ hook: @escaping @Sendable (String) -> Void) {
+        finishedHooks.withLock { $0.append(hook) }
+    }
 
     /// A new unique key, registered: use it for the job, then `wait` on it.
     func register() -> String {
@@ -72,6 +79,7 @@ public final class JobWaiters: Sendable {
     /// The runtime's job-finished observer (terminal outcomes only matter).
     public func jobFinished(_ job: JobRecord, _ outcome: JobCompletion.Outcome) {
         guard let key = job.uniqueKey, key.hasPrefix(Self.keyPrefix), !outcome.requeues else { return }
+        for hook in finishedHooks.withLock({ $0 }) { hook(key) }
         let finished = Finished(job: job, outcome: outcome)
         let continuation: CheckedContinuation<Finished?, Never>? = entries.withLock { entries in
             switch entries[key] {

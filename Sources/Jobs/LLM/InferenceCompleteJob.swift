@@ -57,6 +57,8 @@ public struct InferenceCompleteJob: JobHandler {
     }
 
     public func run(_ payload: Payload, context: JobContext) async throws -> Output {
+        let streams = llm.streams
+        defer { streams.close(context.uniqueKey) }  // however the job ends, its stream ends
         let wallet = try WalletKey(tenant: context.tenant, parsing: payload.wallet)
         let reservation: Reservation
         do {
@@ -66,8 +68,6 @@ public struct InferenceCompleteJob: JobHandler {
             throw JobFailure.permanent(InferenceFailure(code: error.code.rawValue, message: error.message).encoded)
         }
         let routed: LLMRouter.Routed
-        let streams = llm.streams
-        defer { streams.close(context.uniqueKey) }
         do {
             let request = ProviderRequest(model: "", messages: payload.messages, maxTokens: payload.maxTokens,
                                           temperature: payload.temperature)
