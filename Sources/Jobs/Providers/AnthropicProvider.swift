@@ -99,28 +99,13 @@ public struct AnthropicProvider: LLMProvider {
         return call
     }
 
-    private func mapTransport(_ error: any Error) -> ProviderError {
-        if let error = error as? HTTPClientError, error == .deadlineExceeded || error == .readTimeout {
-            return ProviderError(.timeout, "\(id) did not answer within \(timeout)")
-        }
-        return ProviderError(.unavailable, "\(id) could not be reached: \(error)")
-    }
+    private var transport: ProviderTransport { ProviderTransport(provider: id, client: client, timeout: timeout) }
 
     private func send(_ call: HTTPClientRequest) async throws(ProviderError) -> HTTPClientResponse {
-        let response: HTTPClientResponse
-        do {
-            response = try await client.execute(call, timeout: .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000
-                                                                           + timeout.components.attoseconds / 1_000_000_000))
-        } catch {
-            throw mapTransport(error)
+        try await transport.send(call) { status, headers, body in
+            let detail = (try? JSONDecoder().decode(ErrorAnswer.self, from: Data(body.readableBytesView)))?.error
+            return failure(status: status.code, type: detail?.type, message: detail?.message ?? status.reasonPhrase, headers: headers)
         }
-        guard response.status == .ok else {
-            let bytes = (try? await response.body.collect(upTo: 1 << 20)) ?? ByteBuffer()
-            let detail = (try? JSONDecoder().decode(ErrorAnswer.self, from: Data(bytes.readableBytesView)))?.error
-            throw failure(status: response.status.code, type: detail?.type, message: detail?.message ?? response.status.reasonPhrase,
-                          headers: response.headers)
-        }
-        return response
     }
 
     private func failure(status: UInt, type: String?, message: String, headers: HTTPHeaders) -> ProviderError {
@@ -144,7 +129,7 @@ public struct AnthropicProvider: LLMProvider {
     public func complete(_ request: ProviderRequest) async throws(ProviderError) -> ProviderResponse {
         let response = try await send(try makeCall(request, stream: false))
         let bytes: ByteBuffer
-        do { bytes = try await response.body.collect(upTo: 8 << 20) } catch { throw mapTransport(error) }
+        do { bytes = try await response.body.collect(upTo: 8 << 20) } catch { throw transport.transportError(error) }
         guard let answer = try? JSONDecoder().decode(Answer.self, from: Data(bytes.readableBytesView)) else {
             throw ProviderError(.unavailable, "\(id) answered 200 with a body that is not a message")
         }
@@ -189,7 +174,7 @@ public struct AnthropicProvider: LLMProvider {
                     } catch let error as ProviderError {
                         throw error
                     } catch {
-                        throw mapTransport(error)
+                        throw transport.transportError(error)
                     }
                     continuation.yield(.finished(ProviderResponse(text: text, finishReason: finish, usage: TokenUsage(
                         inputTokens: input, outputTokens: output ?? (text.utf8.count + 3) / 4))))

@@ -86,33 +86,16 @@ public struct OpenAICompatibleProvider: LLMProvider {
         return call
     }
 
-    /// Sends the call; a non-200 answer becomes its `ProviderError`.
-    private func send(_ call: HTTPClientRequest) async throws(ProviderError) -> HTTPClientResponse {
-        let response: HTTPClientResponse
-        do {
-            response = try await client.execute(call, timeout: .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000
-                                                                           + timeout.components.attoseconds / 1_000_000_000))
-        } catch {
-            throw mapTransport(error)
-        }
-        guard response.status == .ok else {
-            let body = (try? await response.body.collect(upTo: 1 << 20)) ?? ByteBuffer()
-            throw Self.failure(status: response.status, headers: response.headers, body: body, provider: id)
-        }
-        return response
-    }
+    private var transport: ProviderTransport { ProviderTransport(provider: id, client: client, timeout: timeout) }
 
-    private func mapTransport(_ error: any Error) -> ProviderError {
-        if let error = error as? HTTPClientError, error == .deadlineExceeded || error == .readTimeout {
-            return ProviderError(.timeout, "\(id) did not answer within \(timeout)")
-        }
-        return ProviderError(.unavailable, "\(id) could not be reached: \(error)")
+    private func send(_ call: HTTPClientRequest) async throws(ProviderError) -> HTTPClientResponse {
+        try await transport.send(call) { status, headers, body in Self.failure(status: status, headers: headers, body: body, provider: id) }
     }
 
     public func complete(_ request: ProviderRequest) async throws(ProviderError) -> ProviderResponse {
         let response = try await send(try makeCall(request, stream: false))
         let body: ByteBuffer
-        do { body = try await response.body.collect(upTo: 8 << 20) } catch { throw mapTransport(error) }
+        do { body = try await response.body.collect(upTo: 8 << 20) } catch { throw transport.transportError(error) }
         guard let answer = try? JSONDecoder().decode(Answer.self, from: Data(body.readableBytesView)), let choice = answer.choices.first else {
             throw ProviderError(.unavailable, "\(id) answered 200 with a body that is not a chat completion")
         }
@@ -147,7 +130,7 @@ public struct OpenAICompatibleProvider: LLMProvider {
                             }
                         }
                     } catch {
-                        throw mapTransport(error)
+                        throw transport.transportError(error)
                     }
                     continuation.yield(.finished(ProviderResponse(text: text, finishReason: finish, usage: usage ?? TokenUsage(
                         inputTokens: TokenEstimate.inputTokens(request.messages), outputTokens: (text.utf8.count + 3) / 4))))
