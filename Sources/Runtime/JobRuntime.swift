@@ -59,6 +59,7 @@ public final class JobRuntime: Service, Sendable {
     /// What job handlers may need from the runtime they run in (wallets to charge, the store).
     public struct Services: Sendable {
         public let database: SQLiteStore
+        public let jobs: SQLiteJobStore
         public let wallets: Wallets
         public let idempotency: IdempotencyStore
         public let clock: any WallClock
@@ -80,7 +81,7 @@ public final class JobRuntime: Service, Sendable {
         var idempotencyConfiguration = idempotencyConfiguration
         idempotencyConfiguration.owner = idempotencyConfiguration.owner ?? owner
         let idempotency = IdempotencyStore(database: database, clock: clock, configuration: idempotencyConfiguration)
-        let registry = try makeRegistry(Services(database: database, wallets: wallets, idempotency: idempotency, clock: clock))
+        let registry = try makeRegistry(Services(database: database, jobs: jobs, wallets: wallets, idempotency: idempotency, clock: clock))
             .adding(IdempotencyPurgeJob(store: idempotency))
         if !configuration.store.readOnly {
             let reconciled = try await wallets.reconcile(job: { try await jobs.job($0, tenant: nil) })
@@ -121,13 +122,14 @@ public final class JobRuntime: Service, Sendable {
         try await enqueue([job])[0]
     }
 
-    /// Enqueues many jobs in one commit.
+    /// Enqueues many jobs in one commit, with the caller's own writes (`alongside`) if any.
     @discardableResult
-    public func enqueue(_ newJobs: [NewJob]) async throws -> [EnqueuedJob] {
+    public func enqueue(_ newJobs: [NewJob], alongside: @escaping @Sendable (SQLiteConnection) throws -> Void = { _ in })
+        async throws -> [EnqueuedJob] {
         for job in newJobs { try Self.validate(job, registry: registry) }
         let registry = self.registry
         let enqueued = try await jobs.enqueue(newJobs, defaultMaxAttempts: { registry.options(for: $0)?.retry.maxAttempts ?? 1 },
-                                              now: clock.now())
+                                              now: clock.now(), alongside: alongside)
         if enqueued.contains(where: \.created) { pool.workArrived() }
         return enqueued
     }

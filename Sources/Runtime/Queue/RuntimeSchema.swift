@@ -54,5 +54,10 @@ public enum RuntimeSchema {
             -- The jobs API: a tenant's jobs, newest first, paged by id.
             CREATE INDEX jobs_tenant ON jobs (tenant, id);
             """),
+        Migration(version: 106, name: "jobs_by_batch", sql: """
+            -- A batch's results in order, and its progress. Not keyed by state, so moving a job
+            -- from state to state never touches this index.
+            CREATE INDEX jobs_batch ON jobs (batch_id, id) WHERE batch_id IS NOT NULL;
+            """),
     ]
 }

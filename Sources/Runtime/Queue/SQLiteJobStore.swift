@@ -46,8 +46,19 @@ public final class SQLiteJobStore: JobStore {
     // MARK: Enqueue
 
     public func enqueue(_ jobs: [NewJob], defaultMaxAttempts: @Sendable (String) -> Int, now: Date) async throws -> [EnqueuedJob] {
+        try await enqueue(jobs, defaultMaxAttempts: defaultMaxAttempts, now: now, alongside: { _ in })
+    }
+
+    /// Enqueues jobs and runs `alongside` (the caller's own writes) in the same commit: both
+    /// happen or neither does.
+    public func enqueue(_ jobs: [NewJob], defaultMaxAttempts: @Sendable (String) -> Int, now: Date,
+                        alongside: @escaping @Sendable (SQLiteConnection) throws -> Void) async throws -> [EnqueuedJob] {
         let attempts = jobs.map { $0.maxAttempts ?? defaultMaxAttempts($0.kind) }
-        return try await database.write { db in try self.insert(jobs, maxAttempts: attempts, db, now: now) }
+        return try await database.write { db in
+            let enqueued = try self.insert(jobs, maxAttempts: attempts, db, now: now)
+            try alongside(db)
+            return enqueued
+        }
     }
 
     /// Inserts jobs inside the caller's transaction (the scheduler enqueues its fires and
@@ -397,6 +408,55 @@ public final class SQLiteJobStore: JobStore {
             var jobs: [JobRecord] = []
             while try select.step() { jobs.append(Self.record(select)) }
             return jobs
+        }
+    }
+
+    // MARK: Batches
+
+    /// The jobs of a batch by state (read through the `jobs_batch` index).
+    public func counts(batch: String) async throws -> [JobState: Int] {
+        try await database.read { db in
+            let select = try db.statement("SELECT state, count(*) FROM jobs WHERE batch_id = ? GROUP BY state")
+            select.bind(1, batch)
+            var counts: [JobState: Int] = [:]
+            while try select.step() {
+                if let state = select.string(0).flatMap(JobState.init(rawValue:)) { counts[state] = select.int(1) }
+            }
+            return counts
+        }
+    }
+
+    /// A batch's jobs in id order, `limit` at a time after `after` (a cursor), optionally of one kind.
+    public func jobs(batch: String, kind: String? = nil, after: JobID?, limit: Int) async throws -> [JobRecord] {
+        let limit = min(max(limit, 1), 1_000)
+        return try await database.read { db in
+            let select = try db.statement("""
+                SELECT \(Self.columns) FROM jobs WHERE batch_id = ?1 AND id > ?2 AND (?3 IS NULL OR kind = ?3) ORDER BY id LIMIT ?4
+                """)
+            select.bind(1, batch)
+            select.bind(2, after?.rawValue ?? 0)
+            select.bind(3, kind)
+            select.bind(4, limit)
+            var jobs: [JobRecord] = []
+            while try select.step() { jobs.append(Self.record(select)) }
+            return jobs
+        }
+    }
+
+    /// Cancels every job of the batch that has not started (queued or scheduled), optionally of
+    /// one kind, with `reason` as its last error; running jobs go on. Returns how many.
+    public func cancelWaiting(batch: String, kind: String? = nil, reason: String, now: Date) async throws -> Int {
+        try await database.write { db in
+            let cancel = try db.statement("""
+                UPDATE jobs SET state = 'cancelled', cancel_requested = 1, last_error = ?1, finished_at = ?2, updated_at = ?2
+                WHERE batch_id = ?3 AND state IN ('queued', 'scheduled') AND (?4 IS NULL OR kind = ?4)
+                """)
+            cancel.bind(1, reason)
+            cancel.bind(2, now.millisecondsSince1970)
+            cancel.bind(3, batch)
+            cancel.bind(4, kind)
+            try cancel.run()
+            return db.changes
         }
     }
 }

@@ -107,11 +107,13 @@ enum WalletRecords {
         return db.lastInsertRowID
     }
 
-    /// Marks a held reservation settled or released; false if it was not held.
-    static func close(_ id: Int64, as state: Reservation.State, charged: Int64, uncharged: Int64, now: Int64,
+    /// Marks a held reservation settled or released, adding `charging` to what it charged;
+    /// false if it was not held.
+    static func close(_ id: Int64, as state: Reservation.State, charging charged: Int64, uncharged: Int64, now: Int64,
                       _ db: SQLiteConnection) throws -> Bool {
         let update = try db.statement("""
-            UPDATE wallet_reservations SET state = ?, charged = ?, uncharged = ?, closed_at = ? WHERE id = ? AND state = 'held'
+            UPDATE wallet_reservations SET state = ?, charged = charged + ?, uncharged = uncharged + ?, closed_at = ?
+            WHERE id = ? AND state = 'held'
             """)
         update.bind(1, state.rawValue)
         update.bind(2, charged)
@@ -120,6 +122,28 @@ enum WalletRecords {
         update.bind(5, id)
         try update.run()
         return db.changes == 1
+    }
+
+    /// Adds a charge to a held reservation (its ledger line is posted by the caller).
+    static func addCharge(_ charged: Int64, uncharged: Int64, to id: Int64, _ db: SQLiteConnection) throws {
+        let update = try db.statement("""
+            UPDATE wallet_reservations SET charged = charged + ?, uncharged = uncharged + ?
+            WHERE id = ? AND state = 'held' AND charged + ? <= amount
+            """)
+        update.bind(1, charged)
+        update.bind(2, uncharged)
+        update.bind(3, id)
+        update.bind(4, charged)
+        try update.run()
+        guard db.changes == 1 else { throw WalletError(.notFound, "reservation \(id) is not held or cannot cover the charge") }
+    }
+
+    /// What the charge with this reference took from the reservation, if it was made.
+    static func charge(reservationID: Int64, reference: String, _ db: SQLiteConnection) throws -> Int64? {
+        let find = try db.statement("SELECT amount FROM wallet_ledger WHERE reservation_id = ? AND reference = ? AND kind = 'charge'")
+        find.bind(1, reservationID)
+        find.bind(2, reference)
+        return try find.step() ? find.int64(0) : nil
     }
 
     static func reservation(id: Int64, key: WalletKey, _ db: SQLiteConnection) throws -> Reservation? {

@@ -5,13 +5,20 @@ extension Wallets {
     public enum Reconciliation: Sendable, Equatable {
         case settle(MicroUSD)
         case release
+        /// Leave it held: its owner outlives processes and closes it itself.
+        case keep
     }
 
+    /// References that start with this name holds whose owner outlives a process (a batch,
+    /// which draws on its hold item by item and closes it when it ends): `reconcile` keeps them.
+    public static let durableHoldPrefix = "hold:"
+
     /// The default rule: a reservation whose job finished is settled with the cost the job
-    /// recorded (`"costMicroUSD"`, an integer at the top of its JSON result); any other
-    /// (job still to run, no job, no recorded cost) is released — a job that runs again
-    /// reserves again.
+    /// recorded (`"costMicroUSD"`, an integer at the top of its JSON result); a durable hold
+    /// (`durableHoldPrefix`) is kept; any other (job still to run, no job, no recorded cost) is
+    /// released — a job that runs again reserves again.
     public static func reconcileByJobResult(_ reservation: Reservation, _ job: JobRecord?) -> Reconciliation {
+        if reservation.reference.hasPrefix(durableHoldPrefix) { return .keep }
         guard let job, job.state.isTerminal, let result = job.result,
               let object = try? JSONSerialization.jsonObject(with: result) as? [String: Any],
               let cost = (object["costMicroUSD"] as? NSNumber)?.int64Value, cost >= 0 else { return .release }
@@ -46,6 +53,8 @@ extension Wallets {
             case .release:
                 _ = try await release(reservation)
                 released += 1
+            case .keep:
+                continue
             }
         }
         return (settled, released)
@@ -59,7 +68,8 @@ extension Wallets {
             let wallets = try db.statement("""
                 WITH sums AS (SELECT wallet_id, SUM(balance_delta) AS balance, SUM(reserved_delta) AS reserved
                               FROM wallet_ledger GROUP BY wallet_id),
-                     held AS (SELECT wallet_id, SUM(amount) AS amount FROM wallet_reservations WHERE state = 'held' GROUP BY wallet_id)
+                     held AS (SELECT wallet_id, SUM(amount - charged) AS amount FROM wallet_reservations WHERE state = 'held'
+                              GROUP BY wallet_id)
                 SELECT w.id, w.tenant, w.owner, w.balance, w.reserved,
                        COALESCE(s.balance, 0), COALESCE(s.reserved, 0), COALESCE(h.amount, 0)
                 FROM wallets w LEFT JOIN sums s ON s.wallet_id = w.id LEFT JOIN held h ON h.wallet_id = w.id

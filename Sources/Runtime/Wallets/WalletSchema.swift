@@ -1,4 +1,4 @@
-/// The wallets' tables (version 102). The CHECK constraints repeat the in-memory rules in the
+/// The wallets' tables (versions 102 and 105). The CHECK constraints repeat the in-memory rules in the
 /// database, so even a bug above it cannot commit a negative balance.
 public enum WalletSchema {
     public static let migrations: [Migration] = [
@@ -56,6 +56,32 @@ public enum WalletSchema {
             -- Reservations still held (few: operations in flight), by id for the same reason:
             -- loaded with their wallet, reconciled at start.
             CREATE INDEX wallet_reservations_held ON wallet_reservations (id) WHERE state = 'held';
+            """),
+        // Partial charges on a held reservation (a batch draws on its hold item by item). SQLite
+        // cannot change a CHECK constraint in place, so the ledger is rebuilt with the new kind.
+        Migration(version: 105, name: "wallet_charges", sql: """
+            CREATE TABLE wallet_ledger_new (
+                id             INTEGER PRIMARY KEY,
+                wallet_id      INTEGER NOT NULL REFERENCES wallets (id),
+                kind           TEXT    NOT NULL
+                               CHECK (kind IN ('credit', 'reserve', 'settle', 'release', 'refund', 'adjustment', 'charge')),
+                amount         INTEGER NOT NULL,
+                balance_delta  INTEGER NOT NULL,
+                reserved_delta INTEGER NOT NULL,
+                reservation_id INTEGER,
+                reference      TEXT,
+                detail         TEXT,
+                created_at     INTEGER NOT NULL,
+                previous_id    INTEGER
+            );
+            INSERT INTO wallet_ledger_new SELECT id, wallet_id, kind, amount, balance_delta, reserved_delta, reservation_id,
+                                                 reference, detail, created_at, previous_id FROM wallet_ledger;
+            DROP TABLE wallet_ledger;
+            ALTER TABLE wallet_ledger_new RENAME TO wallet_ledger;
+            CREATE UNIQUE INDEX wallet_ledger_reference ON wallet_ledger (wallet_id, kind, reference)
+                WHERE kind IN ('credit', 'refund', 'adjustment') AND reference IS NOT NULL;
+            -- A charge on a reservation is idempotent by its reference (a batch item's job).
+            CREATE UNIQUE INDEX wallet_ledger_charge ON wallet_ledger (reservation_id, reference) WHERE kind = 'charge';
             """),
     ]
 }

@@ -18,6 +18,15 @@ actor WalletShard {
         var reserving: [String: Task<Reservation, any Error>] = [:]
         /// Settlements and releases being written, by reservation id.
         var closing: [Int64: Task<Reservation, any Error>] = [:]
+        /// Charges being written, by reservation id, then reference, and what they take.
+        var charging: [Int64: [String: Task<Charge, any Error>]] = [:]
+        var charges: [Int64: Int64] = [:]
+    }
+
+    /// What a charge took, and whether this call applied it (false: it was made before).
+    struct Charge: Sendable {
+        var amount: Int64
+        var applied: Bool
     }
 
     private enum Slot {
@@ -101,6 +110,11 @@ actor WalletShard {
         return WalletBalance(id: wallet.id, key: key, balance: MicroUSD(wallet.balance), reserved: MicroUSD(wallet.reserved))
     }
 
+    func held(reference: String, key: WalletKey) async throws -> Reservation? {
+        guard let wallet = try await wallet(key), let id = wallet.heldIDs[reference] else { return nil }
+        return wallet.held[id]
+    }
+
     // MARK: Reserving
 
     func reserve(_ key: WalletKey, amount: Int64, reference: String, jobID: JobID?) async throws -> Reservation {
@@ -155,44 +169,43 @@ actor WalletShard {
 
     // MARK: Settling and releasing
 
-    /// Settles (`charge` non-nil: charges up to the reservation, records any excess) or
-    /// releases a reservation. Idempotent: a closed reservation is returned as it was closed.
+    /// Settles (`charge` non-nil: charges up to what the reservation still holds, records any
+    /// excess) or releases a reservation; what earlier charges took stays charged. Idempotent:
+    /// a closed reservation is returned as it was closed. Waits for charges being written first.
     func close(_ reservation: Reservation, charge: Int64?) async throws -> Reservation {
         let key = reservation.wallet
-        guard let wallet = try await wallet(key) else {
+        guard var wallet = try await wallet(key) else {
             throw WalletError(.notFound, "no wallet \(key.owner) for tenant \(key.tenant)")
         }
-        if let pending = wallet.closing[reservation.id] { return try await pending.value }
-        guard let held = wallet.held[reservation.id] else {
-            // Not held: already closed (return how), or not this wallet's.
-            let id = reservation.id
-            let stored = try await database.read { db in try WalletRecords.reservation(id: id, key: key, db) }
-            guard let stored, stored.walletID == wallet.id else {
-                throw WalletError(.notFound, "no reservation \(reservation.id) on wallet \(key.owner)")
-            }
-            return stored
+        while let charging = wallet.charging[reservation.id]?.values.first {
+            _ = try? await charging.value
+            guard let reloaded = try await self.wallet(key) else { throw WalletError(.notFound, "wallet \(key) vanished") }
+            wallet = reloaded
         }
+        if let pending = wallet.closing[reservation.id] { return try await pending.value }
+        guard let held = wallet.held[reservation.id] else { return try await closed(reservation, wallet: wallet) }
         let at = now()
-        let charged = min(charge ?? 0, held.amount.value)
-        let uncharged = max(0, (charge ?? 0) - held.amount.value)
-        let state: Reservation.State = charge == nil ? .released : .settled
+        let holding = held.amount.value - held.charged.value
+        let charged = min(charge ?? 0, holding)
+        let uncharged = max(0, (charge ?? 0) - holding)
+        let state: Reservation.State = charge == nil && held.charged == .zero ? .released : .settled
         let task = Task { [database] in
             try await database.write { db -> Reservation in
-                guard try WalletRecords.close(held.id, as: state, charged: charged, uncharged: uncharged, now: at, db) else {
+                guard try WalletRecords.close(held.id, as: state, charging: charged, uncharged: uncharged, now: at, db) else {
                     return try WalletRecords.reservation(id: held.id, key: key, db) ?? held
                 }
-                let posting: WalletRecords.Posting = switch state {
-                case .settled:
+                let posting: WalletRecords.Posting = if charge != nil {
                     .init(walletID: held.walletID, kind: .settle, amount: charged, balanceDelta: -charged,
-                          reservedDelta: -held.amount.value, reservationID: held.id, reference: held.reference,
+                          reservedDelta: -holding, reservationID: held.id, reference: held.reference,
                           detail: uncharged > 0 ? "cost above the reservation not charged: \(MicroUSD(uncharged)) USD" : nil)
-                case .released, .held:
-                    .init(walletID: held.walletID, kind: .release, amount: held.amount.value,
-                          reservedDelta: -held.amount.value, reservationID: held.id, reference: held.reference)
+                } else {
+                    .init(walletID: held.walletID, kind: .release, amount: holding,
+                          reservedDelta: -holding, reservationID: held.id, reference: held.reference)
                 }
                 try WalletRecords.post(posting, now: at, db)
                 return Reservation(id: held.id, wallet: key, walletID: held.walletID, reference: held.reference, jobID: held.jobID,
-                                   amount: held.amount, state: state, charged: MicroUSD(charged), uncharged: MicroUSD(uncharged))
+                                   amount: held.amount, state: state, charged: held.charged + MicroUSD(charged),
+                                   uncharged: held.uncharged + MicroUSD(uncharged))
             }
         }
         update(key) { $0.closing[held.id] = task }
@@ -202,14 +215,79 @@ actor WalletShard {
                 wallet.closing[held.id] = nil
                 wallet.held[held.id] = nil
                 wallet.heldIDs[held.reference] = nil
-                wallet.reserved -= held.amount.value
-                wallet.balance -= closed.charged.value
+                wallet.reserved -= holding
+                wallet.balance -= charged
             }
             return closed
         } catch {
             update(key) { $0.closing[held.id] = nil }
             throw error
         }
+    }
+
+    /// A reservation that is not held: already closed (returned as it was closed), or not this wallet's.
+    private func closed(_ reservation: Reservation, wallet: Wallet) async throws -> Reservation {
+        let id = reservation.id, key = reservation.wallet
+        let stored = try await database.read { db in try WalletRecords.reservation(id: id, key: key, db) }
+        guard let stored, stored.walletID == wallet.id else {
+            throw WalletError(.notFound, "no reservation \(reservation.id) on wallet \(key.owner)")
+        }
+        return stored
+    }
+
+    // MARK: Charging part of a reservation
+
+    /// Charges `amount` (at most what the reservation still holds; any excess is recorded on
+    /// the line, not charged) while the reservation stays held. Idempotent by `reference`:
+    /// charging again returns what the first charge took. Returns the amount charged.
+    func charge(_ id: Int64, key: WalletKey, amount: Int64, reference: String) async throws -> Int64 {
+        guard let wallet = try await wallet(key) else {
+            throw WalletError(.notFound, "no wallet \(key.owner) for tenant \(key.tenant)")
+        }
+        if let pending = wallet.charging[id]?[reference] { return try await pending.value.amount }
+        let walletID = wallet.id
+        guard let held = wallet.held[id], wallet.closing[id] == nil else {
+            // Closed (or closing): only a charge already made can be answered.
+            let made = try await database.read { db in try WalletRecords.charge(reservationID: id, reference: reference, db) }
+            guard let made else {
+                throw WalletError(.notFound, "reservation \(id) on wallet \(key.owner) is not held any more")
+            }
+            return made
+        }
+        let holding = held.amount.value - held.charged.value - wallet.charges[id, default: 0]
+        let charged = min(amount, max(0, holding))
+        let uncharged = amount - charged
+        let at = now()
+        let task = Task { [database] in
+            try await database.write { db -> Charge in
+                let posted = try WalletRecords.post(.init(walletID: walletID, kind: .charge, amount: charged, balanceDelta: -charged,
+                                                          reservedDelta: -charged, reservationID: id, reference: reference,
+                                                          detail: uncharged > 0 ? "cost above the reservation not charged: \(MicroUSD(uncharged)) USD" : nil),
+                                                    now: at, db)
+                guard posted != nil else {  // charged before (by an earlier process): answer that charge
+                    return Charge(amount: try WalletRecords.charge(reservationID: id, reference: reference, db) ?? 0, applied: false)
+                }
+                try WalletRecords.addCharge(charged, uncharged: uncharged, to: id, db)
+                return Charge(amount: charged, applied: true)
+            }
+        }
+        update(key) { wallet in
+            wallet.charging[id, default: [:]][reference] = task
+            wallet.charges[id, default: 0] += charged
+        }
+        let result = await task.result
+        update(key) { wallet in
+            wallet.charging[id]?[reference] = nil
+            if wallet.charging[id]?.isEmpty == true { wallet.charging[id] = nil }
+            wallet.charges[id, default: 0] -= charged
+            if wallet.charges[id] == 0 { wallet.charges[id] = nil }
+            if case .success(let charge) = result, charge.applied, let current = wallet.held[id] {
+                wallet.balance -= charged
+                wallet.reserved -= charged
+                wallet.held[id] = current.adding(charged: charged, uncharged: uncharged)
+            }
+        }
+        return try result.get().amount
     }
 
     // MARK: Credits, refunds and adjustments

@@ -45,6 +45,8 @@ public struct WalletBalance: Sendable, Equatable {
 public struct LedgerEntry: Sendable, Equatable {
     public enum Kind: String, Sendable, CaseIterable {
         case credit, reserve, settle, release, refund, adjustment
+        /// Part of a held reservation charged while it stays held (a batch item's cost).
+        case charge
     }
 
     public let id: Int64
@@ -76,9 +78,15 @@ public struct Reservation: Sendable, Equatable {
     public let jobID: JobID?
     public let amount: MicroUSD
     public let state: State
-    /// What a settlement charged (at most `amount`), and what it could not charge.
+    /// What was charged (at most `amount`): by a settlement, and by charges while it was held;
+    /// and what could not be charged. A held reservation still holds `amount − charged`.
     public let charged: MicroUSD
     public let uncharged: MicroUSD
+
+    func adding(charged more: Int64, uncharged moreUncharged: Int64) -> Reservation {
+        Reservation(id: id, wallet: wallet, walletID: walletID, reference: reference, jobID: jobID, amount: amount, state: state,
+                    charged: charged + MicroUSD(more), uncharged: uncharged + MicroUSD(moreUncharged))
+    }
 }
 
 /// Why a wallet operation was refused. `code` is stable (the HTTP front maps it to a status).

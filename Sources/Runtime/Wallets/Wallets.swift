@@ -43,8 +43,8 @@ public final class Wallets: Sendable {
         return try await shard(wallet).reserve(wallet, amount: amount.value, reference: reference, jobID: jobID)
     }
 
-    /// Charges the actual cost, at most the reserved amount (a cost above it is recorded on the
-    /// ledger line, not charged), and frees the rest. Settling again returns the first result.
+    /// Charges the actual cost, at most what the reservation still holds (a cost above it is
+    /// recorded on the ledger line, not charged), and frees the rest. Settling again returns the first result.
     public func settle(_ reservation: Reservation, actualCost: MicroUSD) async throws -> Reservation {
         guard actualCost.value >= 0, actualCost <= MicroUSD.maximum else {
             throw WalletError(.invalidRequest, "a cost must be 0 to \(MicroUSD.maximum) USD, not \(actualCost)")
@@ -52,7 +52,37 @@ public final class Wallets: Sendable {
         return try await shard(reservation.wallet).close(reservation, charge: actualCost.value)
     }
 
-    /// Frees the whole reservation, charging nothing. Releasing again returns the first result.
+    /// Charges part of a held reservation and keeps it held (a batch pays for each item out of
+    /// its hold): at most what it still holds is charged (an excess is recorded on the ledger
+    /// line). Idempotent by `reference` (the item's job), also after a restart. Returns what
+    /// was charged. Closing the reservation afterwards settles or releases only what it still holds.
+    public func charge(_ amount: MicroUSD, againstReservation id: Int64, on wallet: WalletKey, reference: String)
+        async throws -> MicroUSD {
+        guard amount.value >= 0, amount <= MicroUSD.maximum else {
+            throw WalletError(.invalidRequest, "a cost must be 0 to \(MicroUSD.maximum) USD, not \(amount)")
+        }
+        try Self.check(reference: reference)
+        return MicroUSD(try await shard(wallet).charge(id, key: wallet, amount: amount.value, reference: reference))
+    }
+
+    /// The reservation held on `wallet` under `reference`, if any.
+    public func heldReservation(reference: String, on wallet: WalletKey) async throws -> Reservation? {
+        try await shard(wallet).held(reference: reference, key: wallet)
+    }
+
+    /// A reservation of `wallet` by id, held or closed; nil if the wallet has none with this id.
+    public func reservation(_ id: Int64, on wallet: WalletKey) async throws -> Reservation? {
+        try await database.read { db in
+            let stored = try WalletRecords.reservation(id: id, key: wallet, db)
+            let owner = try db.statement("SELECT 1 FROM wallets WHERE id = ? AND tenant = ? AND owner = ?")
+            owner.bind(1, stored?.walletID ?? -1)
+            owner.bind(2, wallet.tenant)
+            owner.bind(3, wallet.owner)
+            return try owner.step() ? stored : nil
+        }
+    }
+
+    /// Frees what the reservation still holds, charging nothing more. Releasing again returns the first result.
     public func release(_ reservation: Reservation) async throws -> Reservation {
         try await shard(reservation.wallet).close(reservation, charge: nil)
     }

@@ -166,6 +166,70 @@ struct WalletTests {
         try await restarted.expectBalanced()
     }
 
+    @Test("charges against a held reservation: concurrent, capped at what it holds, idempotent by reference; closing frees the rest")
+    func chargesAgainstAHold() async throws {
+        let harness = try await WalletHarness.open()
+        let wallet = WalletKey.team("acme")
+        _ = try await harness.wallets.credit(MicroUSD(1_000_000), to: wallet)
+        let hold = try await harness.wallets.reserve(MicroUSD(100_000), on: wallet, reference: "hold:batch:1")
+        // 120 concurrent charges of 1,000 against a hold of 100,000: 100 fit whole, the rest get 0.
+        let charged = try await withThrowingTaskGroup(of: (Int, MicroUSD).self) { group in
+            for item in 0..<120 {
+                group.addTask {
+                    (item, try await harness.wallets.charge(MicroUSD(1_000), againstReservation: hold.id, on: wallet, reference: "job:\(item)"))
+                }
+            }
+            return try await group.reduce(into: [Int: MicroUSD]()) { $0[$1.0] = $1.1 }
+        }
+        #expect(charged.values.reduce(MicroUSD(0), +) == MicroUSD(100_000))
+        #expect(charged.values.filter { $0 == MicroUSD(1_000) }.count == 100)
+        // Charging again by a used reference answers the first charge and takes nothing.
+        let paid = try #require(charged.first { $0.value == MicroUSD(1_000) }?.key)
+        let unpaid = try #require(charged.first { $0.value == MicroUSD(0) }?.key)
+        #expect(try await harness.wallets.charge(MicroUSD(5_000), againstReservation: hold.id, on: wallet, reference: "job:\(paid)") == MicroUSD(1_000))
+        #expect(try await harness.wallets.charge(MicroUSD(5_000), againstReservation: hold.id, on: wallet, reference: "job:\(unpaid)") == MicroUSD(0))
+        var balance = try #require(try await harness.wallets.balance(of: wallet))
+        #expect(balance.balance == MicroUSD(900_000) && balance.reserved == MicroUSD(0))
+        try await harness.expectBalanced()
+        let closed = try await harness.wallets.release(hold)
+        #expect(closed.state == .settled && closed.charged == MicroUSD(100_000))
+        balance = try #require(try await harness.wallets.balance(of: wallet))
+        #expect(balance.balance == MicroUSD(900_000) && balance.reserved == MicroUSD(0))
+        // A closed hold takes no new charge; an old reference is still answered.
+        #expect(await walletError { try await harness.wallets.charge(MicroUSD(1), againstReservation: hold.id, on: wallet, reference: "job:new") } == .notFound)
+        #expect(try await harness.wallets.charge(MicroUSD(9), againstReservation: hold.id, on: wallet, reference: "job:\(paid)") == MicroUSD(1_000))
+        try await harness.expectBalanced()
+    }
+
+    @Test("a partly charged hold released leaves exactly its charges; a durable hold survives restart reconciliation")
+    func partlyChargedHoldAcrossRestart() async throws {
+        let directory = TemporaryDirectory()
+        let wallet = WalletKey.team("acme")
+        let holdID: Int64
+        do {
+            let crashed = try await WalletHarness.open(directory)
+            _ = try await crashed.wallets.credit(MicroUSD(1_000_000), to: wallet)
+            let hold = try await crashed.wallets.reserve(MicroUSD(300_000), on: wallet, reference: Wallets.durableHoldPrefix + "batch:7")
+            holdID = hold.id
+            #expect(try await crashed.wallets.charge(MicroUSD(40_000), againstReservation: hold.id, on: wallet, reference: "job:1") == MicroUSD(40_000))
+            _ = try await crashed.wallets.reserve(MicroUSD(10_000), on: wallet, reference: "job:9")
+        }
+        let restarted = try await WalletHarness.open(directory)
+        let report = try await restarted.wallets.reconcile(job: { _ in nil })
+        #expect(report == (0, 1))  // the job's reservation released, the batch's hold kept
+        var balance = try #require(try await restarted.wallets.balance(of: wallet))
+        #expect(balance.balance == MicroUSD(960_000) && balance.reserved == MicroUSD(260_000))
+        // The charge made before the crash is answered again, not taken twice.
+        #expect(try await restarted.wallets.charge(MicroUSD(40_000), againstReservation: holdID, on: wallet, reference: "job:1") == MicroUSD(40_000))
+        #expect(try await restarted.wallets.charge(MicroUSD(500_000), againstReservation: holdID, on: wallet, reference: "job:2") == MicroUSD(260_000))
+        let hold = try #require(try await restarted.wallets.reservation(holdID, on: wallet))
+        #expect(hold.charged == MicroUSD(300_000) && hold.uncharged == MicroUSD(240_000))
+        _ = try await restarted.wallets.release(hold)
+        balance = try #require(try await restarted.wallets.balance(of: wallet))
+        #expect(balance.balance == MicroUSD(700_000) && balance.reserved == MicroUSD(0))
+        try await restarted.expectBalanced()
+    }
+
     @Test("the ledger pages newest first and only for the wallet's own tenant")
     func ledgerPaging() async throws {
         let harness = try await WalletHarness.open()
