@@ -13,6 +13,12 @@ public enum JobCatalog {
     public static func registry(llm: LLMService, services: JobRuntime.Services) -> JobRegistry {
         var registry = registry()
         registry.register(InferenceCompleteJob(llm: llm, wallets: services.wallets))
+        registry.register(BatchItemJob(llm: llm, wallets: services.wallets))
+        registry.register(BatchFinalizeJob(batches: BatchStore(database: services.database), jobs: services.jobs,
+                                           wallets: services.wallets))
         return registry
     }
+
+    /// The tables the domain's jobs keep beside the runtime's: pass to `JobRuntime.open`.
+    public static let migrations: [Migration] = BatchSchema.migrations
 }

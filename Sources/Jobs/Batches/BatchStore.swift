@@ -1,0 +1,146 @@
+import Foundation
+import Runtime
+
+/// The batches' SQL. Rows change only through these functions, each one statement in the
+/// store's group commit (or inside the caller's transaction for `markInProgress`).
+struct BatchStore: Sendable {
+    let database: SQLiteStore
+
+    private static let columns = """
+        seq, id, tenant, status, wallet, hold_amount, hold_id, total, completed, failed, cancelled, cost, error,
+        created_at, expires_at, cancel_requested_at, expired_at, finished_at
+        """
+
+    private static func batch(_ row: SQLiteStatement) -> InferenceBatch {
+        let total = row.int(7)
+        let date = { (column: Int32) in row.optionalInt64(column).map(Date.init(millisecondsSince1970:)) }
+        return InferenceBatch(
+            id: row.string(1) ?? "", sequence: row.int64(0), tenant: row.string(2) ?? "",
+            status: InferenceBatch.Status(rawValue: row.string(3) ?? "") ?? .failed, wallet: row.string(4) ?? "team",
+            holdMicroUSD: row.int64(5), holdID: row.optionalInt64(6),
+            counts: InferenceBatch.Counts(total: total, completed: row.int(8), failed: row.int(9), cancelled: row.int(10)),
+            costMicroUSD: row.int64(11), error: row.string(12), createdAt: Date(millisecondsSince1970: row.int64(13)),
+            expiresAt: Date(millisecondsSince1970: row.int64(14)), cancelRequestedAt: date(15), expiredAt: date(16),
+            finishedAt: date(17))
+    }
+
+    /// Writes a new batch, `validating`.
+    func insert(_ batch: InferenceBatch) async throws {
+        try await database.write { db in
+            let insert = try db.statement("""
+                INSERT INTO inference_batches (id, tenant, status, wallet, hold_amount, total, created_at, expires_at)
+                VALUES (?, ?, 'validating', ?, ?, ?, ?, ?)
+                """)
+            insert.bind(1, batch.id)
+            insert.bind(2, batch.tenant)
+            insert.bind(3, batch.wallet)
+            insert.bind(4, batch.holdMicroUSD)
+            insert.bind(5, batch.counts.total)
+            insert.bind(6, batch.createdAt.millisecondsSince1970)
+            insert.bind(7, batch.expiresAt.millisecondsSince1970)
+            try insert.run()
+        }
+    }
+
+    /// Inside the transaction that enqueues the items: the batch runs, on this hold.
+    static func markInProgress(_ id: String, holdID: Int64, _ db: SQLiteConnection) throws {
+        let update = try db.statement("UPDATE inference_batches SET status = 'in_progress', hold_id = ? WHERE id = ? AND status = 'validating'")
+        update.bind(1, holdID)
+        update.bind(2, id)
+        try update.run()
+    }
+
+    func delete(_ id: String) async throws {
+        try await database.write { db in
+            let delete = try db.statement("DELETE FROM inference_batches WHERE id = ? AND status = 'validating'")
+            delete.bind(1, id)
+            try delete.run()
+        }
+    }
+
+    func batch(_ id: String, tenant: String? = nil) async throws -> InferenceBatch? {
+        try await database.read { db in
+            let select = try db.statement("SELECT \(Self.columns) FROM inference_batches WHERE id = ?")
+            select.bind(1, id)
+            guard try select.step() else { return nil }
+            let batch = Self.batch(select)
+            if let tenant, batch.tenant != tenant { return nil }
+            return batch
+        }
+    }
+
+    /// A tenant's batches, newest first, `limit` at a time below `before` (a sequence number).
+    func batches(tenant: String, before: Int64?, limit: Int) async throws -> [InferenceBatch] {
+        try await database.read { db in
+            let select = try db.statement("""
+                SELECT \(Self.columns) FROM inference_batches WHERE tenant = ? AND seq < ? ORDER BY seq DESC LIMIT ?
+                """)
+            select.bind(1, tenant)
+            select.bind(2, before ?? Int64.max)
+            select.bind(3, limit)
+            var batches: [InferenceBatch] = []
+            while try select.step() { batches.append(Self.batch(select)) }
+            return batches
+        }
+    }
+
+    func validating() async throws -> [InferenceBatch] {
+        try await database.read { db in
+            let select = try db.statement("SELECT \(Self.columns) FROM inference_batches WHERE status = 'validating'")
+            var batches: [InferenceBatch] = []
+            while try select.step() { batches.append(Self.batch(select)) }
+            return batches
+        }
+    }
+
+    /// A cancel: `cancelling`, unless the batch already ended. False if it had.
+    func requestCancel(_ id: String, at now: Date) async throws -> Bool {
+        try await database.write { db in
+            let update = try db.statement("""
+                UPDATE inference_batches SET status = 'cancelling', cancel_requested_at = coalesce(cancel_requested_at, ?)
+                WHERE id = ? AND status IN ('in_progress', 'finalizing', 'cancelling')
+                """)
+            update.bind(1, now.millisecondsSince1970)
+            update.bind(2, id)
+            try update.run()
+            return db.changes == 1
+        }
+    }
+
+    func markExpired(_ id: String, at now: Date) async throws {
+        try await database.write { db in
+            let update = try db.statement("UPDATE inference_batches SET expired_at = ? WHERE id = ? AND expired_at IS NULL")
+            update.bind(1, now.millisecondsSince1970)
+            update.bind(2, id)
+            try update.run()
+        }
+    }
+
+    func markFinalizing(_ id: String) async throws {
+        try await database.write { db in
+            let update = try db.statement("UPDATE inference_batches SET status = 'finalizing' WHERE id = ? AND status = 'in_progress'")
+            update.bind(1, id)
+            try update.run()
+        }
+    }
+
+    /// The end: status, the figures frozen, and when.
+    func finish(_ id: String, status: InferenceBatch.Status, counts: InferenceBatch.Counts, cost: Int64, error: String?,
+                at now: Date) async throws {
+        try await database.write { db in
+            let update = try db.statement("""
+                UPDATE inference_batches SET status = ?, completed = ?, failed = ?, cancelled = ?, cost = ?, error = ?, finished_at = ?
+                WHERE id = ? AND status NOT IN ('completed', 'failed', 'cancelled', 'expired')
+                """)
+            update.bind(1, status.rawValue)
+            update.bind(2, counts.completed)
+            update.bind(3, counts.failed)
+            update.bind(4, counts.cancelled)
+            update.bind(5, cost)
+            update.bind(6, error)
+            update.bind(7, now.millisecondsSince1970)
+            update.bind(8, id)
+            try update.run()
+        }
+    }
+}

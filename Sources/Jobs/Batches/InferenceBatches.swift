@@ -1,0 +1,190 @@
+import Foundation
+public import Runtime
+
+/// Inference batches: submission, progress, results, cancel. A submission writes the batch
+/// (`validating`), holds its worst case on the wallet (a durable hold), then enqueues its
+/// items and its finalizer and marks it `in_progress` in one commit; anything that fails on
+/// the way undoes what was done, and a process that dies on the way is cleaned up at the
+/// next start (`recoverInterrupted`). Promises: a batch the caller was told about has all its
+/// items queued; the wallet is charged once per item that ran; the hold is released at the end.
+public struct InferenceBatches: Sendable {
+    /// At most this many items per batch.
+    public static let maxItems = 50_000
+
+    private let runtime: JobRuntime
+    private let store: BatchStore
+    /// How long a batch may take before what has not run is cancelled as expired.
+    public let completionWindow: Duration
+
+    public init(runtime: JobRuntime, completionWindow: Duration = .seconds(24 * 3_600)) {
+        self.runtime = runtime
+        store = BatchStore(database: runtime.database)
+        self.completionWindow = completionWindow
+    }
+
+    // MARK: Submitting
+
+    /// Holds the items' total worst case on `wallet` (refused whole: `budget_exceeded` above
+    /// `ceiling`, `insufficient_credits` beyond the available balance) and queues them.
+    public func submit(tenant: String, wallet: WalletKey, items: [BatchItem], ceiling: MicroUSD?) async throws -> InferenceBatch {
+        precondition(!items.isEmpty && items.count <= Self.maxItems, "a batch has 1 to \(Self.maxItems) items")
+        var hold: Int64 = 0
+        for item in items {
+            let (sum, overflow) = hold.addingReportingOverflow(item.worstCase.value)
+            guard !overflow, sum <= MicroUSD.maximum.value else {
+                throw WalletError(.invalidRequest, "the batch's worst-case cost is above \(MicroUSD.maximum) USD")
+            }
+            hold = sum
+        }
+        if let ceiling, MicroUSD(hold) > ceiling {
+            throw WalletError(.budgetExceeded, "the batch's worst-case cost \(MicroUSD(hold)) USD is above the budget of \(ceiling) USD")
+        }
+        let now = runtime.clock.now()
+        var batch = InferenceBatch(
+            id: Self.newID(), sequence: 0, tenant: tenant, status: .validating, wallet: wallet.owner, holdMicroUSD: hold, holdID: nil,
+            counts: .init(total: items.count), costMicroUSD: 0, error: nil, createdAt: now,
+            expiresAt: now.addingTimeInterval(completionWindow.timeInterval))
+        try await store.insert(batch)
+        let reservation: Reservation
+        do {
+            reservation = try await runtime.wallets.reserve(MicroUSD(hold), on: wallet, reference: InferenceBatch.holdReference(batch.id))
+        } catch {
+            try? await store.delete(batch.id)
+            throw error
+        }
+        do {
+            var jobs: [NewJob] = []
+            jobs.reserveCapacity(items.count + 1)
+            let encoder = JSONEncoder()
+            for item in items {
+                let payload = BatchItemJob.Payload(
+                    batch: batch.id, customId: item.customID, messages: item.messages, maxTokens: item.maxTokens,
+                    temperature: item.temperature, targets: item.targets, wallet: wallet.owner, hold: reservation.id,
+                    worstCaseMicroUSD: item.worstCase.value)
+                jobs.append(NewJob(kind: BatchItemJob.kind, tenant: tenant, payload: try encoder.encode(payload), batchID: batch.id))
+            }
+            // Ahead of the tenant's items whenever it is due, so it is not stuck behind a long batch.
+            jobs.append(try NewJob(BatchFinalizeJob.self, tenant: tenant, payload: .init(batch: batch.id), priority: 100,
+                                   runAt: now.addingTimeInterval(0.2), uniqueKey: BatchFinalizeJob.uniqueKey(batch.id)))
+            let id = batch.id, holdID = reservation.id
+            try await runtime.enqueue(jobs) { db in try BatchStore.markInProgress(id, holdID: holdID, db) }
+        } catch {
+            _ = try? await runtime.wallets.release(reservation)
+            try? await store.delete(batch.id)
+            throw error
+        }
+        batch.status = .inProgress
+        batch.holdID = reservation.id
+        return try await store.batch(batch.id) ?? batch
+    }
+
+    /// Batches a dead process left `validating`: their hold (if made) is released and they
+    /// are marked `failed`. Their submitter was never answered 202. Run at start.
+    @discardableResult
+    public func recoverInterrupted() async throws -> Int {
+        let interrupted = try await store.validating()
+        for batch in interrupted {
+            let wallet = try WalletKey(tenant: batch.tenant, parsing: batch.wallet)
+            if let hold = try await runtime.wallets.heldReservation(reference: InferenceBatch.holdReference(batch.id), on: wallet) {
+                _ = try await runtime.wallets.release(hold)
+            }
+            try await store.finish(batch.id, status: .failed, counts: batch.counts, cost: 0,
+                                   error: "the server stopped while the batch was being created", at: runtime.clock.now())
+        }
+        return interrupted.count
+    }
+
+    // MARK: Reading
+
+    /// The batch with its live progress and cost; nil for an unknown id or another tenant's.
+    public func batch(_ id: String, tenant: String) async throws -> InferenceBatch? {
+        guard let batch = try await store.batch(id, tenant: tenant) else { return nil }
+        return try await live(batch)
+    }
+
+    /// A tenant's batches, newest first, below the sequence number `before`.
+    public func batches(tenant: String, before: Int64?, limit: Int) async throws -> [InferenceBatch] {
+        var batches: [InferenceBatch] = []
+        for batch in try await store.batches(tenant: tenant, before: before, limit: limit) { batches.append(try await live(batch)) }
+        return batches
+    }
+
+    /// Figures of a batch still running come from its items and its hold; an ended batch's are frozen.
+    private func live(_ batch: InferenceBatch) async throws -> InferenceBatch {
+        guard !batch.status.isTerminal, batch.status != .validating else { return batch }
+        var batch = batch
+        batch.counts = InferenceBatch.Counts(total: batch.counts.total, states: try await runtime.jobs.counts(batch: batch.id))
+        if let holdID = batch.holdID, let wallet = try? WalletKey(tenant: batch.tenant, parsing: batch.wallet),
+           let hold = try await runtime.wallets.reservation(holdID, on: wallet) {
+            batch.costMicroUSD = hold.charged.value
+        }
+        return batch
+    }
+
+    /// The items' results in submission order, `limit` at a time after the item `after`;
+    /// nil for an unknown batch.
+    public func results(_ id: String, tenant: String, after: JobID?, limit: Int) async throws -> [BatchItemResult]? {
+        guard try await store.batch(id, tenant: tenant) != nil else { return nil }
+        let decoder = JSONDecoder()
+        return try await runtime.jobs.jobs(batch: id, kind: BatchItemJob.kind, after: after, limit: limit).map { job in
+            let customID = (try? decoder.decode(CustomID.self, from: job.payload))?.customId ?? ""
+            var result = BatchItemResult(jobID: job.id, customID: customID, status: .pending)
+            switch job.state {
+            case .scheduled, .queued: result.status = .pending
+            case .running: result.status = .running
+            case .succeeded:
+                result.status = .completed
+                result.output = try? decoder.decode(BatchItemJob.Output.self, from: job.result ?? Data())
+            case .failed, .dead:
+                result.status = .failed
+                result.failure = InferenceFailure.decode(job.lastError)
+                    ?? InferenceFailure(code: "provider_unavailable", message: job.lastError ?? "the item failed")
+            case .cancelled:
+                result.status = job.lastError == BatchFinalizeJob.expiredReason ? .expired : .cancelled
+            }
+            return result
+        }
+    }
+
+    private struct CustomID: Decodable {
+        var customId: String
+    }
+
+    // MARK: Cancelling
+
+    public enum CancelOutcome: Sendable {
+        case notFound
+        /// It had already ended, as this.
+        case alreadyFinished(InferenceBatch.Status)
+        case cancelling(InferenceBatch)
+    }
+
+    /// Stops what has not started; what runs finishes and stays charged. The batch ends
+    /// `cancelled` once the running items are done and the hold is released.
+    public func cancel(_ id: String, tenant: String) async throws -> CancelOutcome {
+        guard let batch = try await store.batch(id, tenant: tenant) else { return .notFound }
+        let now = runtime.clock.now()
+        guard try await store.requestCancel(id, at: now) else {
+            let status = try await store.batch(id)?.status ?? batch.status
+            return status == .validating ? .notFound : .alreadyFinished(status)
+        }
+        _ = try await runtime.jobs.cancelWaiting(batch: id, kind: BatchItemJob.kind, reason: "cancelled by the client", now: now)
+        guard let cancelled = try await self.batch(id, tenant: tenant) else { return .notFound }
+        return .cancelling(cancelled)
+    }
+
+    // MARK: Ids
+
+    /// `batch_` and 24 random hex digits.
+    static func newID() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let high = generator.next() as UInt64, low = generator.next() as UInt32
+        return "batch_" + String(high, radix: 16).leftPadded(16) + String(low, radix: 16).leftPadded(8)
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(_ width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
+}
