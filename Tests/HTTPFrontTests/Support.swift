@@ -45,17 +45,20 @@ struct Harness: Sendable {
     static func make(auth: AuthConfiguration = AuthConfiguration(publicKeyPEMs: [TestKeys.rsaPublicPEM]),
                      plans: PlanLimits = PlanLimits(plans: ["professional": .init(requestsPerSecond: 10_000, burst: 10_000)]),
                      limits: RequestLimits = RequestLimits(), llmConfiguration: LLMConfiguration = .development,
-                     providers: (TestClock) -> [any LLMProvider] = { [SimulatedProvider(clock: $0)] }) async throws -> Harness {
+                     providers: (TestClock) -> [any LLMProvider] = { [SimulatedProvider(clock: $0)] },
+                     limiter: ((TestClock) -> RateLimiter)? = nil,
+                     workers: WorkerConfiguration = WorkerConfiguration()) async throws -> Harness {
         let directory = TemporaryDirectory()
         let clock = TestClock(now: Date())
         let metrics = FrontMetrics()
         let waiters = JobWaiters()
         // One attempt per provider: backoff sleeps on the test clock, which these tests do not turn.
         let llm = LLMService(configuration: llmConfiguration, providers: providers(clock), clock: clock,
-                             retry: LLMRouter.Retry(attemptsPerTarget: 1))
+                             limiter: limiter?(clock), retry: LLMRouter.Retry(attemptsPerTarget: 1))
         let runtime = try await JobRuntime.open(
-            RuntimeConfiguration(store: StoreConfiguration(path: RuntimeConfiguration.databasePath(inDataDirectory: directory.path))),
-            registry: { JobCatalog.registry(llm: llm, services: $0) }, clock: clock,
+            RuntimeConfiguration(store: StoreConfiguration(path: RuntimeConfiguration.databasePath(inDataDirectory: directory.path)),
+                                 workers: workers),
+            registry: { JobCatalog.registry(llm: llm, services: $0) }, migrations: JobCatalog.migrations, clock: clock,
             logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
             onJobFinished: { job, outcome in
                 metrics.jobFinished(job, outcome)

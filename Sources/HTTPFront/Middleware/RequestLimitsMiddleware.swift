@@ -7,8 +7,10 @@ struct RequestLimitsMiddleware: RouterMiddleware {
     let limits: RequestLimits
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if let length = request.headers[.contentLength], let bytes = Int(length), bytes > limits.maxBodyBytes {
-            throw APIError.payloadTooLarge(limit: limits.maxBodyBytes)
+        if let length = request.headers[.contentLength], let bytes = Int(length) {
+            let limit = request.method == .post && request.uri.path.hasSuffix(HTTPFront.batchesPath) ? limits.maxBatchBodyBytes
+                                                                                                    : limits.maxBodyBytes
+            if bytes > limit { throw APIError.payloadTooLarge(limit: limit) }
         }
         return try await next(request, context)
     }

@@ -6,9 +6,9 @@ enum OpenAPIDocument {
       "openapi": "3.1.0",
       "info": {
         "title": "Switchboard",
-        "version": "0.4.0",
+        "version": "0.5.0",
         "summary": "LLM orchestration and CPaaS orchestrator API in one server.",
-        "description": "Switchboard serves the LLM orchestration API (`/llm-orch/v1`) and the CPaaS orchestrator API (`/cpaas/v1`) from one process. This version serves health, metrics, this document, jobs, wallets, wallet top-ups and cron schedules; the LLM inference routes (`/inference/*`) and the messaging routes (`/providers`, `/messages`, `/templates`, outbox and template sync) of API.md arrive in later versions.\n\n**Authentication.** Tenant routes need `Authorization: Bearer <JWT>` (claims `sub`, `tenantId`, `email`, `roles`, `planTier`, `iat`, `exp`); the tenant always comes from the `tenantId` claim, never from the body. Internal routes (`/_internal/*` and the CPaaS `/jobs/*` routes) need `x-internal-api-key` instead; a JWT is not accepted there. Health, `/metrics` and `/openapi.json` need no auth.\n\n**Envelope.** Every JSON response (except this document) is `{data, error, page, meta}`: on success `data` is the payload and `error` null; on error `data` is null and `error` is `{code, message, details?}` with a stable `code`; `page` is set on list responses only; `meta` is `{request_id, trace_id, tenant_id}`.\n\n**Headers.** Every response carries `x-request-id`. Tenant routes are rate limited per tenant by the `planTier` claim (429 `rate_limited` with `Retry-After`, `RateLimit`, `RateLimit-Policy`); every tenant-route response after authentication carries `RateLimit-Policy`. Request bodies must be `application/json` (415 otherwise), at most 1 MiB by default (413), and arrive within 30 s (408).\n\n**Routing.** A known path called with a method it does not answer is 405 `method_not_allowed` with an `Allow` header; an unknown path is 404 `not_found`. Any route may answer 500 `internal_error` or 503 `unavailable`."
+        "description": "Switchboard serves the LLM orchestration API (`/llm-orch/v1`) and the CPaaS orchestrator API (`/cpaas/v1`) from one process. This version serves health, metrics, this document, jobs, wallets, wallet top-ups, cron schedules, synchronous and streamed completions and batches; the messaging routes (`/providers`, `/messages`, `/templates`, outbox and template sync) of API.md arrive in later versions.\n\n**Authentication.** Tenant routes need `Authorization: Bearer <JWT>` (claims `sub`, `tenantId`, `email`, `roles`, `planTier`, `iat`, `exp`); the tenant always comes from the `tenantId` claim, never from the body. Internal routes (`/_internal/*` and the CPaaS `/jobs/*` routes) need `x-internal-api-key` instead; a JWT is not accepted there. Health, `/metrics` and `/openapi.json` need no auth.\n\n**Envelope.** Every JSON response (except this document) is `{data, error, page, meta}`: on success `data` is the payload and `error` null; on error `data` is null and `error` is `{code, message, details?}` with a stable `code`; `page` is set on list responses only; `meta` is `{request_id, trace_id, tenant_id}`.\n\n**Headers.** Every response carries `x-request-id`. Tenant routes are rate limited per tenant by the `planTier` claim (429 `rate_limited` with `Retry-After`, `RateLimit`, `RateLimit-Policy`); every tenant-route response after authentication carries `RateLimit-Policy`. Request bodies must be `application/json` (batches also `application/x-ndjson`; 415 otherwise), at most 1 MiB by default, 64 MiB for batches (413), and arrive within 30 s (408).\n\n**Routing.** A known path called with a method it does not answer is 405 `method_not_allowed` with an `Allow` header; an unknown path is 404 `not_found`. Any route may answer 500 `internal_error` or 503 `unavailable`."
       },
       "servers": [
         {
@@ -1010,6 +1010,441 @@ enum OpenAPIDocument {
               }
             }
           }
+        },
+        "/llm-orch/v1/inference/batches": {
+          "post": {
+            "operationId": "createBatch",
+            "tags": [
+              "Inference"
+            ],
+            "summary": "Submit a batch of completions",
+            "description": "Up to 50,000 items, as JSON `{items:[…]}` or NDJSON (`application/x-ndjson`, one item per line; bodies up to 64 MiB). Everything is validated and priced first; the batch's worst case (the sum of its items') is checked against `x-budget-max-usd` and held on the wallet (402 refuses the whole batch), then every item is queued as an `inference.batch.item` job in one commit. Items fan out through the worker pool under the provider rate limits and tenant fairness; each is charged its actual cost out of the hold; what is left is released when the batch ends. Items not run within 24 h are cancelled and the batch ends `expired`.",
+            "security": [
+              {
+                "bearerAuth": []
+              }
+            ],
+            "parameters": [
+              {
+                "$ref": "#/components/parameters/IdempotencyKey"
+              },
+              {
+                "$ref": "#/components/parameters/BudgetMaxUsd"
+              },
+              {
+                "$ref": "#/components/parameters/Wallet"
+              }
+            ],
+            "requestBody": {
+              "required": true,
+              "content": {
+                "application/json": {
+                  "schema": {
+                    "$ref": "#/components/schemas/BatchRequest"
+                  },
+                  "example": {
+                    "items": [
+                      {
+                        "customId": "q1",
+                        "prompt": "Say hello",
+                        "maxTokens": 64
+                      },
+                      {
+                        "customId": "q2",
+                        "prompt": "Say goodbye",
+                        "maxTokens": 64,
+                        "useCase": "chat"
+                      }
+                    ]
+                  }
+                },
+                "application/x-ndjson": {
+                  "schema": {
+                    "type": "string",
+                    "description": "One BatchItemRequest JSON object per line; blank lines are skipped."
+                  },
+                  "example": "{\"customId\":\"q1\",\"prompt\":\"Say hello\",\"maxTokens\":64}\n{\"customId\":\"q2\",\"prompt\":\"Say goodbye\",\"maxTokens\":64}\n"
+                }
+              }
+            },
+            "responses": {
+              "202": {
+                "description": "The batch, `in_progress`: every item is queued and its worst case held on the wallet. A replay carries `Idempotency-Replayed: true` and creates nothing.",
+                "headers": {
+                  "x-request-id": {
+                    "$ref": "#/components/headers/XRequestId"
+                  },
+                  "RateLimit-Policy": {
+                    "$ref": "#/components/headers/RateLimitPolicy"
+                  },
+                  "Idempotency-Replayed": {
+                    "$ref": "#/components/headers/IdempotencyReplayed"
+                  }
+                },
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/BatchEnvelope"
+                    }
+                  }
+                }
+              },
+              "400": {
+                "description": "400 `invalid_request`: the first invalid item, named by `details.line` (the NDJSON line, or the item's 1-based position in `items`) and `details.field`; duplicate or missing `customId` included. Nothing is held or queued.",
+                "headers": {
+                  "x-request-id": {
+                    "$ref": "#/components/headers/XRequestId"
+                  }
+                },
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/ErrorEnvelope"
+                    },
+                    "example": {
+                      "data": null,
+                      "error": {
+                        "code": "invalid_request",
+                        "message": "line 3: customId 'a' is already used on line 1",
+                        "details": {
+                          "field": "customId",
+                          "line": "3"
+                        }
+                      },
+                      "page": null,
+                      "meta": {
+                        "request_id": "0f8e1c2d3b4a59687766554433221100",
+                        "trace_id": "0f8e1c2d3b4a59687766554433221100",
+                        "tenant_id": "demo"
+                      }
+                    }
+                  }
+                }
+              },
+              "401": {
+                "$ref": "#/components/responses/Unauthorized"
+              },
+              "402": {
+                "description": "402 `insufficient_credits` (the wallet cannot cover the batch's worst case) or `budget_exceeded` (it is above `x-budget-max-usd`); nothing is held or queued.",
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/ErrorEnvelope"
+                    }
+                  }
+                }
+              },
+              "403": {
+                "$ref": "#/components/responses/Forbidden"
+              },
+              "409": {
+                "$ref": "#/components/responses/IdempotencyConflict"
+              },
+              "413": {
+                "$ref": "#/components/responses/PayloadTooLarge"
+              },
+              "415": {
+                "$ref": "#/components/responses/UnsupportedMediaType"
+              },
+              "422": {
+                "$ref": "#/components/responses/IdempotencyMismatch"
+              },
+              "429": {
+                "$ref": "#/components/responses/RateLimited"
+              },
+              "500": {
+                "$ref": "#/components/responses/InternalError"
+              },
+              "503": {
+                "$ref": "#/components/responses/Unavailable"
+              }
+            }
+          },
+          "get": {
+            "operationId": "listBatches",
+            "tags": [
+              "Inference"
+            ],
+            "summary": "The tenant's batches",
+            "description": "Newest first, paged by cursor, with live progress.",
+            "security": [
+              {
+                "bearerAuth": []
+              }
+            ],
+            "parameters": [
+              {
+                "$ref": "#/components/parameters/Limit"
+              },
+              {
+                "$ref": "#/components/parameters/Cursor"
+              }
+            ],
+            "responses": {
+              "200": {
+                "description": "A page of batches.",
+                "headers": {
+                  "x-request-id": {
+                    "$ref": "#/components/headers/XRequestId"
+                  },
+                  "RateLimit-Policy": {
+                    "$ref": "#/components/headers/RateLimitPolicy"
+                  }
+                },
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/BatchListEnvelope"
+                    }
+                  }
+                }
+              },
+              "400": {
+                "$ref": "#/components/responses/InvalidRequest"
+              },
+              "401": {
+                "$ref": "#/components/responses/Unauthorized"
+              },
+              "403": {
+                "$ref": "#/components/responses/Forbidden"
+              },
+              "429": {
+                "$ref": "#/components/responses/RateLimited"
+              },
+              "500": {
+                "$ref": "#/components/responses/InternalError"
+              },
+              "503": {
+                "$ref": "#/components/responses/Unavailable"
+              }
+            }
+          },
+          "parameters": [
+            {
+              "$ref": "#/components/parameters/RequestId"
+            },
+            {
+              "$ref": "#/components/parameters/Traceparent"
+            },
+            {
+              "$ref": "#/components/parameters/TenantId"
+            }
+          ]
+        },
+        "/llm-orch/v1/inference/batches/{id}": {
+          "get": {
+            "operationId": "getBatch",
+            "tags": [
+              "Inference"
+            ],
+            "summary": "A batch and its progress",
+            "description": "`requestCounts` and `costUsd` are live while the batch runs and frozen once it ends.",
+            "security": [
+              {
+                "bearerAuth": []
+              }
+            ],
+            "responses": {
+              "200": {
+                "description": "The batch.",
+                "headers": {
+                  "x-request-id": {
+                    "$ref": "#/components/headers/XRequestId"
+                  },
+                  "RateLimit-Policy": {
+                    "$ref": "#/components/headers/RateLimitPolicy"
+                  }
+                },
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/BatchEnvelope"
+                    }
+                  }
+                }
+              },
+              "404": {
+                "$ref": "#/components/responses/NotFound"
+              },
+              "401": {
+                "$ref": "#/components/responses/Unauthorized"
+              },
+              "403": {
+                "$ref": "#/components/responses/Forbidden"
+              },
+              "429": {
+                "$ref": "#/components/responses/RateLimited"
+              },
+              "500": {
+                "$ref": "#/components/responses/InternalError"
+              },
+              "503": {
+                "$ref": "#/components/responses/Unavailable"
+              }
+            }
+          },
+          "parameters": [
+            {
+              "$ref": "#/components/parameters/RequestId"
+            },
+            {
+              "$ref": "#/components/parameters/Traceparent"
+            },
+            {
+              "$ref": "#/components/parameters/TenantId"
+            },
+            {
+              "$ref": "#/components/parameters/BatchId"
+            }
+          ]
+        },
+        "/llm-orch/v1/inference/batches/{id}/results": {
+          "get": {
+            "operationId": "getBatchResults",
+            "tags": [
+              "Inference"
+            ],
+            "summary": "A batch's results",
+            "description": "Every item in submission order, paged by cursor: `completed` items with text, usage and cost; `failed` with `error {code, message}`; `pending`, `running`, `cancelled` or `expired` otherwise. Pages are stable while the batch runs.",
+            "security": [
+              {
+                "bearerAuth": []
+              }
+            ],
+            "parameters": [
+              {
+                "$ref": "#/components/parameters/Limit"
+              },
+              {
+                "$ref": "#/components/parameters/Cursor"
+              }
+            ],
+            "responses": {
+              "200": {
+                "description": "A page of results.",
+                "headers": {
+                  "x-request-id": {
+                    "$ref": "#/components/headers/XRequestId"
+                  },
+                  "RateLimit-Policy": {
+                    "$ref": "#/components/headers/RateLimitPolicy"
+                  }
+                },
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/BatchResultListEnvelope"
+                    }
+                  }
+                }
+              },
+              "400": {
+                "$ref": "#/components/responses/InvalidRequest"
+              },
+              "404": {
+                "$ref": "#/components/responses/NotFound"
+              },
+              "401": {
+                "$ref": "#/components/responses/Unauthorized"
+              },
+              "403": {
+                "$ref": "#/components/responses/Forbidden"
+              },
+              "429": {
+                "$ref": "#/components/responses/RateLimited"
+              },
+              "500": {
+                "$ref": "#/components/responses/InternalError"
+              },
+              "503": {
+                "$ref": "#/components/responses/Unavailable"
+              }
+            }
+          },
+          "parameters": [
+            {
+              "$ref": "#/components/parameters/RequestId"
+            },
+            {
+              "$ref": "#/components/parameters/Traceparent"
+            },
+            {
+              "$ref": "#/components/parameters/TenantId"
+            },
+            {
+              "$ref": "#/components/parameters/BatchId"
+            }
+          ]
+        },
+        "/llm-orch/v1/inference/batches/{id}/cancel": {
+          "post": {
+            "operationId": "cancelBatch",
+            "tags": [
+              "Inference"
+            ],
+            "summary": "Cancel a batch",
+            "description": "No body. Items not started are cancelled at once; running items finish and stay charged. The batch is `cancelling` until they have, then `cancelled` with the rest of its hold released.",
+            "security": [
+              {
+                "bearerAuth": []
+              }
+            ],
+            "responses": {
+              "200": {
+                "description": "The batch after the cancel, `cancelling`.",
+                "headers": {
+                  "x-request-id": {
+                    "$ref": "#/components/headers/XRequestId"
+                  },
+                  "RateLimit-Policy": {
+                    "$ref": "#/components/headers/RateLimitPolicy"
+                  }
+                },
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/BatchEnvelope"
+                    }
+                  }
+                }
+              },
+              "404": {
+                "$ref": "#/components/responses/NotFound"
+              },
+              "409": {
+                "$ref": "#/components/responses/BatchFinished"
+              },
+              "401": {
+                "$ref": "#/components/responses/Unauthorized"
+              },
+              "403": {
+                "$ref": "#/components/responses/Forbidden"
+              },
+              "429": {
+                "$ref": "#/components/responses/RateLimited"
+              },
+              "500": {
+                "$ref": "#/components/responses/InternalError"
+              },
+              "503": {
+                "$ref": "#/components/responses/Unavailable"
+              }
+            }
+          },
+          "parameters": [
+            {
+              "$ref": "#/components/parameters/RequestId"
+            },
+            {
+              "$ref": "#/components/parameters/Traceparent"
+            },
+            {
+              "$ref": "#/components/parameters/TenantId"
+            },
+            {
+              "$ref": "#/components/parameters/BatchId"
+            }
+          ]
         }
       },
       "components": {
@@ -1168,6 +1603,16 @@ enum OpenAPIDocument {
                 "team",
                 "user"
               ]
+            }
+          },
+          "BatchId": {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "description": "The batch's id (`batch_…`). An id that does not exist or is another tenant's is 404 `not_found`.",
+            "schema": {
+              "type": "string",
+              "example": "batch_3f9c0e1a7b2d4c5e6f708192"
             }
           }
         },
@@ -1751,6 +2196,34 @@ enum OpenAPIDocument {
                     "request_id": "3f1c9a52-8d7e-4b1a-9c3e-2f6d5a4b7c81",
                     "trace_id": "4bf92f3577b34da6a3ce929d0e0e4736",
                     "tenant_id": "7d2b3c4e-1f5a-4e6b-8c9d-0a1b2c3d4e5f"
+                  }
+                }
+              }
+            }
+          },
+          "BatchFinished": {
+            "description": "409 `batch_finished`: the batch already ended (completed, failed, cancelled or expired); there is nothing to cancel.",
+            "headers": {
+              "x-request-id": {
+                "$ref": "#/components/headers/XRequestId"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ErrorEnvelope"
+                },
+                "example": {
+                  "data": null,
+                  "error": {
+                    "code": "batch_finished",
+                    "message": "the batch already ended (completed); nothing to cancel"
+                  },
+                  "page": null,
+                  "meta": {
+                    "request_id": "3f1c9a52-8d7e-4b1a-9c3e-2f6d5a4b7c81",
+                    "trace_id": "4bf92f3577b34da6a3ce929d0e0e4736",
+                    "tenant_id": null
                   }
                 }
               }
@@ -2713,6 +3186,366 @@ enum OpenAPIDocument {
               },
               "page": {
                 "type": "null"
+              },
+              "meta": {
+                "$ref": "#/components/schemas/Meta"
+              }
+            }
+          },
+          "BatchItemRequest": {
+            "type": "object",
+            "required": [
+              "customId",
+              "maxTokens"
+            ],
+            "description": "One completion of a batch: like CompleteRequest (exactly one of `prompt` and `messages`) without `stream`, plus a `customId` unique in the batch.",
+            "properties": {
+              "customId": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": 128,
+                "description": "The caller's name for the item, unique within the batch (1–128 bytes)."
+              },
+              "prompt": {
+                "type": "string",
+                "minLength": 1
+              },
+              "messages": {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": 1000,
+                "items": {
+                  "$ref": "#/components/schemas/ChatMessage"
+                }
+              },
+              "maxTokens": {
+                "type": "integer",
+                "minimum": 1
+              },
+              "useCase": {
+                "type": "string"
+              },
+              "model": {
+                "type": "string"
+              },
+              "temperature": {
+                "type": "number",
+                "minimum": 0,
+                "maximum": 2
+              }
+            }
+          },
+          "BatchRequest": {
+            "type": "object",
+            "required": [
+              "items"
+            ],
+            "properties": {
+              "items": {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": 50000,
+                "items": {
+                  "$ref": "#/components/schemas/BatchItemRequest"
+                }
+              }
+            }
+          },
+          "Batch": {
+            "type": "object",
+            "required": [
+              "id",
+              "status",
+              "requestCounts",
+              "costUsd",
+              "reservedUsd",
+              "wallet",
+              "error",
+              "createdAt",
+              "expiresAt",
+              "cancelRequestedAt",
+              "expiredAt",
+              "finishedAt"
+            ],
+            "properties": {
+              "id": {
+                "type": "string",
+                "example": "batch_3f9c0e1a7b2d4c5e6f708192"
+              },
+              "status": {
+                "type": "string",
+                "enum": [
+                  "validating",
+                  "in_progress",
+                  "finalizing",
+                  "completed",
+                  "failed",
+                  "cancelling",
+                  "cancelled",
+                  "expired"
+                ],
+                "description": "`in_progress` while items run; `finalizing` while the hold is released; `completed` when every item ended; `cancelling` → `cancelled` after a cancel; `expired` when the 24 h window closed with items not run (they are cancelled); `failed` when the batch could not be created."
+              },
+              "requestCounts": {
+                "type": "object",
+                "required": [
+                  "total",
+                  "completed",
+                  "failed",
+                  "cancelled"
+                ],
+                "properties": {
+                  "total": {
+                    "type": "integer",
+                    "minimum": 0
+                  },
+                  "completed": {
+                    "type": "integer",
+                    "minimum": 0
+                  },
+                  "failed": {
+                    "type": "integer",
+                    "minimum": 0
+                  },
+                  "cancelled": {
+                    "type": "integer",
+                    "minimum": 0
+                  }
+                }
+              },
+              "costUsd": {
+                "type": "string",
+                "pattern": "^[0-9]+\\.[0-9]{6}$",
+                "description": "Charged so far for the items that ran (final once the batch ended).",
+                "example": "0.012345"
+              },
+              "reservedUsd": {
+                "type": "string",
+                "pattern": "^[0-9]+\\.[0-9]{6}$",
+                "description": "The batch's worst case, held on the wallet at submission; what is not charged is released at the end.",
+                "example": "0.012345"
+              },
+              "wallet": {
+                "type": "string",
+                "enum": [
+                  "team",
+                  "user"
+                ]
+              },
+              "error": {
+                "type": [
+                  "string",
+                  "null"
+                ]
+              },
+              "createdAt": {
+                "type": "string",
+                "format": "date-time",
+                "description": "ISO 8601 time in UTC with milliseconds.",
+                "example": "2026-11-23T14:03:52.123Z"
+              },
+              "expiresAt": {
+                "type": "string",
+                "format": "date-time",
+                "description": "ISO 8601 time in UTC with milliseconds.",
+                "example": "2026-11-23T14:03:52.123Z"
+              },
+              "cancelRequestedAt": {
+                "type": [
+                  "string",
+                  "null"
+                ],
+                "format": "date-time"
+              },
+              "expiredAt": {
+                "type": [
+                  "string",
+                  "null"
+                ],
+                "format": "date-time"
+              },
+              "finishedAt": {
+                "type": [
+                  "string",
+                  "null"
+                ],
+                "format": "date-time"
+              }
+            }
+          },
+          "BatchResult": {
+            "type": "object",
+            "required": [
+              "customId",
+              "status",
+              "text",
+              "model",
+              "provider",
+              "finishReason",
+              "usage",
+              "costUsd",
+              "error"
+            ],
+            "properties": {
+              "customId": {
+                "type": "string"
+              },
+              "status": {
+                "type": "string",
+                "enum": [
+                  "pending",
+                  "running",
+                  "completed",
+                  "failed",
+                  "cancelled",
+                  "expired"
+                ]
+              },
+              "text": {
+                "type": [
+                  "string",
+                  "null"
+                ]
+              },
+              "model": {
+                "type": [
+                  "string",
+                  "null"
+                ]
+              },
+              "provider": {
+                "type": [
+                  "string",
+                  "null"
+                ]
+              },
+              "finishReason": {
+                "type": [
+                  "string",
+                  "null"
+                ]
+              },
+              "usage": {
+                "oneOf": [
+                  {
+                    "type": "null"
+                  },
+                  {
+                    "type": "object",
+                    "required": [
+                      "inputTokens",
+                      "outputTokens"
+                    ],
+                    "properties": {
+                      "inputTokens": {
+                        "type": "integer"
+                      },
+                      "outputTokens": {
+                        "type": "integer"
+                      }
+                    }
+                  }
+                ]
+              },
+              "costUsd": {
+                "type": [
+                  "string",
+                  "null"
+                ]
+              },
+              "error": {
+                "oneOf": [
+                  {
+                    "type": "null"
+                  },
+                  {
+                    "type": "object",
+                    "required": [
+                      "code",
+                      "message"
+                    ],
+                    "properties": {
+                      "code": {
+                        "type": "string"
+                      },
+                      "message": {
+                        "type": "string"
+                      }
+                    }
+                  }
+                ]
+              }
+            }
+          },
+          "BatchEnvelope": {
+            "type": "object",
+            "required": [
+              "data",
+              "error",
+              "page",
+              "meta"
+            ],
+            "properties": {
+              "data": {
+                "$ref": "#/components/schemas/Batch"
+              },
+              "error": {
+                "type": "null"
+              },
+              "page": {
+                "type": "null"
+              },
+              "meta": {
+                "$ref": "#/components/schemas/Meta"
+              }
+            }
+          },
+          "BatchListEnvelope": {
+            "type": "object",
+            "required": [
+              "data",
+              "error",
+              "page",
+              "meta"
+            ],
+            "properties": {
+              "data": {
+                "type": "array",
+                "items": {
+                  "$ref": "#/components/schemas/Batch"
+                }
+              },
+              "error": {
+                "type": "null"
+              },
+              "page": {
+                "$ref": "#/components/schemas/Page"
+              },
+              "meta": {
+                "$ref": "#/components/schemas/Meta"
+              }
+            }
+          },
+          "BatchResultListEnvelope": {
+            "type": "object",
+            "required": [
+              "data",
+              "error",
+              "page",
+              "meta"
+            ],
+            "properties": {
+              "data": {
+                "type": "array",
+                "items": {
+                  "$ref": "#/components/schemas/BatchResult"
+                }
+              },
+              "error": {
+                "type": "null"
+              },
+              "page": {
+                "$ref": "#/components/schemas/Page"
               },
               "meta": {
                 "$ref": "#/components/schemas/Meta"

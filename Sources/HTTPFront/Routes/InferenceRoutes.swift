@@ -51,27 +51,11 @@ extension HTTPFront {
     private func complete(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let caller = try context.caller()
         let input = try await body.decode(CompleteRequest.self, from: request)
-        let messages = try Self.messages(input)
-        if let temperature = input.temperature, !(0...2).contains(temperature) {
-            throw APIError.invalid("temperature", "temperature must be from 0 to 2")
-        }
-        let targets: [RouteTarget]
-        do { targets = try llm.configuration.routing.targets(useCase: input.useCase, model: input.model) } catch {
-            throw APIError.invalid(error.kind == .unknownModel ? "model" : "useCase", error.message)
-        }
-        let limit = llm.maxOutputTokens(targets: targets)
-        guard (1...max(limit, 1)).contains(input.maxTokens) else {
-            throw APIError.invalid("maxTokens", "maxTokens must be from 1 to \(limit) for this route")
-        }
-        guard let worstCase = llm.worstCase(inputTokens: TokenEstimate.inputTokens(messages), maxTokens: input.maxTokens, targets: targets)
-        else { throw APIError.invalid("model", "the route has a model without a price") }
-        if let text = request.headers[.budgetMaxUSD] {
-            let ceiling: MicroUSD
-            do { ceiling = try MicroUSD(parsingUSD: text) } catch { throw APIError.invalid("x-budget-max-usd", "x-budget-max-usd: \(error)") }
-            guard worstCase <= ceiling else {
-                throw APIError(ErrorMapping.paymentRequired, "budget_exceeded",
-                               "the worst-case cost \(worstCase.usdString) USD is above the budget of \(ceiling.usdString) USD")
-            }
+        let (messages, targets, worstCase) = try priced(prompt: input.prompt, messages: input.messages, maxTokens: input.maxTokens,
+                                                        useCase: input.useCase, model: input.model, temperature: input.temperature)
+        if let ceiling = try Self.budgetCeiling(request), worstCase > ceiling {
+            throw APIError(ErrorMapping.paymentRequired, "budget_exceeded",
+                           "the worst-case cost \(worstCase.usdString) USD is above the budget of \(ceiling.usdString) USD")
         }
         let wallet = try await chooseWallet(caller, worstCase: worstCase, forced: request.headers[.wallet])
 
@@ -98,9 +82,36 @@ extension HTTPFront {
         return try answer(finished, context: context)
     }
 
+    /// Validates one completion (prompt or messages, temperature, route, `maxTokens` within the
+    /// route's models) and prices its worst case. Errors name the field.
+    func priced(prompt: String?, messages: [ChatMessage]?, maxTokens: Int, useCase: String?, model: String?, temperature: Double?)
+        throws -> (messages: [ChatMessage], targets: [RouteTarget], worstCase: MicroUSD) {
+        let messages = try Self.messages(prompt: prompt, messages: messages)
+        if let temperature, !(0...2).contains(temperature) {
+            throw APIError.invalid("temperature", "temperature must be from 0 to 2")
+        }
+        let targets: [RouteTarget]
+        do { targets = try llm.configuration.routing.targets(useCase: useCase, model: model) } catch {
+            throw APIError.invalid(error.kind == .unknownModel ? "model" : "useCase", error.message)
+        }
+        let limit = llm.maxOutputTokens(targets: targets)
+        guard (1...max(limit, 1)).contains(maxTokens) else {
+            throw APIError.invalid("maxTokens", "maxTokens must be from 1 to \(limit) for this route")
+        }
+        guard let worstCase = llm.worstCase(inputTokens: TokenEstimate.inputTokens(messages), maxTokens: maxTokens, targets: targets)
+        else { throw APIError.invalid("model", "the route has a model without a price") }
+        return (messages, targets, worstCase)
+    }
+
+    /// `x-budget-max-usd`, if sent.
+    static func budgetCeiling(_ request: Request) throws -> MicroUSD? {
+        guard let text = request.headers[.budgetMaxUSD] else { return nil }
+        do { return try MicroUSD(parsingUSD: text) } catch { throw APIError.invalid("x-budget-max-usd", "x-budget-max-usd: \(error)") }
+    }
+
     /// `prompt` or `messages`, exactly one, with some text.
-    private static func messages(_ input: CompleteRequest) throws -> [ChatMessage] {
-        switch (input.prompt, input.messages) {
+    private static func messages(prompt: String?, messages: [ChatMessage]?) throws -> [ChatMessage] {
+        switch (prompt, messages) {
         case (let prompt?, nil):
             guard !prompt.isEmpty else { throw APIError.invalid("prompt", "prompt must not be empty") }
             return [ChatMessage(role: .user, content: prompt)]
@@ -121,7 +132,7 @@ extension HTTPFront {
 
     /// `x-wallet: team|user` forces one; otherwise the caller's user wallet when it exists and
     /// covers the worst case, else the team wallet. Either must cover it (402 otherwise).
-    private func chooseWallet(_ caller: Principal, worstCase: MicroUSD, forced: String?) async throws -> WalletKey {
+    func chooseWallet(_ caller: Principal, worstCase: MicroUSD, forced: String?) async throws -> WalletKey {
         let team = WalletKey.team(caller.tenant)
         let user = WalletKey.user(caller.tenant, caller.subject)
         let balances = try await runtime.wallets.balances(of: caller.tenant, owners: [team, user])

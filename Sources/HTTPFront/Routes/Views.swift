@@ -1,5 +1,6 @@
 import Foundation
 import Runtime
+import Jobs
 
 /// A job as the API shows it.
 struct JobView: Encodable {
@@ -171,5 +172,82 @@ struct ScheduleView: Encodable {
         try container.encode(catchUp, forKey: .catchUp)
         try container.encode(lastFireAt, forKey: .lastFireAt)
         try container.encode(nextFireAt, forKey: .nextFireAt)
+    }
+}
+
+/// An inference batch as the API shows it.
+struct BatchView: Encodable {
+    struct RequestCounts: Encodable {
+        var total: Int
+        var completed: Int
+        var failed: Int
+        var cancelled: Int
+    }
+
+    var id: String
+    var status: String
+    var requestCounts: RequestCounts
+    var costUsd: String
+    /// The worst case held on the wallet at submission.
+    var reservedUsd: String
+    var wallet: String
+    var error: String?
+    var createdAt: Date
+    var expiresAt: Date
+    var cancelRequestedAt: Date?
+    var expiredAt: Date?
+    var finishedAt: Date?
+
+    init(_ batch: InferenceBatch) {
+        id = batch.id
+        status = batch.status.rawValue
+        requestCounts = RequestCounts(total: batch.counts.total, completed: batch.counts.completed, failed: batch.counts.failed,
+                                      cancelled: batch.counts.cancelled)
+        costUsd = MicroUSD(batch.costMicroUSD).usdString
+        reservedUsd = MicroUSD(batch.holdMicroUSD).usdString
+        wallet = batch.wallet.hasPrefix("user:") ? "user" : "team"
+        error = batch.error
+        createdAt = batch.createdAt
+        expiresAt = batch.expiresAt
+        cancelRequestedAt = batch.cancelRequestedAt
+        expiredAt = batch.expiredAt
+        finishedAt = batch.finishedAt
+    }
+}
+
+/// One item's result: `text` and `usage` when it completed, `error` when it failed.
+struct BatchResultView: Encodable {
+    struct Usage: Encodable {
+        var inputTokens: Int
+        var outputTokens: Int
+    }
+
+    struct Failure: Encodable {
+        var code: String
+        var message: String
+    }
+
+    var customId: String
+    var status: String
+    var text: String?
+    var model: String?
+    var provider: String?
+    var finishReason: String?
+    var usage: Usage?
+    var costUsd: String?
+    var error: Failure?
+
+    init(_ result: BatchItemResult) {
+        customId = result.customID
+        status = result.status.rawValue
+        if let output = result.output {
+            text = output.text
+            model = output.model
+            provider = output.provider
+            finishReason = output.finishReason
+            usage = Usage(inputTokens: output.usage.inputTokens, outputTokens: output.usage.outputTokens)
+            costUsd = MicroUSD(output.costMicroUSD).usdString
+        }
+        if let failure = result.failure { error = Failure(code: failure.code, message: failure.message) }
     }
 }

@@ -18,6 +18,7 @@ public struct HTTPFront: Sendable {
     let llm: LLMService
     /// Requests waiting for the jobs they enqueued; pass its `jobFinished` to the runtime.
     let waiters: JobWaiters
+    let batches: InferenceBatches
     let body: JSONBody
 
     public init(runtime: JobRuntime, configuration: FrontConfiguration, verifier: TokenVerifier, metrics: FrontMetrics,
@@ -28,6 +29,7 @@ public struct HTTPFront: Sendable {
         self.metrics = metrics
         self.llm = llm
         self.waiters = waiters
+        batches = InferenceBatches(runtime: runtime)
         body = JSONBody(limits: configuration.limits)
         let streams = llm.streams
         waiters.onFinished { streams.close($0) }
@@ -96,6 +98,7 @@ public struct HTTPFront: Sendable {
         addJobRoutes(group, &table)
         addWalletRoutes(group, &table)
         addInferenceRoutes(group, &table)
+        addBatchRoutes(group, &table)
     }
 
     /// Liveness and readiness: 200 while the workers run, 503 while starting or draining.

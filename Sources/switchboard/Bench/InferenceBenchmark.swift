@@ -124,7 +124,7 @@ struct InferenceBenchmark: AsyncParsableCommand {
         let service = LLMService(configuration: llm, providers: providers, clock: clock)
         let runtime = try await JobRuntime.open(
             RuntimeConfiguration(store: StoreConfiguration(path: RuntimeConfiguration.databasePath(inDataDirectory: scratch.path))),
-            registry: { JobCatalog.registry(llm: service, services: $0) }, clock: clock, logger: logger,
+            registry: { JobCatalog.registry(llm: service, services: $0) }, migrations: JobCatalog.migrations, clock: clock, logger: logger,
             onJobFinished: { job, outcome in
                 metrics.jobFinished(job, outcome)
                 waiters.jobFinished(job, outcome)

@@ -67,12 +67,14 @@ struct Serve: AsyncParsableCommand {
             RuntimeConfiguration(
                 store: StoreConfiguration(path: settings.databasePath, synchronous: settings.sync),
                 workers: WorkerConfiguration(maxInFlight: settings.maxInFlight, shutdownGrace: .seconds(settings.shutdownGrace))),
-            registry: { JobCatalog.registry(llm: llm, services: $0) }, clock: clock, logger: logger,
+            registry: { JobCatalog.registry(llm: llm, services: $0) }, migrations: JobCatalog.migrations, clock: clock, logger: logger,
             onJobFinished: { job, outcome in
                 metrics.jobFinished(job, outcome)
                 waiters.jobFinished(job, outcome)
             })
         do {
+            let interrupted = try await InferenceBatches(runtime: runtime).recoverInterrupted()
+            if interrupted > 0 { logger.warning("batches interrupted while being created were marked failed", metadata: ["count": "\(interrupted)"]) }
             try await serve(runtime, settings: settings, auth: auth, internalKey: internalKey, verifier: verifier, metrics: metrics,
                             llm: llm, waiters: waiters, logger: logger)
         } catch {

@@ -1,0 +1,164 @@
+import Foundation
+import Hummingbird
+import Jobs
+import Runtime
+
+/// The batch API under `/llm-orch/v1/inference/batches`: submit (JSON `{items:[…]}` or NDJSON),
+/// list, read, page results, cancel. A submission is validated whole before anything is held
+/// or queued; an error names the item's line.
+extension HTTPFront {
+    static let batchesPath = "/inference/batches"
+
+    struct BatchItemRequest: Decodable {
+        var customId: String?
+        var prompt: String?
+        var messages: [ChatMessage]?
+        var maxTokens: Int
+        var useCase: String?
+        var model: String?
+        var temperature: Double?
+    }
+
+    struct BatchRequest: Decodable {
+        var items: [BatchItemRequest]
+    }
+
+    static let maxCustomIDBytes = 128
+
+    func addBatchRoutes(_ group: RouterGroup<AppRequestContext>, _ table: inout RouteTable) {
+        let batchBody = JSONBody(limits: configuration.limits.forBatches)
+        let idempotent = group.group().add(middleware: IdempotencyMiddleware(store: runtime.idempotency, body: batchBody))
+        let path = Self.llmPrefix + Self.batchesPath
+        table.post(path, on: idempotent) { request, context in
+            try await submitBatch(request, context, body: batchBody)
+        }
+        table.get(path, on: group) { request, context in
+            let caller = try context.caller()
+            let paging = try Paging(request, list: "batches")
+            let rows = try await batches.batches(tenant: caller.tenant, before: paging.before, limit: paging.limit + 1)
+            return try EnvelopeResponse.list(paging.page(rows, list: "batches", id: \.sequence, show: BatchView.init), context: context)
+        }
+        table.get(path + "/{id}", on: group) { _, context in
+            let caller = try context.caller()
+            guard let batch = try await batches.batch(try batchID(context), tenant: caller.tenant) else { throw Self.batchNotFound }
+            return try EnvelopeResponse.success(BatchView(batch), context: context)
+        }
+        table.get(path + "/{id}/results", on: group) { request, context in
+            let caller = try context.caller()
+            let paging = try Paging(request, list: "batch-results")
+            guard let rows = try await batches.results(try batchID(context), tenant: caller.tenant,
+                                                       after: paging.before.map(JobID.init(rawValue:)), limit: paging.limit + 1)
+            else { throw Self.batchNotFound }
+            return try EnvelopeResponse.list(paging.page(rows, list: "batch-results", id: \.jobID.rawValue, show: BatchResultView.init),
+                                             context: context)
+        }
+        table.post(path + "/{id}/cancel", on: group) { _, context in
+            let caller = try context.caller()
+            switch try await batches.cancel(try batchID(context), tenant: caller.tenant) {
+            case .notFound: throw Self.batchNotFound
+            case .alreadyFinished(let status):
+                throw APIError.conflict("batch_finished", "the batch already ended (\(status.rawValue)); nothing to cancel")
+            case .cancelling(let batch): return try EnvelopeResponse.success(BatchView(batch), context: context)
+            }
+        }
+    }
+
+    static let batchNotFound = APIError.notFound("no batch with this id")
+
+    private func batchID(_ context: AppRequestContext) throws -> String {
+        guard let id = context.parameters.get("id"), id.hasPrefix("batch_"), id.utf8.count <= 64 else { throw Self.batchNotFound }
+        return id
+    }
+
+    private func submitBatch(_ request: Request, _ context: AppRequestContext, body: JSONBody) async throws -> Response {
+        let caller = try context.caller()
+        let items = try await batchItems(request, body: body)
+        let total = items.reduce(Int64(0)) { $0 &+ $1.worstCase.value }  // each ≤ MicroUSD.maximum; 50,000 of them fit
+        if let ceiling = try Self.budgetCeiling(request), MicroUSD(total) > ceiling {
+            throw APIError(ErrorMapping.paymentRequired, "budget_exceeded",
+                           "the batch's worst-case cost \(MicroUSD(total).usdString) USD is above the budget of \(ceiling.usdString) USD")
+        }
+        guard MicroUSD(total) <= MicroUSD.maximum else {
+            throw APIError.invalidRequest("the batch's worst-case cost is above \(MicroUSD.maximum.usdString) USD")
+        }
+        let wallet = try await chooseWallet(caller, worstCase: MicroUSD(total), forced: request.headers[.wallet])
+        let batch = try await batches.submit(tenant: caller.tenant, wallet: wallet, items: items, ceiling: nil)
+        return try EnvelopeResponse.success(BatchView(batch), status: .accepted, context: context)
+    }
+
+    /// The body's items, each validated and priced; the first error names its line (NDJSON) or
+    /// its position (JSON, 1-based) and field.
+    private func batchItems(_ request: Request, body: JSONBody) async throws -> [BatchItem] {
+        let media = request.headers[.contentType]?.split(separator: ";", maxSplits: 1).first.map { $0.trimmedOfSpaces.lowercased() }
+        let ndjson: Bool
+        switch media {
+        case "application/json": ndjson = false
+        case "application/x-ndjson", "application/jsonl": ndjson = true
+        default: throw APIError.unsupportedMediaType("Content-Type must be application/json or application/x-ndjson")
+        }
+        let data = Data(buffer: try await body.bytes(request))
+        var requests: [(line: Int, item: BatchItemRequest)] = []
+        if ndjson {
+            var line = 0
+            for slice in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+                line += 1
+                guard slice.contains(where: { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\r") && $0 != UInt8(ascii: "\t") }) else { continue }
+                guard requests.count < InferenceBatches.maxItems else { throw Self.tooManyItems }
+                do { requests.append((line, try JSONBody.decode(BatchItemRequest.self, from: Data(slice)))) } catch let error as APIError {
+                    throw Self.atLine(line, error)
+                }
+            }
+        } else {
+            guard !data.isEmpty else { throw APIError.invalid("items", "a JSON body with items is required") }
+            let decoded: BatchRequest
+            do { decoded = try JSONBody.decode(BatchRequest.self, from: data) } catch let error as APIError {
+                throw Self.itemLine(error).map { Self.atLine($0, error) } ?? error
+            }
+            guard decoded.items.count <= InferenceBatches.maxItems else { throw Self.tooManyItems }
+            requests = decoded.items.enumerated().map { ($0.offset + 1, $0.element) }
+        }
+        guard !requests.isEmpty else { throw APIError.invalid("items", "a batch needs at least one item") }
+        var seen: [String: Int] = [:]
+        seen.reserveCapacity(requests.count)
+        var items: [BatchItem] = []
+        items.reserveCapacity(requests.count)
+        for (line, input) in requests {
+            do {
+                guard let customID = input.customId else { throw APIError.invalid("customId", "customId is required") }
+                guard !customID.isEmpty, customID.utf8.count <= Self.maxCustomIDBytes else {
+                    throw APIError.invalid("customId", "customId must be 1 to \(Self.maxCustomIDBytes) bytes")
+                }
+                if let first = seen.updateValue(line, forKey: customID) {
+                    throw APIError.invalid("customId", "customId '\(customID.prefix(40))' is already used on line \(first)")
+                }
+                let (messages, targets, worstCase) = try priced(
+                    prompt: input.prompt, messages: input.messages, maxTokens: input.maxTokens, useCase: input.useCase,
+                    model: input.model, temperature: input.temperature)
+                items.append(BatchItem(customID: customID, messages: messages, maxTokens: input.maxTokens,
+                                       temperature: input.temperature, targets: targets, worstCase: worstCase))
+            } catch let error as APIError {
+                throw Self.atLine(line, error)
+            }
+        }
+        return items
+    }
+
+    private static let tooManyItems = APIError.invalid("items", "a batch holds at most \(InferenceBatches.maxItems) items")
+
+    /// The 1-based item a decoding error's field (`items[3].maxTokens`) points into.
+    private static func itemLine(_ error: APIError) -> Int? {
+        guard let field = error.details["field"], field.hasPrefix("items["), let close = field.firstIndex(of: "]"),
+              let index = Int(field[field.index(field.startIndex, offsetBy: 6)..<close]) else { return nil }
+        return index + 1
+    }
+
+    /// The error, its message prefixed with the line and its details naming it.
+    private static func atLine(_ line: Int, _ error: APIError) -> APIError {
+        var details = error.details
+        details["line"] = String(line)
+        if let field = details["field"], field.hasPrefix("items[") {  // JSON paths name the array; the line says which item
+            details["field"] = field.split(separator: ".", maxSplits: 1).dropFirst().first.map(String.init) ?? field
+        }
+        return APIError(error.status, error.code, "line \(line): \(error.message)", details: details)
+    }
+}
