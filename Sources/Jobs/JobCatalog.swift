@@ -13,9 +13,9 @@ public enum JobCatalog {
     public static func registry(llm: LLMService, services: JobRuntime.Services) -> JobRegistry {
         var registry = registry()
         registry.register(InferenceCompleteJob(llm: llm, wallets: services.wallets))
-        registry.register(BatchItemJob(llm: llm, wallets: services.wallets))
-        registry.register(BatchFinalizeJob(batches: BatchStore(database: services.database), jobs: services.jobs,
-                                           wallets: services.wallets))
+        let batches = BatchStore(database: services.database)
+        registry.register(BatchItemJob(llm: llm, wallets: services.wallets, directory: BatchDirectory(store: batches)))
+        registry.register(BatchFinalizeJob(batches: batches, jobs: services.jobs, wallets: services.wallets))
         return registry
     }
 

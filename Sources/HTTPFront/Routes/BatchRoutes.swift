@@ -99,13 +99,30 @@ extension HTTPFront {
         let data = Data(buffer: try await body.bytes(request))
         var requests: [(line: Int, item: BatchItemRequest)] = []
         if ndjson {
+            // Items and their line numbers; decoded as one JSON array (one decoder pass instead
+            // of one per line), and line by line only to name the line of a decoding error.
+            var lines: [(line: Int, bytes: Data)] = []
             var line = 0
             for slice in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
                 line += 1
                 guard slice.contains(where: { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\r") && $0 != UInt8(ascii: "\t") }) else { continue }
-                guard requests.count < InferenceBatches.maxItems else { throw Self.tooManyItems }
-                do { requests.append((line, try JSONBody.decode(BatchItemRequest.self, from: Data(slice)))) } catch let error as APIError {
-                    throw Self.atLine(line, error)
+                guard lines.count < InferenceBatches.maxItems else { throw Self.tooManyItems }
+                lines.append((line, Data(slice)))
+            }
+            var array = Data("[".utf8)
+            array.reserveCapacity(data.count + lines.count + 2)
+            for (index, item) in lines.enumerated() {
+                if index > 0 { array.append(UInt8(ascii: ",")) }
+                array.append(item.bytes)
+            }
+            array.append(UInt8(ascii: "]"))
+            if let decoded = try? JSONBody.decoder.decode([BatchItemRequest].self, from: array), decoded.count == lines.count {
+                requests = zip(lines, decoded).map { ($0.line, $1) }
+            } else {
+                for item in lines {
+                    do { requests.append((item.line, try JSONBody.decode(BatchItemRequest.self, from: item.bytes))) } catch let error as APIError {
+                        throw Self.atLine(item.line, error)
+                    }
                 }
             }
         } else {
@@ -131,11 +148,11 @@ extension HTTPFront {
                 if let first = seen.updateValue(line, forKey: customID) {
                     throw APIError.invalid("customId", "customId '\(customID.prefix(40))' is already used on line \(first)")
                 }
-                let (messages, targets, worstCase) = try priced(
+                let (messages, _, worstCase) = try priced(
                     prompt: input.prompt, messages: input.messages, maxTokens: input.maxTokens, useCase: input.useCase,
                     model: input.model, temperature: input.temperature)
-                items.append(BatchItem(customID: customID, messages: messages, maxTokens: input.maxTokens,
-                                       temperature: input.temperature, targets: targets, worstCase: worstCase))
+                items.append(BatchItem(customID: customID, messages: messages, maxTokens: input.maxTokens, useCase: input.useCase,
+                                       model: input.model, temperature: input.temperature, worstCase: worstCase))
             } catch let error as APIError {
                 throw Self.atLine(line, error)
             }

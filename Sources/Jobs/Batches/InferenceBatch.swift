@@ -74,22 +74,25 @@ public struct InferenceBatch: Sendable, Equatable {
     static func holdReference(_ id: String) -> String { Wallets.durableHoldPrefix + "batch:" + id }
 }
 
-/// One validated, priced item of a batch to submit.
+/// One validated, priced item of a batch to submit. Its route (`useCase`, `model`) is
+/// resolved again when it runs.
 public struct BatchItem: Sendable, Equatable {
     public var customID: String
     public var messages: [ChatMessage]
     public var maxTokens: Int
+    public var useCase: String?
+    public var model: String?
     public var temperature: Double?
-    public var targets: [RouteTarget]
     public var worstCase: MicroUSD
 
-    public init(customID: String, messages: [ChatMessage], maxTokens: Int, temperature: Double?, targets: [RouteTarget],
+    public init(customID: String, messages: [ChatMessage], maxTokens: Int, useCase: String?, model: String?, temperature: Double?,
                 worstCase: MicroUSD) {
         self.customID = customID
         self.messages = messages
         self.maxTokens = maxTokens
+        self.useCase = useCase
+        self.model = model
         self.temperature = temperature
-        self.targets = targets
         self.worstCase = worstCase
     }
 }

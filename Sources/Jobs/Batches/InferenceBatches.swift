@@ -57,11 +57,8 @@ public struct InferenceBatches: Sendable {
             jobs.reserveCapacity(items.count + 1)
             let encoder = JSONEncoder()
             for item in items {
-                let payload = BatchItemJob.Payload(
-                    batch: batch.id, customId: item.customID, messages: item.messages, maxTokens: item.maxTokens,
-                    temperature: item.temperature, targets: item.targets, wallet: wallet.owner, hold: reservation.id,
-                    worstCaseMicroUSD: item.worstCase.value)
-                jobs.append(NewJob(kind: BatchItemJob.kind, tenant: tenant, payload: try encoder.encode(payload), batchID: batch.id))
+                jobs.append(NewJob(kind: BatchItemJob.kind, tenant: tenant, payload: try encoder.encode(BatchItemJob.Payload(item)),
+                                   batchID: batch.id))
             }
             // Ahead of the tenant's items whenever it is due, so it is not stuck behind a long batch.
             jobs.append(try NewJob(BatchFinalizeJob.self, tenant: tenant, payload: .init(batch: batch.id), priority: 100,

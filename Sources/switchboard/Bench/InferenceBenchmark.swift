@@ -15,8 +15,9 @@ import ServiceLifecycle
 /// `switchboard bench inference`: (a) `POST /inference/complete` over HTTP on loopback against
 /// the zero-latency simulated provider, with auth, wallet, idempotency-free job recording on;
 /// (b) the same through the OpenAI-compatible adapter against `mock-provider`, and the latency
-/// Switchboard adds over calling the mock directly, one request in flight. Batches are not
-/// built yet, so `batchItemsPerSec` is null.
+/// Switchboard adds over calling the mock directly, one request in flight; (c) one batch of
+/// `--batch-items` items (NDJSON) against the zero-latency simulated provider, from the
+/// submission to the batch's `completed`.
 struct InferenceBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "inference", abstract: "Measure completions over HTTP.")
 
@@ -29,12 +30,19 @@ struct InferenceBenchmark: AsyncParsableCommand {
     @Option(help: "Sequential requests for the added-latency measurement.")
     var sequential = 2_000
 
+    @Option(help: "Items in the batch of phase (c).")
+    var batchItems = 50_000
+
+    @Option(help: "Jobs running at once in the server (serve's --max-in-flight).")
+    var maxInFlight = 256
+
     @Option(help: ArgumentHelp("Directory for the scratch databases.", valueName: "path"))
     var dataDir = "./data"
 
     func validate() throws {
-        guard (1...10_000_000).contains(requests), (1...4_096).contains(concurrency), (10...1_000_000).contains(sequential) else {
-            throw ValidationError("--requests 1...10000000, --concurrency 1...4096, --sequential 10...1000000")
+        guard (1...10_000_000).contains(requests), (1...4_096).contains(concurrency), (10...1_000_000).contains(sequential),
+              (1...InferenceBatches.maxItems).contains(batchItems) else {
+            throw ValidationError("--requests 1...10000000, --concurrency 1...4096, --sequential 10...1000000, --batch-items 1...50000")
         }
     }
 
@@ -90,8 +98,36 @@ struct InferenceBenchmark: AsyncParsableCommand {
         print("complete (OpenAI adapter → mock-provider): \(Int(adapterRate)) req/s, p99 \(ms(adapter.latency, 99)) ms; "
               + "at 1 in flight: mock direct p50 \(ms(added.0, 50)) / p99 \(ms(added.0, 99)) ms, through Switchboard p50 "
               + "\(ms(added.1, 50)) / p99 \(ms(added.1, 99)) ms, added p50 \(rounded(addedP50)) / p99 \(rounded(addedP99)) ms")
+        // (c) one batch against the simulated provider
+        let lines = (1...batchItems).map { #"{"customId":"item-\#($0)","prompt":"hello there, how are you today?","maxTokens":16}"# }
+        let ndjson = lines.joined(separator: "\n")
+        let (accepted, finished) = try await withServer(llm: .development, providers: [ProviderSettings(id: "simulated", kind: .simulated(.init()))],
+                                                        logger: logger) { url, token in
+            let start = ContinuousClock.now
+            let created = try await Self.post(client, url + "/llm-orch/v1/inference/batches", body: ndjson, token: token,
+                                              contentType: "application/x-ndjson", expect: 202)
+            let accepted = ContinuousClock.now - start
+            guard let id = try JSONSerialization.jsonObject(with: Data(buffer: created)) as? [String: Any],
+                  let batchID = (id["data"] as? [String: Any])?["id"] as? String else { throw ValidationError("no batch id") }
+            while true {
+                let batch = try await Self.get(client, url + "/llm-orch/v1/inference/batches/" + batchID, token: token)
+                let data = (try JSONSerialization.jsonObject(with: Data(buffer: batch)) as? [String: Any])?["data"] as? [String: Any]
+                let status = data?["status"] as? String
+                if status == "completed" {
+                    let counts = data?["requestCounts"] as? [String: Any]
+                    guard counts?["completed"] as? Int == batchItems else { throw ValidationError("batch ended with \(counts ?? [:])") }
+                    break
+                }
+                guard status == "in_progress" || status == "finalizing" else { throw ValidationError("batch ended \(status ?? "?")") }
+                try await Task.sleep(for: .milliseconds(250))
+            }
+            return (accepted, ContinuousClock.now - start)
+        }
+        let batchRate = Double(batchItems) / finished.timeInterval
+        print("batch (simulated): \(batchItems) items accepted in \(rounded(accepted.timeInterval)) s, completed in "
+              + "\(rounded(finished.timeInterval)) s: \(Int(batchRate)) items/s")
         printJSONLine(["bench": "inference", "completeReqPerSec": completeRate, "completeP99Ms": ms(simulated.latency, 99),
-                       "adapterReqPerSec": adapterRate, "addedP99MsAt1": addedP99, "batchItemsPerSec": NSNull()])
+                       "adapterReqPerSec": adapterRate, "addedP99MsAt1": addedP99, "batchItemsPerSec": batchRate])
     }
 
     private func ms(_ histogram: Histogram<UInt64>, _ percentile: Double) -> Double {
@@ -100,15 +136,27 @@ struct InferenceBenchmark: AsyncParsableCommand {
 
     private func rounded(_ value: Double) -> Double { (value * 1_000).rounded() / 1_000 }
 
-    private static func post(_ client: HTTPClient, _ url: String, body: String, token: String?) async throws {
+    @discardableResult
+    private static func post(_ client: HTTPClient, _ url: String, body: String, token: String?,
+                             contentType: String = "application/json", expect status: UInt = 200) async throws -> ByteBuffer {
         var request = HTTPClientRequest(url: url)
         request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "Content-Type", value: contentType)
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         request.body = .bytes(ByteBuffer(string: body))
+        let response = try await client.execute(request, timeout: .seconds(120))
+        let answer = try await response.body.collect(upTo: 1 << 20)
+        guard response.status.code == status else { throw ValidationError("\(url) answered \(response.status.code): \(String(buffer: answer))") }
+        return answer
+    }
+
+    private static func get(_ client: HTTPClient, _ url: String, token: String) async throws -> ByteBuffer {
+        var request = HTTPClientRequest(url: url)
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
         let response = try await client.execute(request, timeout: .seconds(60))
-        _ = try await response.body.collect(upTo: 1 << 20)
+        let answer = try await response.body.collect(upTo: 1 << 20)
         guard response.status == .ok else { throw ValidationError("\(url) answered \(response.status.code)") }
+        return answer
     }
 
     /// A server on a fresh database and a free port, a funded tenant and its token, for `body`.
@@ -123,7 +171,8 @@ struct InferenceBenchmark: AsyncParsableCommand {
         let waiters = JobWaiters()
         let service = LLMService(configuration: llm, providers: providers, clock: clock)
         let runtime = try await JobRuntime.open(
-            RuntimeConfiguration(store: StoreConfiguration(path: RuntimeConfiguration.databasePath(inDataDirectory: scratch.path))),
+            RuntimeConfiguration(store: StoreConfiguration(path: RuntimeConfiguration.databasePath(inDataDirectory: scratch.path)),
+                                 workers: WorkerConfiguration(maxInFlight: maxInFlight)),
             registry: { JobCatalog.registry(llm: service, services: $0) }, migrations: JobCatalog.migrations, clock: clock, logger: logger,
             onJobFinished: { job, outcome in
                 metrics.jobFinished(job, outcome)

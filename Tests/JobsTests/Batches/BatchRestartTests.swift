@@ -26,7 +26,8 @@ struct BatchRestartTests {
         return (1...count).map { index in
             let messages = [ChatMessage(role: .user, content: "question \(index)")]
             let worst = llm.worstCase(inputTokens: TokenEstimate.inputTokens(messages), maxTokens: 50, targets: targets)!
-            return BatchItem(customID: "c\(index)", messages: messages, maxTokens: 50, temperature: nil, targets: targets, worstCase: worst)
+            return BatchItem(customID: "c\(index)", messages: messages, maxTokens: 50, useCase: "chat", model: nil, temperature: nil,
+                             worstCase: worst)
         }
     }
 
