@@ -99,6 +99,10 @@ struct BatchTests {
                 ("{\"customId\":\"a\",\"prompt\":\"x\",\"maxTokens\":5}\n\n{\"customId\":\"b\",\"prompt\":\"x\",\"maxTokens\":999999}\n",
                  ndjson, 400, "3", "maxTokens"),
                 ("{\"customId\":\"a\",\"prompt\":\"x\",\"maxTokens\":5}\n{not json\n", ndjson, 400, "2", nil),
+                // Two objects on one line, or one object over two lines, are not NDJSON.
+                ("{\"customId\":\"a\",\"prompt\":\"x\",\"maxTokens\":5},{\"customId\":\"b\",\"prompt\":\"x\",\"maxTokens\":5}\n{\"customId\":\"c\",\"prompt\":\"x\",\n\"maxTokens\":5}\n",
+                 ndjson, 400, "1", nil),
+                ("{\"customId\":\"a\",\"prompt\":\"x\",\"maxTokens\":5}\n{\"customId\":\"c\",\"prompt\":\"x\",\n\"maxTokens\":5}\n", ndjson, 400, "2", nil),
                 ("{\"customId\":\"a\",\"prompt\":\"x\",\"maxTokens\":5,\"useCase\":\"nope\"}\n", ndjson, 400, "1", "useCase"),
                 (#"{"items":[]}"#, [:], 400, nil, "items"),
                 (#"{"items":[{"customId":"a","prompt":"","maxTokens":5}]}"#, [:], 400, "1", "prompt"),
@@ -293,6 +297,11 @@ struct BatchTests {
                 #expect(try await client.get(path, token: other).status == .notFound)
             }
             #expect(try await client.send(.post, "\(Self.path)/\(id)/cancel", token: other).status == .notFound)
+            // The batch's finalizer is not the tenant's job: it cannot be seen or cancelled through the jobs API.
+            let jobs = try #require(try ParsedEnvelope(try await client.get("/llm-orch/v1/jobs?limit=100", token: token)).dataArray)
+            #expect(!jobs.isEmpty && jobs.allSatisfy { $0["kind"] as? String == BatchItemJob.kind })
+            let finalizer = try #require(try await harness.runtime.jobs.job(tenant: "system", uniqueKey: "batch-finalize:\(id)"))
+            #expect(try await client.send(.post, "/llm-orch/v1/jobs/\(finalizer.id)/cancel", token: token).status == .notFound)
         }
     }
 }

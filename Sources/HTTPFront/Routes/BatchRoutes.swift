@@ -72,23 +72,27 @@ extension HTTPFront {
 
     private func submitBatch(_ request: Request, _ context: AppRequestContext, body: JSONBody) async throws -> Response {
         let caller = try context.caller()
-        let items = try await batchItems(request, body: body)
-        let total = items.reduce(Int64(0)) { $0 &+ $1.worstCase.value }  // each ≤ MicroUSD.maximum; 50,000 of them fit
-        if let ceiling = try Self.budgetCeiling(request), MicroUSD(total) > ceiling {
+        let (items, lines) = try await batchItems(request, body: body)
+        let total = try InferenceBatches.worstCase(of: items)
+        let ceiling = try Self.budgetCeiling(request)
+        if let ceiling, total > ceiling {
             throw APIError(ErrorMapping.paymentRequired, "budget_exceeded",
-                           "the batch's worst-case cost \(MicroUSD(total).usdString) USD is above the budget of \(ceiling.usdString) USD")
+                           "the batch's worst-case cost \(total.usdString) USD is above the budget of \(ceiling.usdString) USD")
         }
-        guard MicroUSD(total) <= MicroUSD.maximum else {
-            throw APIError.invalidRequest("the batch's worst-case cost is above \(MicroUSD.maximum.usdString) USD")
+        let wallet = try await chooseWallet(caller, worstCase: total, forced: request.headers[.wallet])
+        let batch: InferenceBatch
+        do {
+            batch = try await batches.submit(tenant: caller.tenant, wallet: wallet, items: items, ceiling: ceiling,
+                                             idempotencyKey: request.headers[.idempotencyKey])
+        } catch let error as InferenceBatches.ItemError {
+            throw Self.atLine(lines[error.index], .invalid(error.field, error.message))
         }
-        let wallet = try await chooseWallet(caller, worstCase: MicroUSD(total), forced: request.headers[.wallet])
-        let batch = try await batches.submit(tenant: caller.tenant, wallet: wallet, items: items, ceiling: nil)
         return try EnvelopeResponse.success(BatchView(batch), status: .accepted, context: context)
     }
 
-    /// The body's items, each validated and priced; the first error names its line (NDJSON) or
-    /// its position (JSON, 1-based) and field.
-    private func batchItems(_ request: Request, body: JSONBody) async throws -> [BatchItem] {
+    /// The body's items, each validated and priced, and the line of each; the first error names
+    /// its line (NDJSON) or its position (JSON, 1-based) and field.
+    private func batchItems(_ request: Request, body: JSONBody) async throws -> (items: [BatchItem], lines: [Int]) {
         let media = request.headers[.contentType]?.split(separator: ";", maxSplits: 1).first.map { $0.trimmedOfSpaces.lowercased() }
         let ndjson: Bool
         switch media {
@@ -107,6 +111,7 @@ extension HTTPFront {
                 line += 1
                 guard slice.contains(where: { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\r") && $0 != UInt8(ascii: "\t") }) else { continue }
                 guard lines.count < InferenceBatches.maxItems else { throw Self.tooManyItems }
+                guard Self.isOneObject(slice) else { throw Self.atLine(line, .invalid("", "each line must hold one JSON object")) }
                 lines.append((line, Data(slice)))
             }
             var array = Data("[".utf8)
@@ -157,7 +162,42 @@ extension HTTPFront {
                 throw Self.atLine(line, error)
             }
         }
-        return items
+        return (items, requests.map(\.line))
+    }
+
+    /// Whether the bytes are one JSON object and nothing else (spaces around it aside): braces
+    /// balance outside strings and close only at the end. A line with two objects, or half of
+    /// one, is refused before the lines are decoded together as one array.
+    static func isOneObject(_ bytes: some Collection<UInt8>) -> Bool {
+        var depth = 0, inString = false, escaped = false, closed = false, opened = false
+        for byte in bytes {
+            if closed {
+                guard byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\r") else { return false }
+                continue
+            }
+            if inString {
+                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                if !opened { guard byte == UInt8(ascii: "{") else { return false } }
+                opened = true
+                depth += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                depth -= 1
+                guard depth >= 0 else { return false }
+                if depth == 0 { closed = true }
+            case UInt8(ascii: "\""):
+                guard opened else { return false }
+                inString = true
+            case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r"):
+                continue
+            default:
+                guard opened else { return false }
+            }
+        }
+        return closed
     }
 
     private static let tooManyItems = APIError.invalid("items", "a batch holds at most \(InferenceBatches.maxItems) items")

@@ -5,14 +5,17 @@ public import Runtime
 /// (a snooze: no attempt used) until every item has ended; cancels what still waits once the
 /// completion window has closed; then releases what the hold still holds and freezes the
 /// batch's figures and final status. Every step is idempotent, so a crash anywhere reruns it safely.
+/// It runs as the `system` tenant, out of reach of the tenant's `POST /jobs/{id}/cancel`; start-up
+/// enqueues a new one for any running batch whose finalizer is gone (`InferenceBatches.recover`).
 public struct BatchFinalizeJob: JobHandler {
     public struct Payload: Codable, Sendable, Equatable {
         public var batch: String
     }
 
     public static let kind = "inference.batch.finalize"
-    public var options: JobKindOptions { JobKindOptions(retry: .exponentialJitter(maxAttempts: 20), timeout: .seconds(60)) }
+    public var options: JobKindOptions { JobKindOptions(retry: .exponentialJitter(maxAttempts: 1_000), timeout: .seconds(60)) }
 
+    static let tenant = "system"
     static func uniqueKey(_ batch: String) -> String { "batch-finalize:" + batch }
 
     let batches: BatchStore
@@ -31,11 +34,10 @@ public struct BatchFinalizeJob: JobHandler {
         }
         let now = context.clock.now()
         var counts = InferenceBatch.Counts(total: batch.counts.total, states: try await jobs.counts(batch: batch.id))
-        var expired = batch.expiredAt != nil
-        if !expired, now >= batch.expiresAt, counts.finished < counts.total {
+        if batch.expiredAt != nil || now >= batch.expiresAt, counts.finished < counts.total {
+            // Both steps again on every pass, so a crash between them cannot let items run late.
             try await batches.markExpired(batch.id, at: now)
-            _ = try await jobs.cancelWaiting(batch: batch.id, reason: Self.expiredReason, now: now)
-            expired = true
+            _ = try await jobs.cancelWaiting(batch: batch.id, kind: BatchItemJob.kind, reason: Self.expiredReason, now: now)
             counts = InferenceBatch.Counts(total: batch.counts.total, states: try await jobs.counts(batch: batch.id))
         }
         guard counts.finished >= counts.total else { throw JobFailure.snooze(for: Self.pollInterval(since: batch.createdAt, now: now)) }
@@ -46,8 +48,7 @@ public struct BatchFinalizeJob: JobHandler {
         if let hold = try await wallets.reservation(holdID, on: wallet) {
             cost = try await wallets.release(hold).charged.value
         }
-        let status: InferenceBatch.Status = batch.cancelRequestedAt != nil ? .cancelled : expired ? .expired : .completed
-        try await batches.finish(batch.id, status: status, counts: counts, cost: cost, error: nil, at: context.clock.now())
+        try await batches.finish(batch.id, counts: counts, cost: cost, at: context.clock.now())
         return NoOutput()
     }
 

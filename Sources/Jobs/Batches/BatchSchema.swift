@@ -30,5 +30,16 @@ public enum BatchSchema {
             -- Start-up finds batches interrupted while being created.
             CREATE INDEX inference_batches_validating ON inference_batches (seq) WHERE status = 'validating';
             """),
+        Migration(version: 301, name: "inference_batches_idempotency", sql: """
+            -- The submission's Idempotency-Key, set in the commit that queues the items: a retry
+            -- with the key finds its batch even after the 24 h idempotency record is gone, or
+            -- when the process died before the record was completed.
+            ALTER TABLE inference_batches ADD COLUMN idempotency_key TEXT;
+            CREATE UNIQUE INDEX inference_batches_idempotency ON inference_batches (tenant, idempotency_key)
+                WHERE idempotency_key IS NOT NULL;
+            -- Start-up finds the batches still running (their finalizer must be alive).
+            CREATE INDEX inference_batches_active ON inference_batches (seq)
+                WHERE status IN ('in_progress', 'finalizing', 'cancelling');
+            """),
     ]
 }

@@ -42,12 +42,39 @@ struct BatchStore: Sendable {
         }
     }
 
-    /// Inside the transaction that enqueues the items: the batch runs, on this hold.
-    static func markInProgress(_ id: String, holdID: Int64, _ db: SQLiteConnection) throws {
-        let update = try db.statement("UPDATE inference_batches SET status = 'in_progress', hold_id = ? WHERE id = ? AND status = 'validating'")
+    /// Inside the transaction that enqueues the items: the batch runs, on this hold. Throws
+    /// (rolling the enqueue back) if the batch is not `validating` or its idempotency key is taken.
+    static func markInProgress(_ id: String, holdID: Int64, idempotencyKey: String?, _ db: SQLiteConnection) throws {
+        let update = try db.statement("""
+            UPDATE inference_batches SET status = 'in_progress', hold_id = ?, idempotency_key = ? WHERE id = ? AND status = 'validating'
+            """)
         update.bind(1, holdID)
-        update.bind(2, id)
+        update.bind(2, idempotencyKey)
+        update.bind(3, id)
         try update.run()
+        guard db.changes == 1 else { throw StoreError(kind: .other, message: "batch \(id) is not validating any more") }
+    }
+
+    /// The tenant's batch submitted with this Idempotency-Key, if any.
+    func batch(tenant: String, idempotencyKey: String) async throws -> InferenceBatch? {
+        try await database.read { db in
+            let select = try db.statement("SELECT \(Self.columns) FROM inference_batches WHERE tenant = ? AND idempotency_key = ?")
+            select.bind(1, tenant)
+            select.bind(2, idempotencyKey)
+            return try select.step() ? Self.batch(select) : nil
+        }
+    }
+
+    /// Batches still running: their finalizer must be alive.
+    func active() async throws -> [InferenceBatch] {
+        try await database.read { db in
+            let select = try db.statement("""
+                SELECT \(Self.columns) FROM inference_batches WHERE status IN ('in_progress', 'finalizing', 'cancelling')
+                """)
+            var batches: [InferenceBatch] = []
+            while try select.step() { batches.append(Self.batch(select)) }
+            return batches
+        }
     }
 
     func delete(_ id: String) async throws {
@@ -98,7 +125,7 @@ struct BatchStore: Sendable {
         try await database.write { db in
             let update = try db.statement("""
                 UPDATE inference_batches SET status = 'cancelling', cancel_requested_at = coalesce(cancel_requested_at, ?)
-                WHERE id = ? AND status IN ('in_progress', 'finalizing', 'cancelling')
+                WHERE id = ? AND status IN ('in_progress', 'cancelling')
                 """)
             update.bind(1, now.millisecondsSince1970)
             update.bind(2, id)
@@ -124,22 +151,38 @@ struct BatchStore: Sendable {
         }
     }
 
-    /// The end: status, the figures frozen, and when.
-    func finish(_ id: String, status: InferenceBatch.Status, counts: InferenceBatch.Counts, cost: Int64, error: String?,
-                at now: Date) async throws {
+    /// The end of a batch that ran: `cancelled` if a cancel was requested, `expired` if the
+    /// window closed on it, else `completed` (decided in the statement, so a cancel that landed
+    /// while finalizing is not lost), with the figures frozen.
+    func finish(_ id: String, counts: InferenceBatch.Counts, cost: Int64, at now: Date) async throws {
         try await database.write { db in
             let update = try db.statement("""
-                UPDATE inference_batches SET status = ?, completed = ?, failed = ?, cancelled = ?, cost = ?, error = ?, finished_at = ?
+                UPDATE inference_batches
+                SET status = CASE WHEN cancel_requested_at IS NOT NULL THEN 'cancelled' WHEN expired_at IS NOT NULL THEN 'expired'
+                                  ELSE 'completed' END,
+                    completed = ?, failed = ?, cancelled = ?, cost = ?, finished_at = ?
                 WHERE id = ? AND status NOT IN ('completed', 'failed', 'cancelled', 'expired')
                 """)
-            update.bind(1, status.rawValue)
-            update.bind(2, counts.completed)
-            update.bind(3, counts.failed)
-            update.bind(4, counts.cancelled)
-            update.bind(5, cost)
-            update.bind(6, error)
-            update.bind(7, now.millisecondsSince1970)
-            update.bind(8, id)
+            update.bind(1, counts.completed)
+            update.bind(2, counts.failed)
+            update.bind(3, counts.cancelled)
+            update.bind(4, cost)
+            update.bind(5, now.millisecondsSince1970)
+            update.bind(6, id)
+            try update.run()
+        }
+    }
+
+    /// A batch that could not start: `failed`, with why.
+    func fail(_ id: String, error: String, at now: Date) async throws {
+        try await database.write { db in
+            let update = try db.statement("""
+                UPDATE inference_batches SET status = 'failed', error = ?, finished_at = ?
+                WHERE id = ? AND status = 'validating'
+                """)
+            update.bind(1, error)
+            update.bind(2, now.millisecondsSince1970)
+            update.bind(3, id)
             try update.run()
         }
     }

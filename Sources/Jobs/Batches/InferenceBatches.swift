@@ -1,11 +1,12 @@
 import Foundation
+public import Logging
 public import Runtime
 
 /// Inference batches: submission, progress, results, cancel. A submission writes the batch
 /// (`validating`), holds its worst case on the wallet (a durable hold), then enqueues its
 /// items and its finalizer and marks it `in_progress` in one commit; anything that fails on
 /// the way undoes what was done, and a process that dies on the way is cleaned up at the
-/// next start (`recoverInterrupted`). Promises: a batch the caller was told about has all its
+/// next start (`recover`). Promises: a batch the caller was told about has all its
 /// items queued; the wallet is charged once per item that ran; the hold is released at the end.
 public struct InferenceBatches: Sendable {
     /// At most this many items per batch.
@@ -24,10 +25,76 @@ public struct InferenceBatches: Sendable {
 
     // MARK: Submitting
 
+    /// Why a submission was refused before anything was held or queued, naming the item (0-based).
+    public struct ItemError: Error, Sendable, Equatable {
+        public let index: Int
+        public let field: String
+        public let message: String
+    }
+
     /// Holds the items' total worst case on `wallet` (refused whole: `budget_exceeded` above
-    /// `ceiling`, `insufficient_credits` beyond the available balance) and queues them.
-    public func submit(tenant: String, wallet: WalletKey, items: [BatchItem], ceiling: MicroUSD?) async throws -> InferenceBatch {
-        precondition(!items.isEmpty && items.count <= Self.maxItems, "a batch has 1 to \(Self.maxItems) items")
+    /// `ceiling`, `insufficient_credits` beyond the available balance) and queues them. With an
+    /// `idempotencyKey` already used by one of the tenant's batches, returns that batch instead.
+    public func submit(tenant: String, wallet: WalletKey, items: [BatchItem], ceiling: MicroUSD?, idempotencyKey: String? = nil)
+        async throws -> InferenceBatch {
+        guard !items.isEmpty, items.count <= Self.maxItems else {
+            throw WalletError(.invalidRequest, "a batch holds 1 to \(Self.maxItems) items")
+        }
+        if let idempotencyKey, let existing = try await store.batch(tenant: tenant, idempotencyKey: idempotencyKey) {
+            return try await live(existing)
+        }
+        let hold = try Self.worstCase(of: items)
+        if let ceiling, hold > ceiling {
+            throw WalletError(.budgetExceeded, "the batch's worst-case cost \(hold) USD is above the budget of \(ceiling) USD")
+        }
+        // Every payload is made (and measured) before anything is written.
+        let encoder = JSONEncoder()
+        var payloads: [Data] = []
+        payloads.reserveCapacity(items.count)
+        for (index, item) in items.enumerated() {
+            let payload = try encoder.encode(BatchItemJob.Payload(item))
+            guard payload.count <= Self.maxItemBytes else {
+                throw ItemError(index: index, field: "messages", message: "the item is larger than \(Self.maxItemBytes / 1_024) KiB")
+            }
+            payloads.append(payload)
+        }
+        let now = runtime.clock.now()
+        var batch = InferenceBatch(
+            id: Self.newID(), sequence: 0, tenant: tenant, status: .validating, wallet: wallet.owner, holdMicroUSD: hold.value, holdID: nil,
+            counts: .init(total: items.count), costMicroUSD: 0, error: nil, createdAt: now,
+            expiresAt: now.addingTimeInterval(completionWindow.timeInterval))
+        try await store.insert(batch)
+        let reservation: Reservation
+        do {
+            reservation = try await runtime.wallets.reserve(hold, on: wallet, reference: InferenceBatch.holdReference(batch.id))
+        } catch {
+            try? await store.delete(batch.id)
+            throw error
+        }
+        do {
+            var jobs = payloads.map { NewJob(kind: BatchItemJob.kind, tenant: tenant, payload: $0, batchID: batch.id) }
+            // Ahead of other system work whenever it is due; the tenant cannot cancel it.
+            jobs.append(try Self.finalizer(batch.id, runAt: now.addingTimeInterval(0.2), uniqueKey: BatchFinalizeJob.uniqueKey(batch.id)))
+            let id = batch.id, holdID = reservation.id
+            try await runtime.enqueue(jobs) { db in try BatchStore.markInProgress(id, holdID: holdID, idempotencyKey: idempotencyKey, db) }
+        } catch {
+            // Undo; if the release itself fails, the row stays `validating` for `recover` to finish.
+            if (try? await runtime.wallets.release(reservation)) != nil { try? await store.delete(batch.id) }
+            if let idempotencyKey, let existing = try? await store.batch(tenant: tenant, idempotencyKey: idempotencyKey) {
+                return try await live(existing)  // a concurrent submission with the same key won
+            }
+            throw error
+        }
+        batch.status = .inProgress
+        batch.holdID = reservation.id
+        return (try? await store.batch(batch.id)) ?? batch
+    }
+
+    /// An item's payload (its messages, mostly) may be at most this large.
+    public static let maxItemBytes = 1 << 20
+
+    /// The sum of the items' worst cases, refused above what a wallet can hold.
+    public static func worstCase(of items: [BatchItem]) throws -> MicroUSD {
         var hold: Int64 = 0
         for item in items {
             let (sum, overflow) = hold.addingReportingOverflow(item.worstCase.value)
@@ -36,59 +103,46 @@ public struct InferenceBatches: Sendable {
             }
             hold = sum
         }
-        if let ceiling, MicroUSD(hold) > ceiling {
-            throw WalletError(.budgetExceeded, "the batch's worst-case cost \(MicroUSD(hold)) USD is above the budget of \(ceiling) USD")
-        }
-        let now = runtime.clock.now()
-        var batch = InferenceBatch(
-            id: Self.newID(), sequence: 0, tenant: tenant, status: .validating, wallet: wallet.owner, holdMicroUSD: hold, holdID: nil,
-            counts: .init(total: items.count), costMicroUSD: 0, error: nil, createdAt: now,
-            expiresAt: now.addingTimeInterval(completionWindow.timeInterval))
-        try await store.insert(batch)
-        let reservation: Reservation
-        do {
-            reservation = try await runtime.wallets.reserve(MicroUSD(hold), on: wallet, reference: InferenceBatch.holdReference(batch.id))
-        } catch {
-            try? await store.delete(batch.id)
-            throw error
-        }
-        do {
-            var jobs: [NewJob] = []
-            jobs.reserveCapacity(items.count + 1)
-            let encoder = JSONEncoder()
-            for item in items {
-                jobs.append(NewJob(kind: BatchItemJob.kind, tenant: tenant, payload: try encoder.encode(BatchItemJob.Payload(item)),
-                                   batchID: batch.id))
-            }
-            // Ahead of the tenant's items whenever it is due, so it is not stuck behind a long batch.
-            jobs.append(try NewJob(BatchFinalizeJob.self, tenant: tenant, payload: .init(batch: batch.id), priority: 100,
-                                   runAt: now.addingTimeInterval(0.2), uniqueKey: BatchFinalizeJob.uniqueKey(batch.id)))
-            let id = batch.id, holdID = reservation.id
-            try await runtime.enqueue(jobs) { db in try BatchStore.markInProgress(id, holdID: holdID, db) }
-        } catch {
-            _ = try? await runtime.wallets.release(reservation)
-            try? await store.delete(batch.id)
-            throw error
-        }
-        batch.status = .inProgress
-        batch.holdID = reservation.id
-        return try await store.batch(batch.id) ?? batch
+        return MicroUSD(hold)
     }
 
-    /// Batches a dead process left `validating`: their hold (if made) is released and they
-    /// are marked `failed`. Their submitter was never answered 202. Run at start.
+    private static func finalizer(_ batch: String, runAt: Date, uniqueKey: String) throws -> NewJob {
+        try NewJob(BatchFinalizeJob.self, tenant: BatchFinalizeJob.tenant, payload: .init(batch: batch), priority: 100, runAt: runAt,
+                   uniqueKey: uniqueKey)
+    }
+
+    /// Run at start, before serving. Batches a dead process left `validating` (their submitter
+    /// was never answered 202): their hold, if made, is released and they are marked `failed`.
+    /// Running batches whose finalizer is gone (failed for good, or cancelled by an operator)
+    /// get a new one. A batch that cannot be recovered is logged and left as it is.
     @discardableResult
-    public func recoverInterrupted() async throws -> Int {
-        let interrupted = try await store.validating()
-        for batch in interrupted {
-            let wallet = try WalletKey(tenant: batch.tenant, parsing: batch.wallet)
-            if let hold = try await runtime.wallets.heldReservation(reference: InferenceBatch.holdReference(batch.id), on: wallet) {
-                _ = try await runtime.wallets.release(hold)
+    public func recover(logger: Logger) async throws -> (failed: Int, refinalized: Int) {
+        var failed = 0, refinalized = 0
+        for batch in try await store.validating() {
+            do {
+                let wallet = try WalletKey(tenant: batch.tenant, parsing: batch.wallet)
+                if let hold = try await runtime.wallets.heldReservation(reference: InferenceBatch.holdReference(batch.id), on: wallet) {
+                    _ = try await runtime.wallets.release(hold)
+                }
+                try await store.fail(batch.id, error: "the server stopped while the batch was being created", at: runtime.clock.now())
+                failed += 1
+            } catch {
+                logger.error("could not recover an interrupted batch", metadata: ["batch": "\(batch.id)", "error": "\(error)"])
             }
-            try await store.finish(batch.id, status: .failed, counts: batch.counts, cost: 0,
-                                   error: "the server stopped while the batch was being created", at: runtime.clock.now())
         }
-        return interrupted.count
+        for batch in try await store.active() {
+            do {
+                let finalizer = try await runtime.jobs.job(tenant: BatchFinalizeJob.tenant, uniqueKey: BatchFinalizeJob.uniqueKey(batch.id))
+                guard finalizer?.state.isTerminal ?? true else { continue }
+                let now = runtime.clock.now()
+                try await runtime.enqueue(Self.finalizer(batch.id, runAt: now,
+                                                         uniqueKey: BatchFinalizeJob.uniqueKey(batch.id) + ":\(now.millisecondsSince1970)"))
+                refinalized += 1
+            } catch {
+                logger.error("could not give a running batch a new finalizer", metadata: ["batch": "\(batch.id)", "error": "\(error)"])
+            }
+        }
+        return (failed, refinalized)
     }
 
     // MARK: Reading
@@ -163,7 +217,7 @@ public struct InferenceBatches: Sendable {
         let now = runtime.clock.now()
         guard try await store.requestCancel(id, at: now) else {
             let status = try await store.batch(id)?.status ?? batch.status
-            return status == .validating ? .notFound : .alreadyFinished(status)
+            return status == .validating ? .notFound : .alreadyFinished(status)  // finalizing: every item has ended
         }
         _ = try await runtime.jobs.cancelWaiting(batch: id, kind: BatchItemJob.kind, reason: "cancelled by the client", now: now)
         guard let cancelled = try await self.batch(id, tenant: tenant) else { return .notFound }

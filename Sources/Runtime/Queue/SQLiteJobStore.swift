@@ -370,6 +370,11 @@ public final class SQLiteJobStore: JobStore {
         }
     }
 
+    /// The job enqueued with this unique key, if any.
+    public func job(tenant: String, uniqueKey: String) async throws -> JobRecord? {
+        try await database.read { db in try Self.job(db, tenant: tenant, uniqueKey: uniqueKey) }
+    }
+
     public func job(_ id: JobID, tenant: String?) async throws -> JobRecord? {
         try await database.read { db in
             let select = try db.statement("SELECT \(Self.columns) FROM jobs WHERE id = ?")

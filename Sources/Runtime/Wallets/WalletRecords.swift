@@ -139,10 +139,13 @@ enum WalletRecords {
     }
 
     /// What the charge with this reference took from the reservation, if it was made.
-    static func charge(reservationID: Int64, reference: String, _ db: SQLiteConnection) throws -> Int64? {
-        let find = try db.statement("SELECT amount FROM wallet_ledger WHERE reservation_id = ? AND reference = ? AND kind = 'charge'")
+    static func charge(reservationID: Int64, reference: String, walletID: Int64, _ db: SQLiteConnection) throws -> Int64? {
+        let find = try db.statement("""
+            SELECT amount FROM wallet_ledger WHERE reservation_id = ? AND reference = ? AND kind = 'charge' AND wallet_id = ?
+            """)
         find.bind(1, reservationID)
         find.bind(2, reference)
+        find.bind(3, walletID)
         return try find.step() ? find.int64(0) : nil
     }
 

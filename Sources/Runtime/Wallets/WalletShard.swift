@@ -248,7 +248,7 @@ actor WalletShard {
         let walletID = wallet.id
         guard let held = wallet.held[id], wallet.closing[id] == nil else {
             // Closed (or closing): only a charge already made can be answered.
-            let made = try await database.read { db in try WalletRecords.charge(reservationID: id, reference: reference, db) }
+            let made = try await database.read { db in try WalletRecords.charge(reservationID: id, reference: reference, walletID: walletID, db) }
             guard let made else {
                 throw WalletError(.notFound, "reservation \(id) on wallet \(key.owner) is not held any more")
             }
@@ -265,7 +265,7 @@ actor WalletShard {
                                                           detail: uncharged > 0 ? "cost above the reservation not charged: \(MicroUSD(uncharged)) USD" : nil),
                                                     now: at, db)
                 guard posted != nil else {  // charged before (by an earlier process): answer that charge
-                    return Charge(amount: try WalletRecords.charge(reservationID: id, reference: reference, db) ?? 0, applied: false)
+                    return Charge(amount: try WalletRecords.charge(reservationID: id, reference: reference, walletID: walletID, db) ?? 0, applied: false)
                 }
                 try WalletRecords.addCharge(charged, uncharged: uncharged, to: id, db)
                 return Charge(amount: charged, applied: true)

@@ -73,8 +73,10 @@ struct Serve: AsyncParsableCommand {
                 waiters.jobFinished(job, outcome)
             })
         do {
-            let interrupted = try await InferenceBatches(runtime: runtime).recoverInterrupted()
-            if interrupted > 0 { logger.warning("batches interrupted while being created were marked failed", metadata: ["count": "\(interrupted)"]) }
+            let recovered = try await InferenceBatches(runtime: runtime).recover(logger: logger)
+            if recovered != (0, 0) {
+                logger.warning("recovered batches", metadata: ["interruptedFailed": "\(recovered.failed)", "refinalized": "\(recovered.refinalized)"])
+            }
             try await serve(runtime, settings: settings, auth: auth, internalKey: internalKey, verifier: verifier, metrics: metrics,
                             llm: llm, waiters: waiters, logger: logger)
         } catch {

@@ -41,8 +41,16 @@ struct BatchRestartTests {
             let (runtime, llm) = try await Self.open(directory, clock: clock)
             _ = try await runtime.wallets.credit(MicroUSD(usd: 1), to: team)
             let batches = InferenceBatches(runtime: runtime)
-            let batch = try await batches.submit(tenant: "acme", wallet: team, items: try Self.items(llm, count: 5), ceiling: nil)
+            let batch = try await batches.submit(tenant: "acme", wallet: team, items: try Self.items(llm, count: 5), ceiling: nil,
+                                                 idempotencyKey: "key-1")
             batchID = batch.id
+            // The same key again, even without the HTTP idempotency record, is the same batch.
+            let again = try await batches.submit(tenant: "acme", wallet: team, items: try Self.items(llm, count: 5), ceiling: nil,
+                                                 idempotencyKey: "key-1")
+            #expect(again.id == batch.id)
+            // An operator cancelled the finalizer: start-up must give the batch a new one.
+            let finalizer = try #require(try await runtime.jobs.job(tenant: "system", uniqueKey: "batch-finalize:\(batch.id)"))
+            #expect(try await runtime.cancel(finalizer.id) == .cancelled)
             // The first item was charged, then the process died before its job finished.
             let first = try #require(try await runtime.jobs.jobs(batch: batch.id, kind: BatchItemJob.kind, after: nil, limit: 1).first)
             _ = try await runtime.wallets.charge(preCharge, againstReservation: try #require(batch.holdID), on: team,
@@ -58,7 +66,8 @@ struct BatchRestartTests {
         let (runtime, _) = try await Self.open(directory, clock: clock)
         let batches = InferenceBatches(runtime: runtime)
         let held = try #require(try await runtime.wallets.balance(of: team)).reserved
-        #expect(try await batches.recoverInterrupted() == 1)
+        let recovered = try await batches.recover(logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        #expect(recovered.failed == 1 && recovered.refinalized == 1)
         #expect(try await batches.batch("batch_orphan", tenant: "acme")?.status == .failed)
         #expect(try await runtime.wallets.balance(of: team)?.reserved == held - MicroUSD(1_000))
 
