@@ -10,8 +10,10 @@ public enum JobCatalog {
     }
 
     /// Every kind, with the services the domain's jobs use.
-    public static func registry(llm: LLMService, services: JobRuntime.Services) -> JobRegistry {
+    public static func registry(llm: LLMService, messaging: MessagingHub, services: JobRuntime.Services) -> JobRegistry {
         var registry = registry()
+        registry.register(OutboxRelayJob(relay: OutboxRelay(hub: messaging, database: services.database, wallets: services.wallets)))
+        registry.register(TemplateSyncJob(sync: TemplateSync(hub: messaging, database: services.database)))
         registry.register(InferenceCompleteJob(llm: llm, wallets: services.wallets))
         let batches = BatchStore(database: services.database)
         registry.register(BatchItemJob(llm: llm, wallets: services.wallets, directory: BatchDirectory(store: batches)))
@@ -20,5 +22,15 @@ public enum JobCatalog {
     }
 
     /// The tables the domain's jobs keep beside the runtime's: pass to `JobRuntime.open`.
-    public static let migrations: [Migration] = BatchSchema.migrations
+    public static let migrations: [Migration] = BatchSchema.migrations + MessagingSchema.migrations
+
+    /// The schedules the domain's jobs run on; saved at start only when missing, so an
+    /// operator's change (through the schedules API) stays.
+    public static let schedules: [Schedule] = [OutboxRelayJob.schedule, TemplateSyncJob.schedule]
+
+    public static func saveMissingSchedules(_ scheduler: Scheduler) async throws {
+        for schedule in schedules where try await scheduler.schedule(named: schedule.name) == nil {
+            _ = try await scheduler.save(schedule)
+        }
+    }
 }

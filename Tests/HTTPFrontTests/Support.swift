@@ -41,13 +41,15 @@ struct Harness: Sendable {
     let runtime: JobRuntime
     let clock: TestClock
     let front: HTTPFront
+    let messaging: MessagingHub
 
     static func make(auth: AuthConfiguration = AuthConfiguration(publicKeyPEMs: [TestKeys.rsaPublicPEM]),
                      plans: PlanLimits = PlanLimits(plans: ["professional": .init(requestsPerSecond: 10_000, burst: 10_000)]),
                      limits: RequestLimits = RequestLimits(), llmConfiguration: LLMConfiguration = .development,
                      providers: (TestClock) -> [any LLMProvider] = { [SimulatedProvider(clock: $0)] },
                      limiter: ((TestClock) -> RateLimiter)? = nil,
-                     workers: WorkerConfiguration = WorkerConfiguration()) async throws -> Harness {
+                     workers: WorkerConfiguration = WorkerConfiguration(),
+                     messaging: (TestClock) -> MessagingHub = { MessagingHub.development(clock: $0) }) async throws -> Harness {
         let directory = TemporaryDirectory()
         let clock = TestClock(now: Date())
         let metrics = FrontMetrics()
@@ -55,10 +57,11 @@ struct Harness: Sendable {
         // One attempt per provider: backoff sleeps on the test clock, which these tests do not turn.
         let llm = LLMService(configuration: llmConfiguration, providers: providers(clock), clock: clock,
                              limiter: limiter?(clock), retry: LLMRouter.Retry(attemptsPerTarget: 1))
+        let hub = messaging(clock)
         let runtime = try await JobRuntime.open(
             RuntimeConfiguration(store: StoreConfiguration(path: RuntimeConfiguration.databasePath(inDataDirectory: directory.path)),
                                  workers: workers),
-            registry: { JobCatalog.registry(llm: llm, services: $0) }, migrations: JobCatalog.migrations, clock: clock,
+            registry: { JobCatalog.registry(llm: llm, messaging: hub, services: $0) }, migrations: JobCatalog.migrations, clock: clock,
             logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
             onJobFinished: { job, outcome in
                 metrics.jobFinished(job, outcome)
@@ -68,8 +71,8 @@ struct Harness: Sendable {
         let front = HTTPFront(runtime: runtime,
                               configuration: FrontConfiguration(host: "127.0.0.1", port: 0, limits: limits, plans: plans, auth: auth,
                                                                 internalAPIKey: TestKeys.internalKey),
-                              verifier: verifier, metrics: metrics, llm: llm, waiters: waiters)
-        return Harness(directory: directory, runtime: runtime, clock: clock, front: front)
+                              verifier: verifier, metrics: metrics, llm: llm, messaging: hub, waiters: waiters)
+        return Harness(directory: directory, runtime: runtime, clock: clock, front: front, messaging: hub)
     }
 
     /// The application with the runtime as its service (so health reports it running).

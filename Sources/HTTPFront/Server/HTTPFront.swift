@@ -19,10 +19,12 @@ public struct HTTPFront: Sendable {
     /// Requests waiting for the jobs they enqueued; pass its `jobFinished` to the runtime.
     let waiters: JobWaiters
     let batches: InferenceBatches
+    let messaging: MessagingHub
+    let messages: Messages
     let body: JSONBody
 
     public init(runtime: JobRuntime, configuration: FrontConfiguration, verifier: TokenVerifier, metrics: FrontMetrics,
-                llm: LLMService, waiters: JobWaiters) {
+                llm: LLMService, messaging: MessagingHub, waiters: JobWaiters) {
         self.runtime = runtime
         self.configuration = configuration
         self.verifier = verifier
@@ -30,6 +32,8 @@ public struct HTTPFront: Sendable {
         self.llm = llm
         self.waiters = waiters
         batches = InferenceBatches(runtime: runtime)
+        self.messaging = messaging
+        messages = Messages(hub: messaging, database: runtime.database, wallets: runtime.wallets)
         body = JSONBody(limits: configuration.limits)
         let streams = llm.streams
         waiters.onFinished { streams.close($0) }
@@ -92,6 +96,7 @@ public struct HTTPFront: Sendable {
             try await credit(request, context)
         }
         addScheduleRoutes(group, &table)
+        addMessagingInternalRoutes(group, &table)
     }
 
     private func addTenantRoutes(_ group: RouterGroup<AppRequestContext>, _ table: inout RouteTable) {
@@ -99,6 +104,7 @@ public struct HTTPFront: Sendable {
         addWalletRoutes(group, &table)
         addInferenceRoutes(group, &table)
         addBatchRoutes(group, &table)
+        addMessagingRoutes(group, &table)
     }
 
     /// Liveness and readiness: 200 while the workers run, 503 while starting or draining.

@@ -60,6 +60,25 @@ extension Wallets {
         return (settled, released)
     }
 
+    /// The reservations held now whose reference starts with `prefix` (durable holds of one
+    /// kind of owner, for that owner's own start-up reconciliation).
+    public func heldReservations(prefix: String) async throws -> [Reservation] {
+        try await database.read { db -> [Reservation] in
+            let find = try db.statement("""
+                SELECT r.id, r.wallet_id, r.reference, r.job_id, r.amount, r.state, r.charged, r.uncharged, w.tenant, w.owner
+                FROM wallet_reservations r JOIN wallets w ON w.id = r.wallet_id
+                WHERE r.state = 'held' AND substr(r.reference, 1, length(?1)) = ?1
+                """)
+            find.bind(1, prefix)
+            var held: [Reservation] = []
+            while try find.step() {
+                guard let key = try? WalletKey(tenant: find.string(8) ?? "", parsing: find.string(9) ?? "") else { continue }
+                held.append(WalletRecords.reservation(find, key))
+            }
+            return held
+        }
+    }
+
     /// Checks every wallet against its ledger and reservations, in one snapshot. Returns the
     /// problems found; empty means every ledger balances and nothing was charged twice.
     public func audit() async throws -> [String] {

@@ -3,7 +3,7 @@ import Synchronization
 
 /// A level-triggered wake-up for one waiting task: `signal` wakes the waiter, or the next
 /// `wait` returns at once if nobody was waiting. Many signals before a wait count as one.
-final class WakeSignal: Sendable {
+public final class WakeSignal: Sendable {
     private struct State {
         var pending = false
         var waiter: CheckedContinuation<Void, Never>?
@@ -11,7 +11,9 @@ final class WakeSignal: Sendable {
 
     private let state = Mutex(State())
 
-    func signal() {
+    public init() {}
+
+    public func signal() {
         let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
             if let waiter = state.waiter {
                 state.waiter = nil
@@ -24,7 +26,7 @@ final class WakeSignal: Sendable {
     }
 
     /// Returns after the next signal (or at once if one is pending), or when cancelled.
-    func wait() async {
+    public func wait() async {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let resumeNow = state.withLock { state -> Bool in

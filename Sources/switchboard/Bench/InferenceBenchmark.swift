@@ -170,10 +170,11 @@ struct InferenceBenchmark: AsyncParsableCommand {
         let metrics = FrontMetrics()
         let waiters = JobWaiters()
         let service = LLMService(configuration: llm, providers: providers, clock: clock)
+        let messaging = MessagingHub.development(clock: clock)
         let runtime = try await JobRuntime.open(
             RuntimeConfiguration(store: StoreConfiguration(path: RuntimeConfiguration.databasePath(inDataDirectory: scratch.path)),
                                  workers: WorkerConfiguration(maxInFlight: maxInFlight)),
-            registry: { JobCatalog.registry(llm: service, services: $0) }, migrations: JobCatalog.migrations, clock: clock, logger: logger,
+            registry: { JobCatalog.registry(llm: service, messaging: messaging, services: $0) }, migrations: JobCatalog.migrations, clock: clock, logger: logger,
             onJobFinished: { job, outcome in
                 metrics.jobFinished(job, outcome)
                 waiters.jobFinished(job, outcome)
@@ -187,7 +188,7 @@ struct InferenceBenchmark: AsyncParsableCommand {
                                                                                                                   burst: 10_000_000)]),
                                                                 auth: auth, internalAPIKey: "bench-internal-key-0123456789"),
                               verifier: try await TokenVerifier(configuration: auth, clock: clock), metrics: metrics, llm: service,
-                              waiters: waiters)
+                              messaging: messaging, waiters: waiters)
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let group = ServiceGroup(configuration: .init(
             services: [front.application(services: [runtime], logger: logger) { continuation.yield($0) }], logger: logger))

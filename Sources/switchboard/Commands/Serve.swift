@@ -63,22 +63,27 @@ struct Serve: AsyncParsableCommand {
         let waiters = JobWaiters()
         let clock = SystemClock()
         let llm = LLMService(configuration: settings.llm, providers: settings.providers, clock: clock)
+        let messaging = MessagingHub.development(clock: clock)
         let runtime = try await JobRuntime.open(
             RuntimeConfiguration(
                 store: StoreConfiguration(path: settings.databasePath, synchronous: settings.sync),
                 workers: WorkerConfiguration(maxInFlight: settings.maxInFlight, shutdownGrace: .seconds(settings.shutdownGrace))),
-            registry: { JobCatalog.registry(llm: llm, services: $0) }, migrations: JobCatalog.migrations, clock: clock, logger: logger,
+            registry: { JobCatalog.registry(llm: llm, messaging: messaging, services: $0) }, migrations: JobCatalog.migrations, clock: clock, logger: logger,
             onJobFinished: { job, outcome in
                 metrics.jobFinished(job, outcome)
                 waiters.jobFinished(job, outcome)
             })
         do {
+            // Before serving: these must not race new requests.
             let recovered = try await InferenceBatches(runtime: runtime).recover(logger: logger)
+            let holds = try await OutboxRelay(hub: messaging, database: runtime.database, wallets: runtime.wallets).reconcileHolds()
+            if holds > 0 { logger.warning("closed message holds left by a previous process", metadata: ["count": "\(holds)"]) }
+            try await JobCatalog.saveMissingSchedules(runtime.scheduler)
             if recovered != (0, 0) {
                 logger.warning("recovered batches", metadata: ["interruptedFailed": "\(recovered.failed)", "refinalized": "\(recovered.refinalized)"])
             }
             try await serve(runtime, settings: settings, auth: auth, internalKey: internalKey, verifier: verifier, metrics: metrics,
-                            llm: llm, waiters: waiters, logger: logger)
+                            llm: llm, messaging: messaging, waiters: waiters, logger: logger)
         } catch {
             await runtime.close()
             throw error
@@ -88,7 +93,7 @@ struct Serve: AsyncParsableCommand {
     }
 
     private func serve(_ runtime: JobRuntime, settings: ServeSettings, auth: AuthConfiguration, internalKey: (String, Bool),
-                       verifier: TokenVerifier, metrics: FrontMetrics, llm: LLMService, waiters: JobWaiters,
+                       verifier: TokenVerifier, metrics: FrontMetrics, llm: LLMService, messaging: MessagingHub, waiters: JobWaiters,
                        logger: Logger) async throws {
         if settings.dev {
             _ = try await runtime.wallets.credit(Self.demoCredit, to: .team(DevelopmentKeys.demoTenant),
@@ -98,8 +103,9 @@ struct Serve: AsyncParsableCommand {
             runtime: runtime,
             configuration: FrontConfiguration(host: settings.host, port: settings.port, limits: settings.limits, plans: settings.plans,
                                               auth: auth, internalAPIKey: internalKey.0, metricsEnabled: settings.metrics),
-            verifier: verifier, metrics: metrics, llm: llm, waiters: waiters)
-        var services: [any Service] = [runtime]
+            verifier: verifier, metrics: metrics, llm: llm, messaging: messaging, waiters: waiters)
+        var services: [any Service] = [runtime, OutboxRelayService(hub: messaging, database: runtime.database, wallets: runtime.wallets,
+                                                                   logger: logger)]
         if let url = auth.jwksURL {
             services.append(JWKSRefresher(url: url, interval: auth.jwksRefreshInterval, verifier: verifier, logger: logger))
         }

@@ -16,7 +16,7 @@ struct BatchRestartTests {
         let llm = LLMService.development(clock: clock)
         let runtime = try await JobRuntime.open(
             RuntimeConfiguration(store: StoreConfiguration(path: RuntimeConfiguration.databasePath(inDataDirectory: directory.path))),
-            registry: { JobCatalog.registry(llm: llm, services: $0) }, migrations: JobCatalog.migrations, clock: clock,
+            registry: { JobCatalog.registry(llm: llm, messaging: .development(clock: clock), services: $0) }, migrations: JobCatalog.migrations, clock: clock,
             logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         return (runtime, llm)
     }

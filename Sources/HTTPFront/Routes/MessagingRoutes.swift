@@ -1,0 +1,225 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Jobs
+import Runtime
+
+/// The CPaaS API: `GET /providers`, `POST /messages` (202 `queued`; Idempotency-Key: no second
+/// message, ever), `GET /messages`, `GET /messages/{id}`, `GET /templates`, and the internal
+/// `POST /_internal/process-outbox` and `POST /_internal/sync-templates`.
+extension HTTPFront {
+    struct MessageRequest: Decodable {
+        var channel: String
+        var to: String
+        var from: String?
+        var subject: String?
+        var body: String?
+        var templateId: String?
+        var variables: [String: String]?
+        var sendAt: String?
+    }
+
+    func addMessagingRoutes(_ group: RouterGroup<AppRequestContext>, _ table: inout RouteTable) {
+        let idempotent = group.group().add(middleware: IdempotencyMiddleware(store: runtime.idempotency, body: body))
+        table.get(Self.cpaasPrefix + "/providers", on: group) { _, context in
+            _ = try context.caller()
+            return try EnvelopeResponse.success(messaging.statuses().map(ProviderView.init), context: context)
+        }
+        table.post(Self.cpaasPrefix + "/messages", on: idempotent) { request, context in
+            try await sendMessage(request, context)
+        }
+        table.get(Self.cpaasPrefix + "/messages", on: group) { request, context in
+            let caller = try context.caller()
+            let paging = try Paging(request, list: "messages")
+            var status: MessageStatus?
+            if let text = request.uri.queryParameters["status"], !text.isEmpty {
+                guard let parsed = MessageStatus(rawValue: String(text)) else {
+                    throw APIError.invalid("status", "status must be one of \(MessageStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                status = parsed
+            }
+            let rows = try await messages.messages(tenant: caller.tenant, status: status, before: paging.before, limit: paging.limit + 1)
+            return try EnvelopeResponse.list(paging.page(rows, list: "messages", id: \.sequence, show: { MessageView($0) }), context: context)
+        }
+        table.get(Self.cpaasPrefix + "/messages/{id}", on: group) { _, context in
+            let caller = try context.caller()
+            guard let id = context.parameters.get("id"), id.hasPrefix("msg_"), id.utf8.count <= 64,
+                  let message = try await messages.message(id, tenant: caller.tenant) else { throw Self.messageNotFound }
+            return try EnvelopeResponse.success(MessageView(message), context: context)
+        }
+        table.get(Self.cpaasPrefix + "/templates", on: group) { request, context in
+            _ = try context.caller()
+            let paging = try Paging(request, list: "templates")
+            let query = request.uri.queryParameters
+            var channel: Channel?
+            if let text = query["channel"], !text.isEmpty {
+                guard let parsed = Channel(rawValue: String(text)) else { throw APIError.invalid("channel", "channel must be sms, email or whatsapp") }
+                channel = parsed
+            }
+            let includeRemoved = query["includeRemoved"] == "true"
+            let rows = try await messages.templates(channel: channel, includeRemoved: includeRemoved, after: paging.before, limit: paging.limit + 1)
+            return try EnvelopeResponse.list(paging.page(rows, list: "templates", id: \.id, show: TemplateView.init), context: context)
+        }
+    }
+
+    func addMessagingInternalRoutes(_ group: RouterGroup<AppRequestContext>, _ table: inout RouteTable) {
+        table.post(Self.cpaasPrefix + "/_internal/process-outbox", on: group) { _, context in
+            let report = try await OutboxRelay(hub: messaging, database: runtime.database, wallets: runtime.wallets).drain()
+            return try EnvelopeResponse.success(
+                ["processed": report.processed, "sent": report.sent, "failed": report.failed, "retried": report.retried,
+                 "remaining": report.remaining], context: context)
+        }
+        table.post(Self.cpaasPrefix + "/_internal/sync-templates", on: group) { _, context in
+            let report = try await TemplateSync(hub: messaging, database: runtime.database).sync()
+            return try EnvelopeResponse.success(SyncView(report), context: context)
+        }
+    }
+
+    static let messageNotFound = APIError.notFound("no message with this id")
+
+    private func sendMessage(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let caller = try context.caller()
+        let input = try await body.decode(MessageRequest.self, from: request)
+        guard let channel = Channel(rawValue: input.channel) else { throw APIError.invalid("channel", "channel must be sms, email or whatsapp") }
+        var templateID: Int64?
+        if let text = input.templateId {
+            guard let id = Int64(text), id > 0 else { throw APIError.invalid("templateId", "templateId must be a template's id from GET /templates") }
+            templateID = id
+        }
+        var sendAt: Date?
+        if let text = input.sendAt {
+            guard let date = Self.parseTime(text) else {
+                throw APIError.invalid("sendAt", "sendAt must be an ISO 8601 time with a zone, e.g. 2026-11-23T14:00:00Z")
+            }
+            sendAt = date
+        }
+        let message = Messages.Request(channel: channel, to: input.to, from: input.from, subject: input.subject, body: input.body,
+                                       templateID: templateID, variables: input.variables, sendAt: sendAt)
+        let accepted: (message: MessageRecord, replayed: Bool)
+        do {
+            accepted = try await messages.accept(message, tenant: caller.tenant, idempotencyKey: request.headers[.idempotencyKey])
+        } catch let error as Messages.Invalid {
+            throw APIError.invalid(error.field, error.message)
+        } catch let error as Messages.NoProvider {
+            throw APIError.unavailable("no provider sends \(error.channel.rawValue) messages")
+        }
+        var response = try EnvelopeResponse.success(MessageView(accepted.message), status: .accepted, context: context)
+        if accepted.replayed { response.headers[.init("Idempotency-Replayed")!] = "true" }
+        return response
+    }
+
+    static func parseTime(_ text: String) -> Date? {
+        guard text.utf8.count <= 40 else { return nil }
+        return (try? Date(text, strategy: .iso8601)) ?? (try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
+    }
+}
+
+/// A message as the API shows it.
+struct MessageView: Encodable {
+    struct Event: Encodable {
+        var status: String
+        var detail: String?
+        var at: Date
+    }
+
+    var id: String
+    var channel: String
+    var to: String
+    var from: String
+    var subject: String?
+    var body: String?
+    var templateId: String?
+    var variables: [String: String]?
+    var status: String
+    var provider: String
+    var providerMessageId: String?
+    var error: [String: String]?
+    var attempts: Int
+    var segments: Int
+    var priceUsd: String
+    var sendAt: Date?
+    var createdAt: Date
+    var updatedAt: Date
+    var history: [Event]
+
+    init(_ message: MessageRecord) {
+        id = message.id
+        channel = message.channel.rawValue
+        to = message.to
+        from = message.from
+        subject = message.subject
+        body = message.body
+        templateId = message.templateID.map(String.init)
+        variables = message.variables
+        status = message.status.rawValue
+        provider = message.provider
+        providerMessageId = message.providerMessageID
+        if message.errorCode != nil || message.errorMessage != nil {
+            error = ["code": message.errorCode ?? "", "message": message.errorMessage ?? ""]
+        }
+        attempts = message.attempts
+        segments = message.segments
+        priceUsd = MicroUSD(message.priceMicroUSD).usdString
+        sendAt = message.sendAt
+        createdAt = message.createdAt
+        updatedAt = message.updatedAt
+        history = message.events.map { Event(status: $0.status.rawValue, detail: $0.detail, at: $0.at) }
+    }
+}
+
+/// A synced template as the API shows it.
+struct TemplateView: Encodable {
+    var id: String
+    var provider: String
+    var providerTemplateId: String
+    var channel: String
+    var name: String
+    var language: String
+    var category: String?
+    var status: String
+    var variables: [String]
+    var body: String?
+    var syncedAt: Date
+
+    init(_ template: TemplateRecord) {
+        id = String(template.id)
+        provider = template.provider
+        providerTemplateId = template.providerTemplateID
+        channel = template.channel.rawValue
+        name = template.name
+        language = template.language
+        category = template.category
+        status = template.status
+        variables = template.variables
+        body = template.body
+        syncedAt = template.syncedAt
+    }
+}
+
+struct ProviderView: Encodable {
+    var id: String
+    var channels: [String]
+    var state: String
+    var limits: [String: Int]
+
+    init(_ status: ProviderStatus) {
+        id = status.id
+        channels = status.channels
+        state = status.state.rawValue
+        limits = status.requestsPerMinute.map { ["requestsPerMinute": $0] } ?? [:]
+    }
+}
+
+struct SyncView: Encodable {
+    var created: Int
+    var updated: Int
+    var removed: Int
+    var failures: [String: String]
+
+    init(_ report: TemplateSync.Report) {
+        created = report.created
+        updated = report.updated
+        removed = report.removed
+        failures = report.failures
+    }
+}

@@ -1,0 +1,185 @@
+public import Foundation
+public import Runtime
+
+/// Accepting and reading messages. `accept` validates the message (addresses, body or template
+/// and its variables, `sendAt`), prices it, holds the price on the tenant's team wallet (a
+/// durable hold, settled when it is sent, released if it fails), and writes the message with
+/// its outbox row in one commit before answering; the relay sends it. With an Idempotency-Key
+/// no second message is ever made for the key.
+public struct Messages: Sendable {
+    /// What a client asks to send.
+    public struct Request: Sendable, Equatable {
+        public var channel: Channel
+        public var to: String
+        public var from: String?
+        public var subject: String?
+        public var body: String?
+        public var templateID: Int64?
+        public var variables: [String: String]?
+        public var sendAt: Date?
+
+        public init(channel: Channel, to: String, from: String? = nil, subject: String? = nil, body: String? = nil,
+                    templateID: Int64? = nil, variables: [String: String]? = nil, sendAt: Date? = nil) {
+            self.channel = channel
+            self.to = to
+            self.from = from
+            self.subject = subject
+            self.body = body
+            self.templateID = templateID
+            self.variables = variables
+            self.sendAt = sendAt
+        }
+    }
+
+    /// A message refused for its content: the field at fault and why (a 400 for the API).
+    public struct Invalid: Error, Sendable, Equatable {
+        public let field: String
+        public let message: String
+    }
+
+    /// No provider sends the channel (a 503 for the API).
+    public struct NoProvider: Error, Sendable, Equatable {
+        public let channel: Channel
+    }
+
+    static let maxBodyCharacters: [Channel: Int] = [.sms: 1_600, .whatsapp: 4_096, .email: 200_000]
+    static let maxVariableBytes = 1_024
+
+    let hub: MessagingHub
+    let store: MessageStore
+    let templates: TemplateStore
+    let wallets: Wallets
+
+    public init(hub: MessagingHub, database: SQLiteStore, wallets: Wallets) {
+        self.hub = hub
+        store = MessageStore(database: database)
+        templates = TemplateStore(database: database)
+        self.wallets = wallets
+    }
+
+    /// Accepts a message (`queued`), or returns the one made earlier with `idempotencyKey` (`replayed`).
+    public func accept(_ request: Request, tenant: String, idempotencyKey: String?) async throws -> (message: MessageRecord, replayed: Bool) {
+        if let idempotencyKey, let existing = try await store.message(tenant: tenant, idempotencyKey: idempotencyKey) {
+            return (existing, true)
+        }
+        let (text, template) = try await validate(request)
+        guard let provider = hub.provider(for: request.channel) else { throw NoProvider(channel: request.channel) }
+        let segments = request.channel == .sms ? MessageSegments.count(text) : 1
+        guard let price = hub.configuration.price(request.channel, segments: segments) else {
+            throw Invalid(field: "channel", message: "\(request.channel.rawValue) has no price configured")
+        }
+        let id = Self.newID()
+        let wallet = WalletKey.team(tenant)
+        let hold = try await wallets.reserve(price, on: wallet, reference: MessageRecord.holdReference(id))
+        let variables = try request.variables.map { try JSONEncoder().encode($0) }
+        let message = MessageStore.NewMessage(
+            id: id, tenant: tenant, channel: request.channel, to: request.to,
+            from: request.from ?? hub.configuration.defaultSenders[request.channel] ?? "", subject: request.subject, body: request.body,
+            templateID: template?.id, variables: variables, provider: provider.id, segments: segments, price: price.value, holdID: hold.id,
+            idempotencyKey: idempotencyKey, sendAt: request.sendAt)
+        do {
+            let record = try await store.insert(message, now: hub.clock.now())
+            hub.relayWake.signal()
+            return (record, false)
+        } catch {
+            _ = try? await wallets.release(hold)
+            if error is MessageStore.DuplicateKey, let idempotencyKey,
+               let existing = try await store.message(tenant: tenant, idempotencyKey: idempotencyKey) {
+                return (existing, true)
+            }
+            throw error
+        }
+    }
+
+    /// Checks the request; returns the text that will be sent (the template rendered) and the template.
+    private func validate(_ request: Request) async throws -> (text: String, template: TemplateRecord?) {
+        switch request.channel {
+        case .sms, .whatsapp:
+            guard MessageAddress.isE164(request.to) else {
+                throw Invalid(field: "to", message: "to must be an E.164 number such as +14155550100")
+            }
+            if let from = request.from, !MessageAddress.isE164(from) {
+                throw Invalid(field: "from", message: "from must be an E.164 number")
+            }
+            if request.subject != nil { throw Invalid(field: "subject", message: "subject is for email only") }
+        case .email:
+            guard MessageAddress.isEmail(request.to) else { throw Invalid(field: "to", message: "to must be an email address (addr-spec)") }
+            if let from = request.from, !MessageAddress.isEmail(from) {
+                throw Invalid(field: "from", message: "from must be an email address (addr-spec)")
+            }
+            if let subject = request.subject {
+                guard !subject.isEmpty, subject.count <= 998, !subject.contains(where: \.isNewline) else {
+                    throw Invalid(field: "subject", message: "subject must be 1 to 998 characters on one line")
+                }
+            }
+        }
+        if let sendAt = request.sendAt {
+            let now = hub.clock.now()
+            guard sendAt > now else { throw Invalid(field: "sendAt", message: "sendAt must be in the future") }
+            guard sendAt.timeIntervalSince(now) <= hub.configuration.maxScheduleAhead.timeInterval else {
+                throw Invalid(field: "sendAt", message: "sendAt may be at most \(Int(hub.configuration.maxScheduleAhead.timeInterval / 86_400)) days ahead")
+            }
+        }
+        switch (request.body, request.templateID) {
+        case (let body?, nil):
+            let limit = Self.maxBodyCharacters[request.channel] ?? 1_600
+            guard !body.isEmpty, body.count <= limit else { throw Invalid(field: "body", message: "body must be 1 to \(limit) characters") }
+            if request.variables != nil { throw Invalid(field: "variables", message: "variables go with templateId, not body") }
+            if request.channel == .email, request.subject == nil { throw Invalid(field: "subject", message: "an email with a body needs a subject") }
+            return (body, nil)
+        case (nil, let templateID?):
+            return try await validate(template: templateID, request)
+        case (nil, nil):
+            throw Invalid(field: "body", message: "send body or templateId")
+        case (_?, _?):
+            throw Invalid(field: "templateId", message: "send body or templateId, not both")
+        }
+    }
+
+    private func validate(template id: Int64, _ request: Request) async throws -> (text: String, template: TemplateRecord?) {
+        guard let template = try await templates.template(id: id), template.removedAt == nil else {
+            throw Invalid(field: "templateId", message: "no template \(id) (see GET /templates)")
+        }
+        guard template.channel == request.channel else {
+            throw Invalid(field: "templateId", message: "template \(id) is a \(template.channel.rawValue) template, not \(request.channel.rawValue)")
+        }
+        if request.channel == .whatsapp, template.status != "approved" {
+            throw Invalid(field: "templateId", message: "WhatsApp needs an approved template; template \(id) is \(template.status)")
+        }
+        let given = request.variables ?? [:]
+        let missing = Set(template.variables).subtracting(given.keys).sorted()
+        guard missing.isEmpty else { throw Invalid(field: "variables", message: "missing template variables: \(missing.joined(separator: ", "))") }
+        let unknown = Set(given.keys).subtracting(template.variables).sorted()
+        guard unknown.isEmpty else { throw Invalid(field: "variables", message: "unknown template variables: \(unknown.joined(separator: ", "))") }
+        if let long = given.first(where: { $0.value.utf8.count > Self.maxVariableBytes }) {
+            throw Invalid(field: "variables", message: "variable \(long.key) is longer than \(Self.maxVariableBytes) bytes")
+        }
+        var text = template.body ?? ""
+        for (name, value) in given {
+            text = text.replacingOccurrences(of: "{{\(name)}}", with: value)
+        }
+        return (text, template)
+    }
+
+    // MARK: Reading
+
+    public func message(_ id: String, tenant: String) async throws -> MessageRecord? {
+        try await store.message(id: id, tenant: tenant)
+    }
+
+    public func messages(tenant: String, status: MessageStatus?, before: Int64?, limit: Int) async throws -> [MessageRecord] {
+        try await store.messages(tenant: tenant, status: status, before: before, limit: limit)
+    }
+
+    public func templates(channel: Channel?, includeRemoved: Bool, after: Int64?, limit: Int) async throws -> [TemplateRecord] {
+        try await templates.templates(channel: channel, includeRemoved: includeRemoved, after: after, limit: limit)
+    }
+
+    /// `msg_` and 24 random hex digits.
+    static func newID() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let high = generator.next() as UInt64, low = generator.next() as UInt32
+        let hex = String(high, radix: 16), tail = String(low, radix: 16)
+        return "msg_" + String(repeating: "0", count: 16 - hex.count) + hex + String(repeating: "0", count: 8 - tail.count) + tail
+    }
+}

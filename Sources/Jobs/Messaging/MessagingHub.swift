@@ -1,0 +1,89 @@
+public import Runtime
+import Synchronization
+
+/// The messaging side of one process, assembled once: configuration, the providers by id and by
+/// channel, their rate limiters (`msg:<provider>`), their health (a circuit breaker and recent
+/// results) and the signal that wakes the outbox relay when a message is accepted.
+public final class MessagingHub: Sendable {
+    public let configuration: MessagingConfiguration
+    let providers: [String: any MessagingProvider]
+    let limiter: RateLimiter
+    let clock: any WallClock
+    private let health: [String: ProviderHealth]
+    /// Signalled when a message is accepted, so the relay does not wait for its next pass.
+    public let relayWake = WakeSignal()
+
+    public init(configuration: MessagingConfiguration, providers: [any MessagingProvider], clock: any WallClock,
+                limiter: RateLimiter? = nil) {
+        self.configuration = configuration
+        self.providers = Dictionary(providers.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        self.clock = clock
+        let limits = configuration.requestsPerMinute
+        self.limiter = limiter ?? RateLimiter(clock: clock) { key in
+            guard key.hasPrefix("msg:"), let rpm = limits[String(key.dropFirst(4))] else { return nil }
+            return [.requests(rpm, per: .seconds(60))]
+        }
+        health = Dictionary(providers.map { ($0.id, ProviderHealth(clock: clock)) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// The development hub: the simulated provider for every channel.
+    public static func development(clock: any WallClock) -> MessagingHub {
+        MessagingHub(configuration: .development, providers: [SimulatedMessagingProvider()], clock: clock)
+    }
+
+    /// The provider that sends `channel`, if one is configured.
+    func provider(for channel: Channel) -> (any MessagingProvider)? {
+        configuration.routes[channel].flatMap { providers[$0] }
+    }
+
+    static func limiterKey(_ provider: String) -> String { "msg:" + provider }
+
+    func health(of provider: String) -> ProviderHealth? { health[provider] }
+
+    /// Each provider as `GET /providers` shows it.
+    public func statuses() -> [ProviderStatus] {
+        providers.keys.sorted().map { id in
+            let channels = configuration.routes.filter { $0.value == id }.map(\.key.rawValue).sorted()
+            return ProviderStatus(id: id, channels: channels.isEmpty ? (providers[id]?.channels.map(\.rawValue).sorted() ?? []) : channels,
+                                  state: health[id]?.state ?? .healthy, requestsPerMinute: configuration.requestsPerMinute[id])
+        }
+    }
+}
+
+/// A provider as `GET /cpaas/v1/providers` shows it.
+public struct ProviderStatus: Sendable, Equatable {
+    public enum State: String, Sendable {
+        case healthy, degraded, down
+    }
+
+    public var id: String
+    public var channels: [String]
+    public var state: State
+    public var requestsPerMinute: Int?
+}
+
+/// A provider's health: its breaker (down while open) and its last 50 results (degraded when
+/// more than 1 in 10 failed).
+final class ProviderHealth: Sendable {
+    let breaker: CircuitBreaker
+    private let recent = Mutex<[Bool]>([])
+    private static let window = 50
+
+    init(clock: any WallClock) {
+        breaker = CircuitBreaker(clock: clock)
+    }
+
+    func record(success: Bool) {
+        if success { breaker.recordSuccess() } else { breaker.recordFailure() }
+        recent.withLock { results in
+            results.append(success)
+            if results.count > Self.window { results.removeFirst(results.count - Self.window) }
+        }
+    }
+
+    var state: ProviderStatus.State {
+        if breaker.state == .open { return .down }
+        let (failures, results) = recent.withLock { ($0.count(where: { !$0 }), $0.count) }
+        return failures * 10 > max(results, 10) ? .degraded : .healthy
+    }
+}

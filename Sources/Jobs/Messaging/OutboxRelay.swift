@@ -1,0 +1,190 @@
+import Foundation
+public import Logging
+public import Runtime
+
+/// Drains the outbox: claims due rows under a lease, sends each through its channel's provider
+/// (with the message id as the provider-side dedupe reference) under the provider's rate
+/// limiter, then records the outcome: `sent` (the message's hold on the wallet settled at its
+/// price), retried later with backoff (transient failures, until `maxAttempts`), or `failed`
+/// with the provider's code (the hold released). Any number of relays may run at once, in this
+/// process or others: a row is sent by the relay holding its lease; one whose relay died is
+/// sent again after the lease (at most the rows that relay had leased, and providers that
+/// honour the dedupe reference deliver them once).
+public struct OutboxRelay: Sendable {
+    /// What one pass did.
+    public struct Report: Sendable, Equatable {
+        public var processed = 0
+        public var sent = 0
+        public var failed = 0
+        public var retried = 0
+        /// Rows left in the outbox afterwards (due or not).
+        public var remaining = 0
+
+        public init() {}
+
+        mutating func add(_ other: Report) {
+            processed += other.processed
+            sent += other.sent
+            failed += other.failed
+            retried += other.retried
+        }
+    }
+
+    let hub: MessagingHub
+    let store: OutboxStore
+    let messages: MessageStore
+    let wallets: Wallets
+    /// This relay's lease owner name (unique per relay instance).
+    let owner: String
+    let logger: Logger
+
+    public init(hub: MessagingHub, database: SQLiteStore, wallets: Wallets, owner: String = "relay-\(UInt64.random(in: 1...UInt64.max))",
+                logger: Logger = Logger(label: "switchboard.outbox")) {
+        self.hub = hub
+        store = OutboxStore(database: database)
+        messages = MessageStore(database: database)
+        self.wallets = wallets
+        self.owner = owner
+        self.logger = logger
+    }
+
+    /// Claims one batch of due rows and sends them, all at once.
+    public func pass() async throws -> Report {
+        let configuration = hub.configuration
+        let now = hub.clock.now()
+        let claimed = try await store.claim(owner: owner, limit: configuration.relayBatchSize, now: now,
+                                            leaseUntil: now.addingTimeInterval(configuration.leaseDuration.timeInterval))
+        var report = Report()
+        report.processed = claimed.count
+        await withTaskGroup(of: Outcome.self) { group in
+            for row in claimed { group.addTask { await self.send(row) } }
+            for await outcome in group {
+                switch outcome {
+                case .sent: report.sent += 1
+                case .failed: report.failed += 1
+                case .retried: report.retried += 1
+                case .leaseLost: break
+                }
+            }
+        }
+        return report
+    }
+
+    /// Passes until nothing due is left (or `maxPasses`), as `POST /_internal/process-outbox` does.
+    public func drain(maxPasses: Int = 100) async throws -> Report {
+        var total = Report()
+        for _ in 0..<maxPasses {
+            let report = try await pass()
+            total.add(report)
+            if report.processed == 0 { break }
+        }
+        total.remaining = try await messages.outboxCount()
+        return total
+    }
+
+    private enum Outcome: Sendable {
+        case sent, failed, retried, leaseLost
+    }
+
+    private func send(_ row: OutboxStore.Claimed) async -> Outcome {
+        let message = row.message
+        do {
+            guard let provider = hub.providers[message.provider] else {
+                return try await fail(row, MessagingError(.permanent, code: "no_provider", "provider '\(message.provider)' is not configured"))
+            }
+            let health = hub.health(of: provider.id)
+            guard health?.breaker.permit() ?? true else {
+                return try await retry(row, MessagingError(.transient, "\(provider.id)'s circuit breaker is open"), after: .seconds(5))
+            }
+            do {
+                try await hub.limiter.acquire(key: MessagingHub.limiterKey(provider.id), permit: Permit(requests: 1),
+                                              deadline: hub.clock.now().addingTimeInterval(1))
+            } catch let error as RateLimitError {
+                health?.breaker.recordSuccess()  // not the provider's fault; frees a half-open probe
+                return try await retry(row, MessagingError(.rateLimited(retryAfter: error.retryAfter), "rate limited by our limiter"),
+                                       after: error.retryAfter ?? .seconds(1), countsAsAttempt: false)
+            }
+            let outgoing = OutgoingMessage(
+                id: message.id, channel: message.channel, to: message.to, from: message.from, subject: message.subject, body: message.body,
+                template: row.providerTemplateID.map { TemplateReference(providerTemplateID: $0, variables: message.variables ?? [:]) })
+            let receipt: SendReceipt
+            do {
+                receipt = try await provider.send(outgoing)
+            } catch {
+                health?.record(success: error.kind == .permanent)  // a refused message is not the provider failing
+                switch error.kind {
+                case .permanent:
+                    return try await fail(row, error)
+                case .rateLimited(let wait):
+                    hub.limiter.pause(key: MessagingHub.limiterKey(provider.id), for: wait ?? .seconds(1))
+                    return try await retry(row, error, after: wait)
+                case .transient:
+                    return try await retry(row, error, after: nil)
+                }
+            }
+            health?.record(success: true)
+            if let holdID = row.holdID {
+                _ = try await wallets.settle(try hold(holdID, message), actualCost: MicroUSD(message.priceMicroUSD))
+            }
+            let status = receipt.providerStatus.flatMap(MessageStatus.init(providerStatus:)) ?? .sent
+            try await store.sent(row, owner: owner, providerMessageID: receipt.providerMessageID, status: status, now: hub.clock.now())
+            return .sent
+        } catch is OutboxStore.LeaseLost {
+            return .leaseLost
+        } catch {
+            // The store or the wallet failed: leave the row leased; it is retried when the lease runs out.
+            logger.error("outbox relay could not record a send", metadata: ["message": "\(message.id)", "error": "\(error)"])
+            return .leaseLost
+        }
+    }
+
+    /// Retries with exponential backoff (or the provider's wait), or fails once attempts are used up.
+    private func retry(_ row: OutboxStore.Claimed, _ error: MessagingError, after wait: Duration?, countsAsAttempt: Bool = true)
+        async throws -> Outcome {
+        let configuration = hub.configuration
+        let attempts = row.message.attempts + (countsAsAttempt ? 1 : 0)
+        if attempts >= configuration.maxAttempts {
+            return try await fail(row, MessagingError(.permanent, code: error.code, "gave up after \(attempts) attempts: \(error.message)"))
+        }
+        let backoff = min(configuration.maxBackoff, configuration.baseBackoff * (1 << min(max(attempts - 1, 0), 16)))
+        let now = hub.clock.now()
+        try await store.retry(row, owner: owner, dueAt: now.addingTimeInterval((wait ?? backoff).timeInterval), error: error,
+                              countsAsAttempt: countsAsAttempt, now: now)
+        return .retried
+    }
+
+    private func fail(_ row: OutboxStore.Claimed, _ error: MessagingError) async throws -> Outcome {
+        if let holdID = row.holdID { _ = try await wallets.release(try hold(holdID, row.message)) }
+        try await store.failed(row, owner: owner, error: error, now: hub.clock.now())
+        return .failed
+    }
+
+    /// Settles or releases the message holds a dead process left held, by what became of their
+    /// message: sent or delivered → settled at its price; failed (or no such message: it was
+    /// never written) → released; still queued or sending → kept. Returns how many it closed.
+    public func reconcileHolds() async throws -> Int {
+        var closed = 0
+        let prefix = MessageRecord.holdReference("")
+        for hold in try await wallets.heldReservations(prefix: prefix) {
+            let id = String(hold.reference.dropFirst(prefix.count))
+            let message = try await messages.message(id: id, tenant: hold.wallet.tenant)
+            switch message?.status {
+            case .queued?, .sending?:
+                continue
+            case .sent?, .delivered?:
+                _ = try await wallets.settle(hold, actualCost: MicroUSD(message?.priceMicroUSD ?? 0))
+            case .failed?, .undelivered?, .cancelled?, nil:
+                _ = try await wallets.release(hold)
+            }
+            closed += 1
+        }
+        return closed
+    }
+
+    private func hold(_ id: Int64, _ message: MessageRecord) async throws -> Reservation {
+        guard let hold = try await wallets.reservation(id, on: .team(message.tenant)) else {
+            throw WalletError(.notFound, "the hold of message \(message.id) is missing")
+        }
+        return hold
+    }
+}

@@ -1,0 +1,29 @@
+public import Runtime
+
+/// `outbox.relay`: drains the outbox once (every minute by default, beside the relay service
+/// that normally keeps it empty), so a process without the service, or a stuck service, still
+/// delivers. Safe beside any other relay: rows are leased.
+public struct OutboxRelayJob: JobHandler {
+    public struct Payload: Codable, Sendable {}
+    public struct Output: Codable, Sendable {
+        public var processed: Int
+        public var sent: Int
+        public var failed: Int
+        public var remaining: Int
+    }
+
+    public static let kind = "outbox.relay"
+    public static let schedule = Schedule(name: kind, expression: "@every 1m", kind: kind, tenant: "system")
+    public var options: JobKindOptions { JobKindOptions(retry: .exponentialJitter(maxAttempts: 3), timeout: .seconds(300), maxConcurrency: 1) }
+
+    let relay: OutboxRelay
+
+    init(relay: OutboxRelay) {
+        self.relay = relay
+    }
+
+    public func run(_ payload: Payload, context: JobContext) async throws -> Output {
+        let report = try await relay.drain(maxPasses: 20)
+        return Output(processed: report.processed, sent: report.sent, failed: report.failed, remaining: report.remaining)
+    }
+}

@@ -1,0 +1,85 @@
+import Foundation
+import Synchronization
+
+/// The in-process messaging provider for development, tests and load: sends every channel at
+/// once (or fails at a configured rate, deterministically), remembers the ids it was given so a
+/// resend is not a second delivery, and lists a fixed set of templates in pages.
+public final class SimulatedMessagingProvider: MessagingProvider {
+    public struct Configuration: Sendable, Equatable {
+        /// Share of sends that fail transiently (0…1), chosen by a seeded sequence.
+        public var transientFailureRate: Double
+        public var templates: [ProviderTemplate]
+        public var pageSize: Int
+
+        public init(transientFailureRate: Double = 0, templates: [ProviderTemplate] = SimulatedMessagingProvider.sampleTemplates,
+                    pageSize: Int = 20) {
+            self.transientFailureRate = transientFailureRate
+            self.templates = templates
+            self.pageSize = max(1, pageSize)
+        }
+    }
+
+    public let id: String
+    public let channels: Set<Channel> = Set(Channel.allCases)
+    private let configuration: Configuration
+    private let state = Mutex(State())
+
+    private struct State {
+        var sends = 0
+        var delivered: [String: String] = [:]
+    }
+
+    public init(id: String = "simulated", configuration: Configuration = Configuration()) {
+        self.id = id
+        self.configuration = configuration
+    }
+
+    /// Messages delivered (a resend of the same id is not counted again).
+    public var deliveredCount: Int { state.withLock { $0.delivered.count } }
+
+    public func send(_ message: OutgoingMessage) async throws(MessagingError) -> SendReceipt {
+        let outcome: Result<String, MessagingError> = state.withLock { state in
+            if let known = state.delivered[message.id] { return .success(known) }
+            state.sends += 1
+            if configuration.transientFailureRate > 0, Self.unit(state.sends) < configuration.transientFailureRate {
+                return .failure(MessagingError(.transient, code: "503", "simulated outage"))
+            }
+            let providerID = "SIM" + String(state.sends, radix: 16)
+            state.delivered[message.id] = providerID
+            return .success(providerID)
+        }
+        switch outcome {
+        case .success(let providerID): return SendReceipt(providerMessageID: providerID, providerStatus: "delivered")
+        case .failure(let error): throw error
+        }
+    }
+
+    public func templates(page: String?) async throws(MessagingError) -> TemplatePage {
+        let start = page.flatMap(Int.init) ?? 0
+        guard start >= 0, start <= configuration.templates.count else { throw MessagingError(.permanent, code: "400", "bad page cursor") }
+        let end = min(start + configuration.pageSize, configuration.templates.count)
+        return TemplatePage(templates: Array(configuration.templates[start..<end]),
+                            next: end < configuration.templates.count ? String(end) : nil)
+    }
+
+    /// A number in 0..<1 for the n-th send (SplitMix64): the same sends fail on every run.
+    private static func unit(_ n: Int) -> Double {
+        var z = UInt64(truncatingIfNeeded: n) &* 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return Double((z ^ (z >> 31)) >> 11) / Double(1 << 53)
+    }
+
+    /// What the development server lists: a WhatsApp template approved and one pending, an SMS
+    /// and an email template.
+    public static let sampleTemplates: [ProviderTemplate] = [
+        ProviderTemplate(providerTemplateID: "SIM-T1", name: "order_shipped", language: "en", channel: .whatsapp, category: "utility",
+                         approval: "approved", variables: ["1", "2"], body: "Hi {{1}}, your order {{2}} has shipped."),
+        ProviderTemplate(providerTemplateID: "SIM-T2", name: "spring_sale", language: "en", channel: .whatsapp, category: "marketing",
+                         approval: "pending", variables: ["1"], body: "{{1}}, our spring sale starts today."),
+        ProviderTemplate(providerTemplateID: "SIM-T3", name: "login_code", language: "en", channel: .sms, category: nil,
+                         approval: "approved", variables: ["code"], body: "Your code is {{code}}."),
+        ProviderTemplate(providerTemplateID: "SIM-T4", name: "welcome", language: "en", channel: .email, category: nil,
+                         approval: "approved", variables: ["first_name"], body: "Welcome, {{first_name}}!"),
+    ]
+}
