@@ -10,7 +10,8 @@ import Synchronization
 /// streamed (`stream: true`). It answers after a
 /// configurable latency, fails at configurable rates, and fails on purpose for models named
 /// `fail-429`, `fail-503`, `fail-quota`, `fail-400` and `slow` (2 s). `GET /_mock/calls` says
-/// how many completion calls it received.
+/// how many completion calls it received. It also serves Twilio- and SendGrid-compatible
+/// messaging endpoints (`MockProvider+Messaging.swift`).
 public struct MockProvider: Sendable {
     public struct Configuration: Sendable {
         public var latency: Duration
@@ -20,17 +21,22 @@ public struct MockProvider: Sendable {
         public var rateLimitRate: Double
         /// Output tokens of every answer (capped by `max_tokens`).
         public var outputTokens: Int
+        /// The messaging endpoints' own settings (latency and the rates above apply to them too).
+        public var messaging: MessagingConfiguration
 
-        public init(latency: Duration = .zero, errorRate: Double = 0, rateLimitRate: Double = 0, outputTokens: Int = 16) {
+        public init(latency: Duration = .zero, errorRate: Double = 0, rateLimitRate: Double = 0, outputTokens: Int = 16,
+                    messaging: MessagingConfiguration = MessagingConfiguration()) {
             self.latency = latency
             self.errorRate = errorRate
             self.rateLimitRate = rateLimitRate
             self.outputTokens = outputTokens
+            self.messaging = messaging
         }
     }
 
     public let configuration: Configuration
     private let calls = Calls()
+    let ledger = MockMessagingLedger()
 
     public init(configuration: Configuration = Configuration()) {
         self.configuration = configuration
@@ -44,6 +50,7 @@ public struct MockProvider: Sendable {
         router.post("/v1/chat/completions") { request, context in try await self.chatCompletion(request, context: context) }
         router.post("/v1/messages") { request, context in try await self.anthropicMessage(request, context: context) }
         router.get("/_mock/calls") { _, _ in "{\"calls\":\(self.callCount)}" }
+        addMessagingRoutes(to: router)
         return router
     }
 
@@ -212,7 +219,7 @@ public struct MockProvider: Sendable {
     }
 
     /// A number in 0..<1 for the n-th call (SplitMix64): the same calls fail on every run.
-    private static func unit(_ n: Int) -> Double {
+    static func unit(_ n: Int) -> Double {
         var z = UInt64(truncatingIfNeeded: n) &* 0x9E37_79B9_7F4A_7C15
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB

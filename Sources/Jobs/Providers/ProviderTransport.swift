@@ -14,8 +14,7 @@ struct ProviderTransport: Sendable {
               failure: (HTTPResponseStatus, HTTPHeaders, ByteBuffer) -> ProviderError) async throws(ProviderError) -> HTTPClientResponse {
         let response: HTTPClientResponse
         do {
-            response = try await client.execute(call, timeout: .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000
-                                                                           + timeout.components.attoseconds / 1_000_000_000))
+            response = try await client.execute(call, timeout: Self.timeAmount(timeout))
         } catch {
             throw transportError(error)
         }
@@ -27,9 +26,18 @@ struct ProviderTransport: Sendable {
     }
 
     func transportError(_ error: any Error) -> ProviderError {
-        if let error = error as? HTTPClientError, error == .deadlineExceeded || error == .readTimeout {
-            return ProviderError(.timeout, "\(provider) did not answer within \(timeout)")
-        }
+        if Self.isTimeout(error) { return ProviderError(.timeout, "\(provider) did not answer within \(timeout)") }
         return ProviderError(.unavailable, "\(provider) could not be reached: \(error)")
+    }
+
+    /// A `Duration` as AsyncHTTPClient's `TimeAmount` (nanoseconds).
+    static func timeAmount(_ duration: Duration) -> TimeAmount {
+        .nanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+    }
+
+    /// Whether a transport error means the provider did not answer in time (rather than not at all).
+    static func isTimeout(_ error: any Error) -> Bool {
+        guard let error = error as? HTTPClientError else { return false }
+        return error == .deadlineExceeded || error == .readTimeout
     }
 }

@@ -3,12 +3,12 @@ import Foundation
 import Logging
 import MockProvider
 
-/// `switchboard mock-provider`: an OpenAI-compatible model endpoint on loopback for tests and
-/// load runs; prints `mock-provider listening on http://127.0.0.1:<port>` first.
+/// `switchboard mock-provider`: OpenAI-, Anthropic-, Twilio- and SendGrid-compatible endpoints
+/// on loopback for tests and load runs; prints `mock-provider listening on http://127.0.0.1:<port>` first.
 struct MockProviderCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mock-provider",
-        abstract: "Serve an OpenAI-compatible chat-completions endpoint with configurable latency and faults.")
+        abstract: "Serve OpenAI-, Anthropic-, Twilio- and SendGrid-compatible endpoints with configurable latency and faults.")
 
     @Option(help: "Address to listen on.")
     var host = "127.0.0.1"
