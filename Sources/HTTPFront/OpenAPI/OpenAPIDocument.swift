@@ -6,9 +6,9 @@ enum OpenAPIDocument {
       "openapi": "3.1.0",
       "info": {
         "title": "Switchboard",
-        "version": "0.5.0",
+        "version": "0.6.0",
         "summary": "LLM orchestration and CPaaS orchestrator API in one server.",
-        "description": "Switchboard serves the LLM orchestration API (`/llm-orch/v1`) and the CPaaS orchestrator API (`/cpaas/v1`) from one process. This version serves health, metrics, this document, jobs, wallets, wallet top-ups, cron schedules, synchronous and streamed completions and batches; the messaging routes (`/providers`, `/messages`, `/templates`, outbox and template sync) of API.md arrive in later versions.\n\n**Authentication.** Tenant routes need `Authorization: Bearer <JWT>` (claims `sub`, `tenantId`, `email`, `roles`, `planTier`, `iat`, `exp`); the tenant always comes from the `tenantId` claim, never from the body. Internal routes (`/_internal/*` and the CPaaS `/jobs/*` routes) need `x-internal-api-key` instead; a JWT is not accepted there. Health, `/metrics` and `/openapi.json` need no auth.\n\n**Envelope.** Every JSON response (except this document) is `{data, error, page, meta}`: on success `data` is the payload and `error` null; on error `data` is null and `error` is `{code, message, details?}` with a stable `code`; `page` is set on list responses only; `meta` is `{request_id, trace_id, tenant_id}`.\n\n**Headers.** Every response carries `x-request-id`. Tenant routes are rate limited per tenant by the `planTier` claim (429 `rate_limited` with `Retry-After`, `RateLimit`, `RateLimit-Policy`); every tenant-route response after authentication carries `RateLimit-Policy`. Request bodies must be `application/json` (batches also `application/x-ndjson`; 415 otherwise), at most 1 MiB by default, 64 MiB for batches (413), and arrive within 30 s (408).\n\n**Routing.** A known path called with a method it does not answer is 405 `method_not_allowed` with an `Allow` header; an unknown path is 404 `not_found`. Any route may answer 500 `internal_error` or 503 `unavailable`."
+        "description": "Switchboard serves the LLM orchestration API (`/llm-orch/v1`) and the CPaaS orchestrator API (`/cpaas/v1`) from one process. This version serves health, metrics, this document, jobs, wallets, wallet top-ups, cron schedules, synchronous and streamed completions and batches, messages, templates, providers, the outbox relay and template sync.\n\n**Authentication.** Tenant routes need `Authorization: Bearer <JWT>` (claims `sub`, `tenantId`, `email`, `roles`, `planTier`, `iat`, `exp`); the tenant always comes from the `tenantId` claim, never from the body. Internal routes (`/_internal/*` and the CPaaS `/jobs/*` routes) need `x-internal-api-key` instead; a JWT is not accepted there. Health, `/metrics` and `/openapi.json` need no auth.\n\n**Envelope.** Every JSON response (except this document) is `{data, error, page, meta}`: on success `data` is the payload and `error` null; on error `data` is null and `error` is `{code, message, details?}` with a stable `code`; `page` is set on list responses only; `meta` is `{request_id, trace_id, tenant_id}`.\n\n**Headers.** Every response carries `x-request-id`. Tenant routes are rate limited per tenant by the `planTier` claim (429 `rate_limited` with `Retry-After`, `RateLimit`, `RateLimit-Policy`); every tenant-route response after authentication carries `RateLimit-Policy`. Request bodies must be `application/json` (batches also `application/x-ndjson`; 415 otherwise), at most 1 MiB by default, 64 MiB for batches (413), and arrive within 30 s (408).\n\n**Routing.** A known path called with a method it does not answer is 405 `method_not_allowed` with an `Allow` header; an unknown path is 404 `not_found`. Any route may answer 500 `internal_error` or 503 `unavailable`."
       },
       "servers": [
         {
@@ -43,6 +43,10 @@ enum OpenAPIDocument {
         {
           "name": "Inference",
           "description": "LLM completions through the providers' routes."
+        },
+        {
+          "name": "Messaging",
+          "description": "Messages, templates and providers (bearer JWT)."
         }
       ],
       "security": [
@@ -1445,6 +1449,480 @@ enum OpenAPIDocument {
               "$ref": "#/components/parameters/BatchId"
             }
           ]
+        },
+        "/cpaas/v1/providers": {
+          "get": {
+            "operationId": "listProviders",
+            "tags": [
+              "Messaging"
+            ],
+            "summary": "Messaging providers",
+            "description": "Each provider with the channels it sends, its state and its limits.",
+            "security": [
+              {
+                "bearerAuth": []
+              }
+            ],
+            "responses": {
+              "200": {
+                "description": "The providers.",
+                "headers": {
+                  "x-request-id": {
+                    "$ref": "#/components/headers/XRequestId"
+                  },
+                  "RateLimit-Policy": {
+                    "$ref": "#/components/headers/RateLimitPolicy"
+                  }
+                },
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/ProviderListEnvelope"
+                    }
+                  }
+                }
+              },
+              "401": {
+                "$ref": "#/components/responses/Unauthorized"
+              },
+              "403": {
+                "$ref": "#/components/responses/Forbidden"
+              },
+              "429": {
+                "$ref": "#/components/responses/RateLimited"
+              },
+              "500": {
+                "$ref": "#/components/responses/InternalError"
+              },
+              "503": {
+                "$ref": "#/components/responses/Unavailable"
+              }
+            }
+          },
+          "parameters": [
+            {
+              "$ref": "#/components/parameters/RequestId"
+            },
+            {
+              "$ref": "#/components/parameters/Traceparent"
+            },
+            {
+              "$ref": "#/components/parameters/TenantId"
+            }
+          ]
+        },
+        "/cpaas/v1/messages": {
+          "post": {
+            "operationId": "sendMessage",
+            "tags": [
+              "Messaging"
+            ],
+            "summary": "Send a message",
+            "description": "Validates the channel, the address (E.164 for sms/whatsapp, addr-spec for email), body or template + variables (every template variable, no unknown ones; WhatsApp templates must be approved) and `sendAt`; prices it (per SMS segment: GSM-7 160/153, else UCS-2 70/67); holds the price on the team wallet; writes the message and its outbox row in one commit and answers 202 `queued`. The outbox relay sends it (the message id is the provider-side dedupe reference), retries transient failures with backoff, fails permanent ones with the provider's code, and sends each recipient's messages in order.",
+            "security": [
+              {
+                "bearerAuth": []
+              }
+            ],
+            "parameters": [
+              {
+                "$ref": "#/components/parameters/IdempotencyKey"
+              }
+            ],
+            "requestBody": {
+              "required": true,
+              "content": {
+                "application/json": {
+                  "schema": {
+                    "$ref": "#/components/schemas/MessageRequest"
+                  },
+                  "example": {
+                    "channel": "sms",
+                    "to": "+14155550100",
+                    "body": "Your order has shipped"
+                  }
+                }
+              }
+            },
+            "responses": {
+              "202": {
+                "description": "The message, `queued`: written with its outbox row in one commit, its price held on the team wallet. A replay (same Idempotency-Key, ever) returns the same message with `Idempotency-Replayed: true`.",
+                "headers": {
+                  "x-request-id": {
+                    "$ref": "#/components/headers/XRequestId"
+                  },
+                  "RateLimit-Policy": {
+                    "$ref": "#/components/headers/RateLimitPolicy"
+                  },
+                  "Idempotency-Replayed": {
+                    "$ref": "#/components/headers/IdempotencyReplayed"
+                  }
+                },
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/MessageEnvelope"
+                    }
+                  }
+                }
+              },
+              "400": {
+                "$ref": "#/components/responses/InvalidRequest"
+              },
+              "401": {
+                "$ref": "#/components/responses/Unauthorized"
+              },
+              "402": {
+                "description": "402 `insufficient_credits`: the team wallet cannot cover the message's price.",
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/ErrorEnvelope"
+                    }
+                  }
+                }
+              },
+              "403": {
+                "$ref": "#/components/responses/Forbidden"
+              },
+              "409": {
+                "$ref": "#/components/responses/IdempotencyConflict"
+              },
+              "413": {
+                "$ref": "#/components/responses/PayloadTooLarge"
+              },
+              "415": {
+                "$ref": "#/components/responses/UnsupportedMediaType"
+              },
+              "422": {
+                "$ref": "#/components/responses/IdempotencyMismatch"
+              },
+              "429": {
+                "$ref": "#/components/responses/RateLimited"
+              },
+              "500": {
+                "$ref": "#/components/responses/InternalError"
+              },
+              "503": {
+                "$ref": "#/components/responses/Unavailable"
+              }
+            }
+          },
+          "get": {
+            "operationId": "listMessages",
+            "tags": [
+              "Messaging"
+            ],
+            "summary": "The tenant's messages",
+            "description": "Newest first, paged by cursor.",
+            "security": [
+              {
+                "bearerAuth": []
+              }
+            ],
+            "parameters": [
+              {
+                "$ref": "#/components/parameters/MessageStatusFilter"
+              },
+              {
+                "$ref": "#/components/parameters/Limit"
+              },
+              {
+                "$ref": "#/components/parameters/Cursor"
+              }
+            ],
+            "responses": {
+              "200": {
+                "description": "A page of messages.",
+                "headers": {
+                  "x-request-id": {
+                    "$ref": "#/components/headers/XRequestId"
+                  },
+                  "RateLimit-Policy": {
+                    "$ref": "#/components/headers/RateLimitPolicy"
+                  }
+                },
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/MessageListEnvelope"
+                    }
+                  }
+                }
+              },
+              "400": {
+                "$ref": "#/components/responses/InvalidRequest"
+              },
+              "401": {
+                "$ref": "#/components/responses/Unauthorized"
+              },
+              "403": {
+                "$ref": "#/components/responses/Forbidden"
+              },
+              "429": {
+                "$ref": "#/components/responses/RateLimited"
+              },
+              "500": {
+                "$ref": "#/components/responses/InternalError"
+              },
+              "503": {
+                "$ref": "#/components/responses/Unavailable"
+              }
+            }
+          },
+          "parameters": [
+            {
+              "$ref": "#/components/parameters/RequestId"
+            },
+            {
+              "$ref": "#/components/parameters/Traceparent"
+            },
+            {
+              "$ref": "#/components/parameters/TenantId"
+            }
+          ]
+        },
+        "/cpaas/v1/messages/{id}": {
+          "get": {
+            "operationId": "getMessage",
+            "tags": [
+              "Messaging"
+            ],
+            "summary": "A message and its status history",
+            "security": [
+              {
+                "bearerAuth": []
+              }
+            ],
+            "responses": {
+              "200": {
+                "description": "The message.",
+                "headers": {
+                  "x-request-id": {
+                    "$ref": "#/components/headers/XRequestId"
+                  },
+                  "RateLimit-Policy": {
+                    "$ref": "#/components/headers/RateLimitPolicy"
+                  }
+                },
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/MessageEnvelope"
+                    }
+                  }
+                }
+              },
+              "404": {
+                "$ref": "#/components/responses/NotFound"
+              },
+              "401": {
+                "$ref": "#/components/responses/Unauthorized"
+              },
+              "403": {
+                "$ref": "#/components/responses/Forbidden"
+              },
+              "429": {
+                "$ref": "#/components/responses/RateLimited"
+              },
+              "500": {
+                "$ref": "#/components/responses/InternalError"
+              },
+              "503": {
+                "$ref": "#/components/responses/Unavailable"
+              }
+            }
+          },
+          "parameters": [
+            {
+              "$ref": "#/components/parameters/RequestId"
+            },
+            {
+              "$ref": "#/components/parameters/Traceparent"
+            },
+            {
+              "$ref": "#/components/parameters/TenantId"
+            },
+            {
+              "$ref": "#/components/parameters/MessageId"
+            }
+          ]
+        },
+        "/cpaas/v1/templates": {
+          "get": {
+            "operationId": "listTemplates",
+            "tags": [
+              "Messaging"
+            ],
+            "summary": "Synced templates",
+            "description": "Templates synced from the providers (every 15 minutes and on POST /_internal/sync-templates), by id, paged by cursor. Removed ones only with `includeRemoved=true`.",
+            "security": [
+              {
+                "bearerAuth": []
+              }
+            ],
+            "parameters": [
+              {
+                "$ref": "#/components/parameters/ChannelFilter"
+              },
+              {
+                "$ref": "#/components/parameters/IncludeRemoved"
+              },
+              {
+                "$ref": "#/components/parameters/Limit"
+              },
+              {
+                "$ref": "#/components/parameters/Cursor"
+              }
+            ],
+            "responses": {
+              "200": {
+                "description": "A page of templates.",
+                "headers": {
+                  "x-request-id": {
+                    "$ref": "#/components/headers/XRequestId"
+                  },
+                  "RateLimit-Policy": {
+                    "$ref": "#/components/headers/RateLimitPolicy"
+                  }
+                },
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/TemplateListEnvelope"
+                    }
+                  }
+                }
+              },
+              "400": {
+                "$ref": "#/components/responses/InvalidRequest"
+              },
+              "401": {
+                "$ref": "#/components/responses/Unauthorized"
+              },
+              "403": {
+                "$ref": "#/components/responses/Forbidden"
+              },
+              "429": {
+                "$ref": "#/components/responses/RateLimited"
+              },
+              "500": {
+                "$ref": "#/components/responses/InternalError"
+              },
+              "503": {
+                "$ref": "#/components/responses/Unavailable"
+              }
+            }
+          },
+          "parameters": [
+            {
+              "$ref": "#/components/parameters/RequestId"
+            },
+            {
+              "$ref": "#/components/parameters/Traceparent"
+            },
+            {
+              "$ref": "#/components/parameters/TenantId"
+            }
+          ]
+        },
+        "/cpaas/v1/_internal/process-outbox": {
+          "post": {
+            "operationId": "processOutbox",
+            "tags": [
+              "Internal"
+            ],
+            "summary": "Run the outbox relay now",
+            "description": "Passes over the outbox until nothing is due (safe beside the running relay: rows are leased). No body.",
+            "security": [
+              {
+                "internalApiKey": []
+              }
+            ],
+            "responses": {
+              "200": {
+                "description": "What the passes did, and the rows left.",
+                "headers": {
+                  "x-request-id": {
+                    "$ref": "#/components/headers/XRequestId"
+                  }
+                },
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/OutboxReportEnvelope"
+                    }
+                  }
+                }
+              },
+              "401": {
+                "$ref": "#/components/responses/Unauthorized"
+              },
+              "500": {
+                "$ref": "#/components/responses/InternalError"
+              },
+              "503": {
+                "$ref": "#/components/responses/Unavailable"
+              }
+            }
+          },
+          "parameters": [
+            {
+              "$ref": "#/components/parameters/RequestId"
+            },
+            {
+              "$ref": "#/components/parameters/Traceparent"
+            }
+          ]
+        },
+        "/cpaas/v1/_internal/sync-templates": {
+          "post": {
+            "operationId": "syncTemplates",
+            "tags": [
+              "Internal"
+            ],
+            "summary": "Sync templates now",
+            "description": "Pages through every provider's templates: upserts by (provider, name, language), marks removed what a complete listing no longer has; a provider that fails mid-listing keeps what was synced and is named in `failures`. No body.",
+            "security": [
+              {
+                "internalApiKey": []
+              }
+            ],
+            "responses": {
+              "200": {
+                "description": "What the sync did.",
+                "headers": {
+                  "x-request-id": {
+                    "$ref": "#/components/headers/XRequestId"
+                  }
+                },
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/SyncReportEnvelope"
+                    }
+                  }
+                }
+              },
+              "401": {
+                "$ref": "#/components/responses/Unauthorized"
+              },
+              "500": {
+                "$ref": "#/components/responses/InternalError"
+              },
+              "503": {
+                "$ref": "#/components/responses/Unavailable"
+              }
+            }
+          },
+          "parameters": [
+            {
+              "$ref": "#/components/parameters/RequestId"
+            },
+            {
+              "$ref": "#/components/parameters/Traceparent"
+            }
+          ]
         }
       },
       "components": {
@@ -1613,6 +2091,57 @@ enum OpenAPIDocument {
             "schema": {
               "type": "string",
               "example": "batch_3f9c0e1a7b2d4c5e6f708192"
+            }
+          },
+          "MessageId": {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "description": "The message's id (`msg_…`); another tenant's is 404.",
+            "schema": {
+              "type": "string"
+            }
+          },
+          "MessageStatusFilter": {
+            "name": "status",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "enum": [
+                "queued",
+                "sending",
+                "sent",
+                "delivered",
+                "failed",
+                "undelivered",
+                "cancelled"
+              ]
+            }
+          },
+          "ChannelFilter": {
+            "name": "channel",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "enum": [
+                "sms",
+                "email",
+                "whatsapp"
+              ]
+            }
+          },
+          "IncludeRemoved": {
+            "name": "includeRemoved",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "enum": [
+                "true",
+                "false"
+              ]
             }
           }
         },
@@ -3546,6 +4075,543 @@ enum OpenAPIDocument {
               },
               "page": {
                 "$ref": "#/components/schemas/Page"
+              },
+              "meta": {
+                "$ref": "#/components/schemas/Meta"
+              }
+            }
+          },
+          "MessageRequest": {
+            "type": "object",
+            "required": [
+              "channel",
+              "to"
+            ],
+            "description": "Exactly one of `body` and `templateId`.",
+            "properties": {
+              "channel": {
+                "type": "string",
+                "enum": [
+                  "sms",
+                  "email",
+                  "whatsapp"
+                ]
+              },
+              "to": {
+                "type": "string",
+                "description": "E.164 (`+14155550100`) for sms and whatsapp; an RFC 5322 addr-spec for email."
+              },
+              "from": {
+                "type": "string",
+                "description": "Sender (same formats); default: the channel's configured sender."
+              },
+              "subject": {
+                "type": "string",
+                "maxLength": 998,
+                "description": "Email only; required with `body`."
+              },
+              "body": {
+                "type": "string",
+                "minLength": 1,
+                "description": "At most 1,600 characters (sms), 4,096 (whatsapp), 200,000 (email)."
+              },
+              "templateId": {
+                "type": "string",
+                "description": "A template's `id` from GET /templates, of the same channel; WhatsApp needs an approved one."
+              },
+              "variables": {
+                "type": "object",
+                "additionalProperties": {
+                  "type": "string",
+                  "maxLength": 1024
+                },
+                "description": "Exactly the template's variables."
+              },
+              "sendAt": {
+                "type": "string",
+                "format": "date-time",
+                "description": "In the future, at most 30 days ahead."
+              }
+            }
+          },
+          "Message": {
+            "type": "object",
+            "required": [
+              "id",
+              "channel",
+              "to",
+              "from",
+              "subject",
+              "body",
+              "templateId",
+              "variables",
+              "status",
+              "provider",
+              "providerMessageId",
+              "error",
+              "attempts",
+              "segments",
+              "priceUsd",
+              "sendAt",
+              "createdAt",
+              "updatedAt",
+              "history"
+            ],
+            "properties": {
+              "id": {
+                "type": "string",
+                "example": "msg_3f9c0e1a7b2d4c5e6f708192"
+              },
+              "channel": {
+                "type": "string",
+                "enum": [
+                  "sms",
+                  "email",
+                  "whatsapp"
+                ]
+              },
+              "to": {
+                "type": "string"
+              },
+              "from": {
+                "type": "string"
+              },
+              "subject": {
+                "type": [
+                  "string",
+                  "null"
+                ]
+              },
+              "body": {
+                "type": [
+                  "string",
+                  "null"
+                ]
+              },
+              "templateId": {
+                "type": [
+                  "string",
+                  "null"
+                ]
+              },
+              "variables": {
+                "oneOf": [
+                  {
+                    "type": "null"
+                  },
+                  {
+                    "type": "object",
+                    "additionalProperties": {
+                      "type": "string"
+                    }
+                  }
+                ]
+              },
+              "status": {
+                "type": "string",
+                "enum": [
+                  "queued",
+                  "sending",
+                  "sent",
+                  "delivered",
+                  "failed",
+                  "undelivered",
+                  "cancelled"
+                ]
+              },
+              "provider": {
+                "type": "string"
+              },
+              "providerMessageId": {
+                "type": [
+                  "string",
+                  "null"
+                ]
+              },
+              "error": {
+                "oneOf": [
+                  {
+                    "type": "null"
+                  },
+                  {
+                    "type": "object",
+                    "required": [
+                      "code",
+                      "message"
+                    ],
+                    "properties": {
+                      "code": {
+                        "type": "string"
+                      },
+                      "message": {
+                        "type": "string"
+                      }
+                    }
+                  }
+                ]
+              },
+              "attempts": {
+                "type": "integer",
+                "minimum": 0
+              },
+              "segments": {
+                "type": "integer",
+                "minimum": 1
+              },
+              "priceUsd": {
+                "type": "string",
+                "description": "Held on the team wallet at acceptance; charged when sent, released if it fails."
+              },
+              "sendAt": {
+                "type": [
+                  "string",
+                  "null"
+                ],
+                "format": "date-time"
+              },
+              "createdAt": {
+                "type": "string",
+                "format": "date-time",
+                "description": "ISO 8601 time in UTC with milliseconds.",
+                "example": "2026-11-23T14:03:52.123Z"
+              },
+              "updatedAt": {
+                "type": "string",
+                "format": "date-time",
+                "description": "ISO 8601 time in UTC with milliseconds.",
+                "example": "2026-11-23T14:03:52.123Z"
+              },
+              "history": {
+                "type": "array",
+                "description": "Filled on GET /messages/{id}; empty in lists.",
+                "items": {
+                  "type": "object",
+                  "required": [
+                    "status",
+                    "detail",
+                    "at"
+                  ],
+                  "properties": {
+                    "status": {
+                      "type": "string"
+                    },
+                    "detail": {
+                      "type": [
+                        "string",
+                        "null"
+                      ]
+                    },
+                    "at": {
+                      "type": "string",
+                      "format": "date-time",
+                      "description": "ISO 8601 time in UTC with milliseconds.",
+                      "example": "2026-11-23T14:03:52.123Z"
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "Template": {
+            "type": "object",
+            "required": [
+              "id",
+              "provider",
+              "providerTemplateId",
+              "channel",
+              "name",
+              "language",
+              "category",
+              "status",
+              "variables",
+              "body",
+              "syncedAt"
+            ],
+            "properties": {
+              "id": {
+                "type": "string"
+              },
+              "provider": {
+                "type": "string"
+              },
+              "providerTemplateId": {
+                "type": "string"
+              },
+              "channel": {
+                "type": "string",
+                "enum": [
+                  "sms",
+                  "email",
+                  "whatsapp"
+                ]
+              },
+              "name": {
+                "type": "string"
+              },
+              "language": {
+                "type": "string"
+              },
+              "category": {
+                "type": [
+                  "string",
+                  "null"
+                ]
+              },
+              "status": {
+                "type": "string",
+                "description": "`approved`, `pending`, `rejected`, … as the provider says; `removed` when the provider no longer lists it."
+              },
+              "variables": {
+                "type": "array",
+                "items": {
+                  "type": "string"
+                }
+              },
+              "body": {
+                "type": [
+                  "string",
+                  "null"
+                ]
+              },
+              "syncedAt": {
+                "type": "string",
+                "format": "date-time",
+                "description": "ISO 8601 time in UTC with milliseconds.",
+                "example": "2026-11-23T14:03:52.123Z"
+              }
+            }
+          },
+          "Provider": {
+            "type": "object",
+            "required": [
+              "id",
+              "channels",
+              "state",
+              "limits"
+            ],
+            "properties": {
+              "id": {
+                "type": "string"
+              },
+              "channels": {
+                "type": "array",
+                "items": {
+                  "type": "string"
+                }
+              },
+              "state": {
+                "type": "string",
+                "enum": [
+                  "healthy",
+                  "degraded",
+                  "down"
+                ],
+                "description": "`down` while its circuit breaker is open; `degraded` when more than 1 in 10 of its last 50 calls failed."
+              },
+              "limits": {
+                "type": "object",
+                "properties": {
+                  "requestsPerMinute": {
+                    "type": "integer"
+                  }
+                }
+              }
+            }
+          },
+          "MessageEnvelope": {
+            "type": "object",
+            "required": [
+              "data",
+              "error",
+              "page",
+              "meta"
+            ],
+            "properties": {
+              "data": {
+                "$ref": "#/components/schemas/Message"
+              },
+              "error": {
+                "type": "null"
+              },
+              "page": {
+                "type": "null"
+              },
+              "meta": {
+                "$ref": "#/components/schemas/Meta"
+              }
+            }
+          },
+          "MessageListEnvelope": {
+            "type": "object",
+            "required": [
+              "data",
+              "error",
+              "page",
+              "meta"
+            ],
+            "properties": {
+              "data": {
+                "type": "array",
+                "items": {
+                  "$ref": "#/components/schemas/Message"
+                }
+              },
+              "error": {
+                "type": "null"
+              },
+              "page": {
+                "$ref": "#/components/schemas/Page"
+              },
+              "meta": {
+                "$ref": "#/components/schemas/Meta"
+              }
+            }
+          },
+          "TemplateListEnvelope": {
+            "type": "object",
+            "required": [
+              "data",
+              "error",
+              "page",
+              "meta"
+            ],
+            "properties": {
+              "data": {
+                "type": "array",
+                "items": {
+                  "$ref": "#/components/schemas/Template"
+                }
+              },
+              "error": {
+                "type": "null"
+              },
+              "page": {
+                "$ref": "#/components/schemas/Page"
+              },
+              "meta": {
+                "$ref": "#/components/schemas/Meta"
+              }
+            }
+          },
+          "ProviderListEnvelope": {
+            "type": "object",
+            "required": [
+              "data",
+              "error",
+              "page",
+              "meta"
+            ],
+            "properties": {
+              "data": {
+                "type": "array",
+                "items": {
+                  "$ref": "#/components/schemas/Provider"
+                }
+              },
+              "error": {
+                "type": "null"
+              },
+              "page": {
+                "type": "null"
+              },
+              "meta": {
+                "$ref": "#/components/schemas/Meta"
+              }
+            }
+          },
+          "OutboxReportEnvelope": {
+            "type": "object",
+            "required": [
+              "data",
+              "error",
+              "page",
+              "meta"
+            ],
+            "properties": {
+              "data": {
+                "type": "object",
+                "required": [
+                  "processed",
+                  "sent",
+                  "failed",
+                  "retried",
+                  "remaining"
+                ],
+                "properties": {
+                  "processed": {
+                    "type": "integer",
+                    "minimum": 0
+                  },
+                  "sent": {
+                    "type": "integer",
+                    "minimum": 0
+                  },
+                  "failed": {
+                    "type": "integer",
+                    "minimum": 0
+                  },
+                  "retried": {
+                    "type": "integer",
+                    "minimum": 0
+                  },
+                  "remaining": {
+                    "type": "integer",
+                    "minimum": 0
+                  }
+                }
+              },
+              "error": {
+                "type": "null"
+              },
+              "page": {
+                "type": "null"
+              },
+              "meta": {
+                "$ref": "#/components/schemas/Meta"
+              }
+            }
+          },
+          "SyncReportEnvelope": {
+            "type": "object",
+            "required": [
+              "data",
+              "error",
+              "page",
+              "meta"
+            ],
+            "properties": {
+              "data": {
+                "type": "object",
+                "required": [
+                  "created",
+                  "updated",
+                  "removed",
+                  "failures"
+                ],
+                "properties": {
+                  "created": {
+                    "type": "integer"
+                  },
+                  "updated": {
+                    "type": "integer"
+                  },
+                  "removed": {
+                    "type": "integer"
+                  },
+                  "failures": {
+                    "type": "object",
+                    "additionalProperties": {
+                      "type": "string"
+                    },
+                    "description": "Providers whose listing failed, and why; what they listed before is kept."
+                  }
+                }
+              },
+              "error": {
+                "type": "null"
+              },
+              "page": {
+                "type": "null"
               },
               "meta": {
                 "$ref": "#/components/schemas/Meta"
