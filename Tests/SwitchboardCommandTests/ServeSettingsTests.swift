@@ -113,3 +113,50 @@ struct LLMSettingsTests {
         }
     }
 }
+
+@Suite("serve settings: messaging section")
+struct MessagingSettingsTests {
+    func settings(_ json: String, environment: [String: String] = [:]) throws -> ServeSettings {
+        let path = NSTemporaryDirectory() + "switchboard-messaging-\(UUID().uuidString).json"
+        try json.write(toFile: path, atomically: true, encoding: .utf8)
+        return try ServeSettings(try ServeOptions.parse(["--config", path]), environment: environment)
+    }
+
+    static let valid = #"""
+        {"dev": true, "messaging": {
+          "providers": [{"id": "twilio", "type": "twilio", "baseUrl": "http://127.0.0.1:8081", "contentBaseUrl": "http://127.0.0.1:8081",
+                         "accountSid": "AC123", "secretEnv": "TWILIO_TOKEN", "smsFrom": "+15005550000", "requestsPerMinute": 600},
+                        {"id": "sendgrid", "type": "sendgrid", "secretEnv": "SENDGRID_KEY", "emailFrom": "noreply@example.com"}],
+          "routes": {"sms": "twilio", "whatsapp": "twilio", "email": "sendgrid"},
+          "prices": {"sms": "0.0079", "whatsapp": "0.005", "email": "0.001"}}}
+        """#
+    static let secrets = ["TWILIO_TOKEN": "t", "SENDGRID_KEY": "k"]
+
+    @Test("providers, routes and prices replace the simulated ones; secrets come from the environment")
+    func valid() throws {
+        let settings = try settings(Self.valid, environment: Self.secrets)
+        #expect(settings.messagingProviders.map(\.id) == ["twilio", "sendgrid"])
+        #expect(settings.messaging.routes == [.sms: "twilio", .whatsapp: "twilio", .email: "sendgrid"])
+        #expect(settings.messaging.price(.sms, segments: 2) == MicroUSD(15_800))
+        #expect(settings.messaging.requestsPerMinute == ["twilio": 600])
+        #expect(settings.messaging.defaultSenders[.email] == "noreply@example.com")
+        #expect(settings.messagingHub(clock: SystemClock()).statuses().map(\.id) == ["sendgrid", "twilio"])
+    }
+
+    @Test("a messaging section that cannot work is refused with what is wrong")
+    func refused() throws {
+        let cases: [(String, [String: String], String)] = [
+            (Self.valid, ["TWILIO_TOKEN": "t"], "secretEnv"),
+            (Self.valid.replacingOccurrences(of: #""email": "sendgrid""#, with: #""email": "twilio""#), Self.secrets, "does not send email"),
+            (Self.valid.replacingOccurrences(of: #""sms": "0.0079""#, with: #""sms": "-1""#), Self.secrets, "prices.sms"),
+            (Self.valid.replacingOccurrences(of: #", "email": "0.001""#, with: ""), Self.secrets, "email is routed but has no price"),
+            (Self.valid.replacingOccurrences(of: #""+15005550000""#, with: #""5550000""#), Self.secrets, "smsFrom"),
+            (Self.valid.replacingOccurrences(of: #""type": "sendgrid""#, with: #""type": "fax""#), Self.secrets, "type"),
+            (Self.valid.replacingOccurrences(of: #""routes""#, with: #""rootes""#), Self.secrets, "rootes"),
+        ]
+        for (json, environment, mention) in cases {
+            let error = #expect(throws: SettingsError.self) { try settings(json, environment: environment) }
+            #expect(error?.description.contains(mention) == true, "\(String(describing: error))")
+        }
+    }
+}

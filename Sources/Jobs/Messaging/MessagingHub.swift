@@ -2,7 +2,7 @@ public import Runtime
 import Synchronization
 
 /// The messaging side of one process, assembled once: configuration, the providers by id and by
-/// channel, their rate limiters (`msg:<provider>`), their health (a circuit breaker and recent
+/// channel, their rate limiters (`messaging:<provider>`), their health (a circuit breaker and recent
 /// results) and the signal that wakes the outbox relay when a message is accepted.
 public final class MessagingHub: Sendable {
     public let configuration: MessagingConfiguration
@@ -18,11 +18,7 @@ public final class MessagingHub: Sendable {
         self.configuration = configuration
         self.providers = Dictionary(providers.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         self.clock = clock
-        let limits = configuration.requestsPerMinute
-        self.limiter = limiter ?? RateLimiter(clock: clock) { key in
-            guard key.hasPrefix("msg:"), let rpm = limits[String(key.dropFirst(4))] else { return nil }
-            return [.requests(rpm, per: .seconds(60))]
-        }
+        self.limiter = limiter ?? Self.limiter(for: configuration, clock: clock)
         health = Dictionary(providers.map { ($0.id, ProviderHealth(clock: clock)) }, uniquingKeysWith: { first, _ in first })
     }
 
@@ -36,7 +32,20 @@ public final class MessagingHub: Sendable {
         configuration.routes[channel].flatMap { providers[$0] }
     }
 
-    static func limiterKey(_ provider: String) -> String { "msg:" + provider }
+    static let limiterPrefix = "messaging:"
+
+    /// The limiter key of a provider (the SendGrid adapter feeds its rate-limit headers to the same key).
+    public static func limiterKey(_ provider: String) -> String { limiterPrefix + provider }
+
+    /// A limiter whose quotas are `configuration.requestsPerMinute`, for building adapters that
+    /// feed it (SendGrid) before the hub exists.
+    public static func limiter(for configuration: MessagingConfiguration, clock: any WallClock) -> RateLimiter {
+        let limits = configuration.requestsPerMinute
+        return RateLimiter(clock: clock) { key in
+            guard key.hasPrefix(limiterPrefix), let rpm = limits[String(key.dropFirst(limiterPrefix.count))] else { return nil }
+            return [.requests(rpm, per: .seconds(60))]
+        }
+    }
 
     func health(of provider: String) -> ProviderHealth? { health[provider] }
 

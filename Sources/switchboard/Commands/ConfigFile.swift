@@ -18,6 +18,35 @@ struct ConfigFile: Decodable {
     var limits: Limits?
     var plans: [String: PlanLimits.Limit]?
     var llm: LLM?
+    var messaging: Messaging?
+
+    /// `messaging`: messaging providers, which sends each channel, prices (replacing the development ones).
+    struct Messaging: Decodable {
+        struct Provider: Decodable {
+            var id: String
+            /// `twilio`, `sendgrid` or `simulated`.
+            var type: String
+            var baseUrl: String?
+            /// Twilio's Content API (templates).
+            var contentBaseUrl: String?
+            var accountSid: String?
+            /// The environment variable holding the Twilio auth token or the SendGrid API key.
+            var secretEnv: String?
+            var smsFrom: String?
+            var whatsappFrom: String?
+            var emailFrom: String?
+            var requestsPerMinute: Int?
+            var timeoutSeconds: Int?
+            var transientFailureRate: Double?
+        }
+
+        var providers: [Provider]
+        /// Channel → provider id.
+        var routes: [String: String]
+        /// Channel → USD per message (per segment for SMS), a decimal string.
+        var prices: [String: String]
+        var maxAttempts: Int?
+    }
 
     /// `llm`: model providers, priced models and routes (replacing the development ones).
     struct LLM: Decodable {
@@ -75,7 +104,8 @@ struct ConfigFile: Decodable {
 
     static let knownKeys: [String: Set<String>] = [
         "": ["host", "port", "dataDir", "internalApiKey", "dev", "sync", "maxInFlight", "shutdownGrace", "metrics", "auth",
-             "limits", "plans", "llm"],
+             "limits", "plans", "llm", "messaging"],
+        "messaging": ["providers", "routes", "prices", "maxAttempts"],
         "llm": ["providers", "models", "routes", "defaultUseCase", "requestDeadlineSeconds"],
         "auth": ["publicKeyFile", "jwksFile", "jwksUrl", "hs256Secret", "issuer", "audience", "leewaySeconds"],
         "limits": ["maxBodyBytes", "maxHeaderBytes", "idleTimeoutSeconds", "bodyReadTimeoutSeconds"],

@@ -63,7 +63,7 @@ struct Serve: AsyncParsableCommand {
         let waiters = JobWaiters()
         let clock = SystemClock()
         let llm = LLMService(configuration: settings.llm, providers: settings.providers, clock: clock)
-        let messaging = MessagingHub.development(clock: clock)
+        let messaging = settings.messagingHub(clock: clock)
         let runtime = try await JobRuntime.open(
             RuntimeConfiguration(
                 store: StoreConfiguration(path: settings.databasePath, synchronous: settings.sync),

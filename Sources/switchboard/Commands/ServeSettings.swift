@@ -20,6 +20,8 @@ struct ServeSettings {
     var plans = PlanLimits()
     var llm = LLMConfiguration.development
     var providers = [ProviderSettings(id: "simulated", kind: .simulated(LLMConfiguration.development.simulated))]
+    var messaging = MessagingConfiguration.development
+    var messagingProviders = [MessagingProviderSettings.simulated()]
 
     init(_ options: ServeOptions, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         func env(_ name: String) -> String? {
@@ -78,6 +80,7 @@ struct ServeSettings {
         }
         if let plans = file?.plans { self.plans.plans.merge(plans) { _, configured in configured } }
         if let llm = file?.llm { (self.llm, providers) = try Self.llm(llm, environment: environment) }
+        if let section = file?.messaging { (messaging, messagingProviders) = try Self.messaging(section, environment: environment) }
         // Development mode is the default only while no production token key is configured.
         dev = devChoice ?? !auth.hasKeys
         try validate()
