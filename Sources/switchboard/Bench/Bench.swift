@@ -6,7 +6,7 @@ import Histogram
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure the runtime; each benchmark prints a human summary and, last, one JSON line.",
-        subcommands: [QueueBenchmark.self, GuardsBenchmark.self, InferenceBenchmark.self]
+        subcommands: [QueueBenchmark.self, GuardsBenchmark.self, InferenceBenchmark.self, MessagesBenchmark.self]
     )
 }
 

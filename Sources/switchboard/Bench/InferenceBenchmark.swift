@@ -1,6 +1,5 @@
 import ArgumentParser
 import AsyncHTTPClient
-import CryptoExtras
 import Foundation
 import HTTPFront
 import Histogram
@@ -63,10 +62,10 @@ struct InferenceBenchmark: AsyncParsableCommand {
         let body = #"{"prompt":"hello there, how are you today?","maxTokens":16}"#
 
         // (a) the simulated provider
-        let simulated = try await withServer(llm: .development, providers: [ProviderSettings(id: "simulated", kind: .simulated(.init()))],
+        let simulated = try await BenchServer.run(dataDir: dataDir, maxInFlight: maxInFlight, llm: .development, providers: [ProviderSettings(id: "simulated", kind: .simulated(.init()))],
                                              logger: logger) { url, token in
             try await runConcurrently(total: requests, concurrency: concurrency) { _ in
-                try await Self.post(client, url + "/llm-orch/v1/inference/complete", body: body, token: token)
+                try await BenchHTTP.post(client, url + "/llm-orch/v1/inference/complete", body: body, token: token)
             }
         }
         let completeRate = Double(requests) / simulated.seconds
@@ -77,18 +76,18 @@ struct InferenceBenchmark: AsyncParsableCommand {
             let llm = LLMConfiguration(models: ["gpt-bench": .init(maxOutputTokens: 1_000, price: ModelPrice(inputPer1K: 150, outputPer1K: 600))],
                                        routing: LLMRouting(routes: ["chat": [RouteTarget(provider: "openai", model: "gpt-bench")]],
                                                            defaultUseCase: "chat"))
-            return try await withServer(llm: llm, providers: [ProviderSettings(id: "openai", kind: .openAICompatible(
+            return try await BenchServer.run(dataDir: dataDir, maxInFlight: maxInFlight, llm: llm, providers: [ProviderSettings(id: "openai", kind: .openAICompatible(
                 baseURL: mockURL, apiKey: nil, timeout: .seconds(30)))], logger: logger) { url, token in
                 let loaded = try await runConcurrently(total: requests / 2, concurrency: concurrency) { _ in
-                    try await Self.post(client, url + "/llm-orch/v1/inference/complete", body: body, token: token)
+                    try await BenchHTTP.post(client, url + "/llm-orch/v1/inference/complete", body: body, token: token)
                 }
                 let direct = try await runConcurrently(total: sequential, concurrency: 1) { _ in
-                    try await Self.post(client, mockURL + "/v1/chat/completions",
+                    try await BenchHTTP.post(client, mockURL + "/v1/chat/completions",
                                         body: #"{"model":"gpt-bench","messages":[{"role":"user","content":"hello there, how are you today?"}],"max_tokens":16}"#,
                                         token: nil)
                 }
                 let through = try await runConcurrently(total: sequential, concurrency: 1) { _ in
-                    try await Self.post(client, url + "/llm-orch/v1/inference/complete", body: body, token: token)
+                    try await BenchHTTP.post(client, url + "/llm-orch/v1/inference/complete", body: body, token: token)
                 }
                 return (loaded, (direct.latency, through.latency))
             }
@@ -101,16 +100,16 @@ struct InferenceBenchmark: AsyncParsableCommand {
         // (c) one batch against the simulated provider
         let lines = (1...batchItems).map { #"{"customId":"item-\#($0)","prompt":"hello there, how are you today?","maxTokens":16}"# }
         let ndjson = lines.joined(separator: "\n")
-        let (accepted, finished) = try await withServer(llm: .development, providers: [ProviderSettings(id: "simulated", kind: .simulated(.init()))],
+        let (accepted, finished) = try await BenchServer.run(dataDir: dataDir, maxInFlight: maxInFlight, llm: .development, providers: [ProviderSettings(id: "simulated", kind: .simulated(.init()))],
                                                         logger: logger) { url, token in
             let start = ContinuousClock.now
-            let created = try await Self.post(client, url + "/llm-orch/v1/inference/batches", body: ndjson, token: token,
+            let created = try await BenchHTTP.post(client, url + "/llm-orch/v1/inference/batches", body: ndjson, token: token,
                                               contentType: "application/x-ndjson", expect: 202)
             let accepted = ContinuousClock.now - start
             guard let id = try JSONSerialization.jsonObject(with: Data(buffer: created)) as? [String: Any],
                   let batchID = (id["data"] as? [String: Any])?["id"] as? String else { throw ValidationError("no batch id") }
             while true {
-                let batch = try await Self.get(client, url + "/llm-orch/v1/inference/batches/" + batchID, token: token)
+                let batch = try await BenchHTTP.get(client, url + "/llm-orch/v1/inference/batches/" + batchID, token: token)
                 let data = (try JSONSerialization.jsonObject(with: Data(buffer: batch)) as? [String: Any])?["data"] as? [String: Any]
                 let status = data?["status"] as? String
                 if status == "completed" {
@@ -136,78 +135,4 @@ struct InferenceBenchmark: AsyncParsableCommand {
 
     private func rounded(_ value: Double) -> Double { (value * 1_000).rounded() / 1_000 }
 
-    @discardableResult
-    private static func post(_ client: HTTPClient, _ url: String, body: String, token: String?,
-                             contentType: String = "application/json", expect status: UInt = 200) async throws -> ByteBuffer {
-        var request = HTTPClientRequest(url: url)
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: contentType)
-        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
-        request.body = .bytes(ByteBuffer(string: body))
-        let response = try await client.execute(request, timeout: .seconds(120))
-        let answer = try await response.body.collect(upTo: 1 << 20)
-        guard response.status.code == status else { throw ValidationError("\(url) answered \(response.status.code): \(String(buffer: answer))") }
-        return answer
-    }
-
-    private static func get(_ client: HTTPClient, _ url: String, token: String) async throws -> ByteBuffer {
-        var request = HTTPClientRequest(url: url)
-        request.headers.add(name: "Authorization", value: "Bearer \(token)")
-        let response = try await client.execute(request, timeout: .seconds(60))
-        let answer = try await response.body.collect(upTo: 1 << 20)
-        guard response.status == .ok else { throw ValidationError("\(url) answered \(response.status.code)") }
-        return answer
-    }
-
-    /// A server on a fresh database and a free port, a funded tenant and its token, for `body`.
-    private func withServer<Value: Sendable>(llm: LLMConfiguration, providers: [ProviderSettings], logger: Logger,
-                                             _ body: @escaping @Sendable (String, String) async throws -> Value) async throws -> Value {
-        let scratch = try ScratchDirectory(in: dataDir, prefix: "bench-inference")
-        defer { scratch.remove() }
-        let pem = try _RSA.Signing.PrivateKey(keySize: .bits2048).pemRepresentation
-        let auth = AuthConfiguration(developmentKeyPEM: pem)
-        let clock = SystemClock()
-        let metrics = FrontMetrics()
-        let waiters = JobWaiters()
-        let service = LLMService(configuration: llm, providers: providers, clock: clock)
-        let messaging = MessagingHub.development(clock: clock)
-        let runtime = try await JobRuntime.open(
-            RuntimeConfiguration(store: StoreConfiguration(path: RuntimeConfiguration.databasePath(inDataDirectory: scratch.path)),
-                                 workers: WorkerConfiguration(maxInFlight: maxInFlight)),
-            registry: { JobCatalog.registry(llm: service, messaging: messaging, services: $0) }, migrations: JobCatalog.migrations, clock: clock, logger: logger,
-            onJobFinished: { job, outcome in
-                metrics.jobFinished(job, outcome)
-                waiters.jobFinished(job, outcome)
-            })
-        let tenant = "bench-tenant"
-        _ = try await runtime.wallets.credit(MicroUSD(usd: 1_000_000), to: .team(tenant), reference: "bench")
-        let token = try await DevelopmentKeys.mintToken(signingKeyPEM: pem, claims: AccessClaims(
-            sub: "bench", tenantId: tenant, planTier: "bench", issuedAt: Date(), expiresAt: Date().addingTimeInterval(3_600)))
-        let front = HTTPFront(runtime: runtime,
-                              configuration: FrontConfiguration(port: 0, plans: PlanLimits(plans: ["bench": .init(requestsPerSecond: 10_000_000,
-                                                                                                                  burst: 10_000_000)]),
-                                                                auth: auth, internalAPIKey: "bench-internal-key-0123456789"),
-                              verifier: try await TokenVerifier(configuration: auth, clock: clock), metrics: metrics, llm: service,
-                              messaging: messaging, waiters: waiters)
-        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        let group = ServiceGroup(configuration: .init(
-            services: [front.application(services: [runtime], logger: logger) { continuation.yield($0) }], logger: logger))
-        do {
-            let value = try await withThrowingTaskGroup(of: Value?.self) { tasks in
-                tasks.addTask { try await group.run(); return nil }
-                var iterator = ports.makeAsyncIterator()
-                guard let port = await iterator.next() else { throw CancellationError() }
-                let value = try await body("http://127.0.0.1:\(port)", token)
-                await group.triggerGracefulShutdown()
-                try await tasks.waitForAll()
-                return value
-            }
-            await runtime.close()
-            return value
-        } catch {
-            await group.triggerGracefulShutdown()
-            await runtime.close()
-            throw error
-        }
-    }
 }

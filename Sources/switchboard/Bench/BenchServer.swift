@@ -1,0 +1,82 @@
+import CryptoExtras
+import Foundation
+import HTTPFront
+import Hummingbird
+import Jobs
+import Logging
+import Runtime
+import ServiceLifecycle
+
+/// The server the HTTP benchmarks drive: a runtime on a fresh database, the HTTP front on a free
+/// loopback port, a tenant funded with $1,000,000 and a token for it, for the length of `body`.
+enum BenchServer {
+    /// What `body` gets: where the server is, a token, and the parts a benchmark may drive directly.
+    struct Context: Sendable {
+        let url: String
+        let token: String
+        let tenant: String
+        let runtime: JobRuntime
+        let messaging: MessagingHub
+    }
+
+    static func run<Value: Sendable>(dataDir: String, maxInFlight: Int, llm: LLMConfiguration, providers: [ProviderSettings],
+                                     logger: Logger, _ body: @escaping @Sendable (String, String) async throws -> Value) async throws -> Value {
+        try await run(dataDir: dataDir, maxInFlight: maxInFlight, llm: llm, providers: providers, logger: logger) { context in
+            try await body(context.url, context.token)
+        }
+    }
+
+    static func run<Value: Sendable>(dataDir: String, maxInFlight: Int, llm: LLMConfiguration = .development,
+                                     providers: [ProviderSettings] = [ProviderSettings(id: "simulated", kind: .simulated(.init()))],
+                                     logger: Logger, _ body: @escaping @Sendable (Context) async throws -> Value) async throws -> Value {
+        let scratch = try ScratchDirectory(in: dataDir, prefix: "bench-server")
+        defer { scratch.remove() }
+        let pem = try _RSA.Signing.PrivateKey(keySize: .bits2048).pemRepresentation
+        let auth = AuthConfiguration(developmentKeyPEM: pem)
+        let clock = SystemClock()
+        let metrics = FrontMetrics()
+        let waiters = JobWaiters()
+        let service = LLMService(configuration: llm, providers: providers, clock: clock)
+        let messaging = MessagingHub.development(clock: clock)
+        let runtime = try await JobRuntime.open(
+            RuntimeConfiguration(store: StoreConfiguration(path: RuntimeConfiguration.databasePath(inDataDirectory: scratch.path)),
+                                 workers: WorkerConfiguration(maxInFlight: maxInFlight)),
+            registry: { JobCatalog.registry(llm: service, messaging: messaging, services: $0) }, migrations: JobCatalog.migrations,
+            clock: clock, logger: logger,
+            onJobFinished: { job, outcome in
+                metrics.jobFinished(job, outcome)
+                waiters.jobFinished(job, outcome)
+            })
+        let tenant = "bench-tenant"
+        _ = try await runtime.wallets.credit(MicroUSD(usd: 1_000_000), to: .team(tenant), reference: "bench")
+        let token = try await DevelopmentKeys.mintToken(signingKeyPEM: pem, claims: AccessClaims(
+            sub: "bench", tenantId: tenant, planTier: "bench", issuedAt: Date(), expiresAt: Date().addingTimeInterval(3_600)))
+        let front = HTTPFront(runtime: runtime,
+                              configuration: FrontConfiguration(port: 0, plans: PlanLimits(plans: ["bench": .init(requestsPerSecond: 10_000_000,
+                                                                                                                  burst: 10_000_000)]),
+                                                                auth: auth, internalAPIKey: "bench-internal-key-0123456789"),
+                              verifier: try await TokenVerifier(configuration: auth, clock: clock), metrics: metrics, llm: service,
+                              messaging: messaging, waiters: waiters)
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let group = ServiceGroup(configuration: .init(
+            services: [front.application(services: [runtime], logger: logger) { continuation.yield($0) }], logger: logger))
+        do {
+            let value = try await withThrowingTaskGroup(of: Value?.self) { tasks in
+                tasks.addTask { try await group.run(); return nil }
+                var iterator = ports.makeAsyncIterator()
+                guard let port = await iterator.next() else { throw CancellationError() }
+                let value = try await body(Context(url: "http://127.0.0.1:\(port)", token: token, tenant: tenant, runtime: runtime,
+                                                   messaging: messaging))
+                await group.triggerGracefulShutdown()
+                try await tasks.waitForAll()
+                return value
+            }
+            await runtime.close()
+            return value
+        } catch {
+            await group.triggerGracefulShutdown()
+            await runtime.close()
+            throw error
+        }
+    }
+}
