@@ -50,10 +50,11 @@ extension MockProvider {
 
     /// Waits the configured latency, then rolls for a configured fault.
     func latencyAndFault() async throws -> Fault? {
-        if configuration.latency > .zero { try await Task.sleep(for: configuration.latency) }
+        let fault = faults.current(configuration)
+        if fault.latency > .zero { try await Task.sleep(for: fault.latency) }
         let roll = Self.unit(ledger.nextCall())
-        if roll < configuration.rateLimitRate { return .rateLimited }
-        if roll < configuration.rateLimitRate + configuration.errorRate { return .unavailable }
+        if roll < fault.rateLimitRate { return .rateLimited }
+        if roll < fault.rateLimitRate + fault.errorRate { return .unavailable }
         return nil
     }
 

@@ -37,6 +37,7 @@ public struct MockProvider: Sendable {
     public let configuration: Configuration
     private let calls = Calls()
     let ledger = MockMessagingLedger()
+    let faults = MockFaults()
 
     public init(configuration: Configuration = Configuration()) {
         self.configuration = configuration
@@ -50,6 +51,14 @@ public struct MockProvider: Sendable {
         router.post("/v1/chat/completions") { request, context in try await self.chatCompletion(request, context: context) }
         router.post("/v1/messages") { request, context in try await self.anthropicMessage(request, context: context) }
         router.get("/_mock/calls") { _, _ in "{\"calls\":\(self.callCount)}" }
+        router.post("/_mock/faults") { request, _ -> Response in
+            let body = try await request.body.collect(upTo: 4_096)
+            guard let override = try? JSONDecoder().decode(MockFaults.Override.self, from: Data(buffer: body)) else {
+                return Response(status: .badRequest)
+            }
+            self.faults.set(override)
+            return Response(status: .noContent)
+        }
         addMessagingRoutes(to: router)
         return router
     }
@@ -81,7 +90,8 @@ public struct MockProvider: Sendable {
         guard let chat = try? JSONDecoder().decode(ChatRequest.self, from: Data(buffer: body)) else {
             return Self.error(.badRequest, type: "invalid_request_error", code: nil, "the body is not a chat completion request")
         }
-        if configuration.latency > .zero { try await Task.sleep(for: configuration.latency) }
+        let fault = faults.current(configuration)
+        if fault.latency > .zero { try await Task.sleep(for: fault.latency) }
         let roll = Self.unit(number)
         switch chat.model {
         case "fail-429":
@@ -95,10 +105,10 @@ public struct MockProvider: Sendable {
         case "slow":
             try await Task.sleep(for: .seconds(2))
         default:
-            if roll < configuration.rateLimitRate {
+            if roll < fault.rateLimitRate {
                 return Self.error(.tooManyRequests, type: "requests", code: "rate_limit_exceeded", "slow down", retryAfter: "1")
             }
-            if roll < configuration.rateLimitRate + configuration.errorRate {
+            if roll < fault.rateLimitRate + fault.errorRate {
                 return Self.error(.serviceUnavailable, type: "server_error", code: nil, "simulated outage")
             }
         }
@@ -165,7 +175,8 @@ public struct MockProvider: Sendable {
               let message = try? JSONDecoder().decode(MessagesRequest.self, from: Data(buffer: body)) else {
             return failure(400, "invalid_request_error", "not a Messages API request")
         }
-        if configuration.latency > .zero { try await Task.sleep(for: configuration.latency) }
+        let fault = faults.current(configuration)
+        if fault.latency > .zero { try await Task.sleep(for: fault.latency) }
         switch message.model {
         case "fail-429": return failure(429, "rate_limit_error", "slow down", retryAfter: "2")
         case "fail-503": return failure(529, "overloaded_error", "overloaded")
@@ -173,8 +184,8 @@ public struct MockProvider: Sendable {
         case "slow": try await Task.sleep(for: .seconds(2))
         default:
             let roll = Self.unit(number)
-            if roll < configuration.rateLimitRate { return failure(429, "rate_limit_error", "slow down", retryAfter: "1") }
-            if roll < configuration.rateLimitRate + configuration.errorRate { return failure(529, "overloaded_error", "simulated outage") }
+            if roll < fault.rateLimitRate { return failure(429, "rate_limit_error", "slow down", retryAfter: "1") }
+            if roll < fault.rateLimitRate + fault.errorRate { return failure(529, "overloaded_error", "simulated outage") }
         }
         let output = min(message.max_tokens, configuration.outputTokens)
         let input = (message.messages.map(\.content) + [message.system].compactMap { $0 }).reduce(0) { $0 + ($1.utf8.count + 3) / 4 + 4 }

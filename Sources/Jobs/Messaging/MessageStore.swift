@@ -158,8 +158,15 @@ struct MessageStore: Sendable {
         try await database.read { db in Int(try db.scalar("SELECT count(*) FROM outbox") ?? 0) }
     }
 
-    /// When the next outbox row falls due (nil: the outbox is empty).
-    func nextDue() async throws -> Date? {
-        try await database.read { db in try db.scalar("SELECT min(due_at) FROM outbox").map(Date.init(millisecondsSince1970:)) }
+    /// When the next outbox row can be claimed: the first row of each conversation, once it is
+    /// due and not leased (nil: the outbox is empty).
+    func nextClaimable() async throws -> Date? {
+        try await database.read { db in
+            try db.scalar("""
+                SELECT min(max(o.due_at, coalesce(o.lease_until, 0))) FROM outbox o
+                WHERE NOT EXISTS (SELECT 1 FROM outbox p WHERE p.conversation = o.conversation
+                                  AND (p.send_after < o.send_after OR (p.send_after = o.send_after AND p.id < o.id)))
+                """).map(Date.init(millisecondsSince1970:))
+        }
     }
 }

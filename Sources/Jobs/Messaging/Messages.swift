@@ -62,8 +62,8 @@ public struct Messages: Sendable {
         if let idempotencyKey, let existing = try await store.message(tenant: tenant, idempotencyKey: idempotencyKey) {
             return (existing, true)
         }
-        let (text, template) = try await validate(request)
         guard let provider = hub.provider(for: request.channel) else { throw NoProvider(channel: request.channel) }
+        let (text, template) = try await validate(request, provider: provider.id)
         let segments = request.channel == .sms ? MessageSegments.count(text) : 1
         guard let price = hub.configuration.price(request.channel, segments: segments) else {
             throw Invalid(field: "channel", message: "\(request.channel.rawValue) has no price configured")
@@ -92,7 +92,7 @@ public struct Messages: Sendable {
     }
 
     /// Checks the request; returns the text that will be sent (the template rendered) and the template.
-    private func validate(_ request: Request) async throws -> (text: String, template: TemplateRecord?) {
+    private func validate(_ request: Request, provider: String) async throws -> (text: String, template: TemplateRecord?) {
         switch request.channel {
         case .sms, .whatsapp:
             guard MessageAddress.isE164(request.to) else {
@@ -128,7 +128,7 @@ public struct Messages: Sendable {
             if request.channel == .email, request.subject == nil { throw Invalid(field: "subject", message: "an email with a body needs a subject") }
             return (body, nil)
         case (nil, let templateID?):
-            return try await validate(template: templateID, request)
+            return try await validate(template: templateID, request, provider: provider)
         case (nil, nil):
             throw Invalid(field: "body", message: "send body or templateId")
         case (_?, _?):
@@ -136,9 +136,12 @@ public struct Messages: Sendable {
         }
     }
 
-    private func validate(template id: Int64, _ request: Request) async throws -> (text: String, template: TemplateRecord?) {
+    private func validate(template id: Int64, _ request: Request, provider: String) async throws -> (text: String, template: TemplateRecord?) {
         guard let template = try await templates.template(id: id), template.removedAt == nil else {
             throw Invalid(field: "templateId", message: "no template \(id) (see GET /templates)")
+        }
+        guard template.provider == provider else {
+            throw Invalid(field: "templateId", message: "template \(id) is \(template.provider)'s; \(request.channel.rawValue) is sent by \(provider)")
         }
         guard template.channel == request.channel else {
             throw Invalid(field: "templateId", message: "template \(id) is a \(template.channel.rawValue) template, not \(request.channel.rawValue)")
@@ -154,11 +157,26 @@ public struct Messages: Sendable {
         if let long = given.first(where: { $0.value.utf8.count > Self.maxVariableBytes }) {
             throw Invalid(field: "variables", message: "variable \(long.key) is longer than \(Self.maxVariableBytes) bytes")
         }
-        var text = template.body ?? ""
-        for (name, value) in given {
-            text = text.replacingOccurrences(of: "{{\(name)}}", with: value)
+        return (Self.render(template.body ?? "", given), template)
+    }
+
+    /// The template's text with its placeholders (`{{name}}`, `{{ name }}`, `{{{name}}}`)
+    /// replaced in one pass over the original, so a value is never itself expanded.
+    static func render(_ body: String, _ values: [String: String]) -> String {
+        var out = ""
+        var rest = body[...]
+        while let open = rest.range(of: "{{") {
+            out += rest[..<open.lowerBound]
+            var inner = rest[open.upperBound...]
+            let triple = inner.hasPrefix("{")
+            if triple { inner = inner.dropFirst() }
+            let closing = triple ? "}}}" : "}}"
+            guard let close = inner.range(of: closing) else { out += rest[open.lowerBound...]; return out }
+            let name = inner[..<close.lowerBound].trimmingCharacters(in: .whitespaces)
+            out += values[name] ?? String(rest[open.lowerBound..<close.upperBound])
+            rest = inner[close.upperBound...]
         }
-        return (text, template)
+        return out + rest
     }
 
     // MARK: Reading

@@ -26,7 +26,7 @@ public struct MessagingConfiguration: Sendable, Equatable {
 
     public init(routes: [Channel: String], defaultSenders: [Channel: String] = [:], prices: [Channel: MicroUSD],
                 requestsPerMinute: [String: Int] = [:], maxAttempts: Int = 8, baseBackoff: Duration = .seconds(2),
-                maxBackoff: Duration = .seconds(300), leaseDuration: Duration = .seconds(60), relayBatchSize: Int = 500,
+                maxBackoff: Duration = .seconds(300), leaseDuration: Duration = .seconds(120), relayBatchSize: Int = 500,
                 maxScheduleAhead: Duration = .seconds(30 * 86_400)) {
         self.routes = routes
         self.defaultSenders = defaultSenders

@@ -52,12 +52,12 @@ public struct OutboxRelay: Sendable {
     public func pass() async throws -> Report {
         let configuration = hub.configuration
         let now = hub.clock.now()
-        let claimed = try await store.claim(owner: owner, limit: configuration.relayBatchSize, now: now,
-                                            leaseUntil: now.addingTimeInterval(configuration.leaseDuration.timeInterval))
+        let leaseUntil = now.addingTimeInterval(configuration.leaseDuration.timeInterval)
+        let claimed = try await store.claim(owner: owner, limit: configuration.relayBatchSize, now: now, leaseUntil: leaseUntil)
         var report = Report()
         report.processed = claimed.count
         await withTaskGroup(of: Outcome.self) { group in
-            for row in claimed { group.addTask { await self.send(row) } }
+            for row in claimed { group.addTask { await self.send(row, leaseUntil: leaseUntil) } }
             for await outcome in group {
                 switch outcome {
                 case .sent: report.sent += 1
@@ -86,7 +86,11 @@ public struct OutboxRelay: Sendable {
         case sent, failed, retried, leaseLost
     }
 
-    private func send(_ row: OutboxStore.Claimed) async -> Outcome {
+    /// A send starts only with this much lease left: more than any provider's timeout (at most
+    /// 60 s, checked by `serve`), so it ends before another relay may take the row.
+    static let sendMargin: TimeInterval = 65
+
+    private func send(_ row: OutboxStore.Claimed, leaseUntil: Date) async -> Outcome {
         let message = row.message
         do {
             guard let provider = hub.providers[message.provider] else {
@@ -94,7 +98,8 @@ public struct OutboxRelay: Sendable {
             }
             let health = hub.health(of: provider.id)
             guard health?.breaker.permit() ?? true else {
-                return try await retry(row, MessagingError(.transient, "\(provider.id)'s circuit breaker is open"), after: .seconds(5))
+                return try await retry(row, MessagingError(.transient, "\(provider.id)'s circuit breaker is open"), after: .seconds(5),
+                                       countsAsAttempt: false)
             }
             do {
                 try await hub.limiter.acquire(key: MessagingHub.limiterKey(provider.id), permit: Permit(requests: 1),
@@ -103,6 +108,10 @@ public struct OutboxRelay: Sendable {
                 health?.breaker.recordSuccess()  // not the provider's fault; frees a half-open probe
                 return try await retry(row, MessagingError(.rateLimited(retryAfter: error.retryAfter), "rate limited by our limiter"),
                                        after: error.retryAfter ?? .seconds(1), countsAsAttempt: false)
+            }
+            guard hub.clock.now().addingTimeInterval(Self.sendMargin) < leaseUntil else {
+                // Too little lease left to send safely (a slow pass): give the row back untried.
+                return try await retry(row, MessagingError(.transient, "the relay's lease ran short"), after: .zero, countsAsAttempt: false)
             }
             let outgoing = OutgoingMessage(
                 id: message.id, channel: message.channel, to: message.to, from: message.from, subject: message.subject, body: message.body,
@@ -123,17 +132,21 @@ public struct OutboxRelay: Sendable {
                 }
             }
             health?.record(success: true)
+            let status = receipt.providerStatus.flatMap(MessageStatus.init(providerStatus:)) ?? .sent
+            // The outcome first (it checks the lease), then the money: a relay that lost the row
+            // never touches its hold, and a crash in between leaves a hold `reconcileHolds` closes.
+            try await store.sent(row, owner: owner, providerMessageID: receipt.providerMessageID, status: status, now: hub.clock.now())
             if let holdID = row.holdID {
                 _ = try await wallets.settle(try hold(holdID, message), actualCost: MicroUSD(message.priceMicroUSD))
             }
-            let status = receipt.providerStatus.flatMap(MessageStatus.init(providerStatus:)) ?? .sent
-            try await store.sent(row, owner: owner, providerMessageID: receipt.providerMessageID, status: status, now: hub.clock.now())
             return .sent
         } catch is OutboxStore.LeaseLost {
             return .leaseLost
         } catch {
-            // The store or the wallet failed: leave the row leased; it is retried when the lease runs out.
+            // The store or the wallet failed: try again later as a counted attempt (if the lease
+            // is still ours); a recorded outcome's hold is closed by `reconcileHolds`.
             logger.error("outbox relay could not record a send", metadata: ["message": "\(message.id)", "error": "\(error)"])
+            _ = try? await retry(row, MessagingError(.transient, "the relay failed: \(error)"), after: nil)
             return .leaseLost
         }
     }
@@ -146,6 +159,9 @@ public struct OutboxRelay: Sendable {
         if attempts >= configuration.maxAttempts {
             return try await fail(row, MessagingError(.permanent, code: error.code, "gave up after \(attempts) attempts: \(error.message)"))
         }
+        if hub.clock.now().timeIntervalSince(row.message.createdAt) > Self.maxAge.timeInterval {
+            return try await fail(row, MessagingError(.permanent, code: error.code, "not sent within \(Self.maxAge): \(error.message)"))
+        }
         let backoff = min(configuration.maxBackoff, configuration.baseBackoff * (1 << min(max(attempts - 1, 0), 16)))
         let now = hub.clock.now()
         try await store.retry(row, owner: owner, dueAt: now.addingTimeInterval((wait ?? backoff).timeInterval), error: error,
@@ -153,16 +169,20 @@ public struct OutboxRelay: Sendable {
         return .retried
     }
 
+    /// Retries that do not count as attempts (limiters, breakers) end after this long.
+    static let maxAge: Duration = .seconds(24 * 3_600)
+
     private func fail(_ row: OutboxStore.Claimed, _ error: MessagingError) async throws -> Outcome {
-        if let holdID = row.holdID { _ = try await wallets.release(try hold(holdID, row.message)) }
         try await store.failed(row, owner: owner, error: error, now: hub.clock.now())
+        if let holdID = row.holdID { _ = try await wallets.release(try hold(holdID, row.message)) }
         return .failed
     }
 
-    /// Settles or releases the message holds a dead process left held, by what became of their
-    /// message: sent or delivered → settled at its price; failed (or no such message: it was
-    /// never written) → released; still queued or sending → kept. Returns how many it closed.
-    public func reconcileHolds() async throws -> Int {
+    /// Settles or releases message holds whose message's outcome is recorded: sent or
+    /// delivered → settled at its price; failed → released; still queued or sending → kept.
+    /// With `orphans` (only before serving: no accept can be in flight), a hold whose message
+    /// was never written is released too. Returns how many it closed.
+    public func reconcileHolds(orphans: Bool = true) async throws -> Int {
         var closed = 0
         let prefix = MessageRecord.holdReference("")
         for hold in try await wallets.heldReservations(prefix: prefix) {
@@ -170,6 +190,8 @@ public struct OutboxRelay: Sendable {
             let message = try await messages.message(id: id, tenant: hold.wallet.tenant)
             switch message?.status {
             case .queued?, .sending?:
+                continue
+            case nil where !orphans:
                 continue
             case .sent?, .delivered?:
                 _ = try await wallets.settle(hold, actualCost: MicroUSD(message?.priceMicroUSD ?? 0))

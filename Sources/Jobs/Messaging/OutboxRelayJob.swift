@@ -2,7 +2,8 @@ public import Runtime
 
 /// `outbox.relay`: drains the outbox once (every minute by default, beside the relay service
 /// that normally keeps it empty), so a process without the service, or a stuck service, still
-/// delivers. Safe beside any other relay: rows are leased.
+/// delivers, and closes the holds of messages whose outcome is recorded. Safe beside any other
+/// relay: rows are leased.
 public struct OutboxRelayJob: JobHandler {
     public struct Payload: Codable, Sendable {}
     public struct Output: Codable, Sendable {
@@ -24,6 +25,7 @@ public struct OutboxRelayJob: JobHandler {
 
     public func run(_ payload: Payload, context: JobContext) async throws -> Output {
         let report = try await relay.drain(maxPasses: 20)
+        _ = try await relay.reconcileHolds(orphans: false)
         return Output(processed: report.processed, sent: report.sent, failed: report.failed, remaining: report.remaining)
     }
 }

@@ -31,10 +31,10 @@ public final class OutboxRelayService: Service, Sendable {
                     processed = 0
                 }
                 if processed > 0 { continue }
-                let next = (try? await relay.messages.nextDue()) ?? nil
+                let next = (try? await relay.messages.nextClaimable()) ?? nil
                 let now = hub.clock.now()
-                let wakeAt = min(next ?? .distantFuture, now.addingTimeInterval(idle.timeInterval))
-                guard wakeAt > now else { continue }
+                // Never sooner than 50 ms: a row claimable now but not claimed (another relay won it) must not spin.
+                let wakeAt = max(min(next ?? .distantFuture, now.addingTimeInterval(idle.timeInterval)), now.addingTimeInterval(0.05))
                 await withTaskGroup(of: Void.self) { group in
                     group.addTask { await self.hub.relayWake.wait() }
                     group.addTask { try? await self.hub.clock.sleep(until: wakeAt) }

@@ -58,7 +58,8 @@ extension ServeSettings {
                 limits[provider.id] = rpm
             }
             let timeout = provider.timeoutSeconds ?? 30
-            guard (1...600).contains(timeout) else { throw SettingsError("\(name): timeoutSeconds must be 1...600") }
+            // A send must end inside the relay's lease (120 s; a send starts only with 65 s of it left).
+            guard (1...60).contains(timeout) else { throw SettingsError("\(name): timeoutSeconds must be 1...60") }
             func secret() throws -> String {
                 guard let variable = provider.secretEnv, let value = environment[variable], !value.isEmpty else {
                     throw SettingsError("\(name): secretEnv must name a set environment variable holding its token or key")

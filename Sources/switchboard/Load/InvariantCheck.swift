@@ -1,0 +1,164 @@
+import AsyncHTTPClient
+import Foundation
+import Jobs
+import NIOCore
+import Runtime
+
+/// The promises a load run checks afterwards, against the server's database (opened
+/// read-only beside it), its API and the mock provider's record:
+/// - every acknowledged job, batch and message exists and has reached a final state;
+/// - every wallet equals its ledger and its held reservations, and none is below zero;
+/// - each tenant was charged exactly the usage its finished work recorded (completions' and
+///   batch items' `costMicroUSD`, sent messages' price);
+/// - idempotent resends answered the first answer and made nothing new;
+/// - no message was delivered twice by the provider, and every sent message was delivered;
+/// - no job is left `running` without a live lease.
+struct InvariantCheck {
+    let client: LoadClient
+    let databasePath: String
+    let internalKey: String?
+    let mockURL: String?
+    let settleTimeout: Duration
+
+    func run(_ work: LoadStats.Acknowledged, log: (String) -> Void) async -> [String] {
+        var violations = work.violations + work.replayMismatches.map { "idempotent resend answered differently: \($0)" }
+        log("waiting for the server and for acknowledged work to finish (up to \(settleTimeout))…")
+        let deadline = ContinuousClock.now + settleTimeout
+        var unfinished: [String] = []
+        while true {
+            await nudgeOutbox()
+            do {
+                unfinished = try await self.unfinished(work)
+                if unfinished.isEmpty || ContinuousClock.now > deadline { break }
+            } catch {
+                if ContinuousClock.now > deadline { violations.append("the database could not be read: \(error)"); break }
+            }
+            try? await Task.sleep(for: .seconds(1))
+        }
+        violations += unfinished
+        do {
+            violations += try await databaseChecks()
+        } catch {
+            violations.append("the database checks failed: \(error)")
+        }
+        violations += await providerChecks()
+        return violations
+    }
+
+    /// Asks the server to drain the outbox now (it does so by itself too).
+    private func nudgeOutbox() async {
+        guard let internalKey else { return }
+        var request = HTTPClientRequest(url: client.url + "/cpaas/v1/_internal/process-outbox")
+        request.method = .POST
+        request.headers.add(name: "x-internal-api-key", value: internalKey)
+        _ = try? await client.http.execute(request, timeout: .seconds(30))
+    }
+
+    private func open() async throws -> SQLiteStore {
+        try await SQLiteStore.open(StoreConfiguration(path: databasePath, readOnly: true),
+                                   migrations: RuntimeSchema.migrations + WalletSchema.migrations + IdempotencySchema.migrations
+                                       + JobCatalog.migrations)
+    }
+
+    /// Acknowledged work that is missing (lost) or not final yet, described.
+    private func unfinished(_ work: LoadStats.Acknowledged) async throws -> [String] {
+        let database = try await open()
+        defer { Task { await database.close() } }
+        let jobs = work.jobs.keys.compactMap { JobID($0) }
+        let batches = Array(work.batches.keys), messages = Array(work.messages.keys)
+        return try await database.read { db in
+            var problems: [String] = []
+            let job = try db.statement("SELECT state FROM jobs WHERE id = ?")
+            for id in jobs {
+                job.reset()
+                job.bind(1, id.rawValue)
+                guard try job.step() else { problems.append("acknowledged job \(id) is lost"); continue }
+                let state = JobState(rawValue: job.string(0) ?? "")
+                if state?.isTerminal != true { problems.append("acknowledged job \(id) is still \(job.string(0) ?? "?")") }
+            }
+            let batch = try db.statement("SELECT status FROM inference_batches WHERE id = ?")
+            for id in batches {
+                batch.reset()
+                batch.bind(1, id)
+                guard try batch.step() else { problems.append("acknowledged batch \(id) is lost"); continue }
+                let status = batch.string(0) ?? ""
+                if !["completed", "cancelled", "expired", "failed"].contains(status) { problems.append("acknowledged batch \(id) is still \(status)") }
+            }
+            let message = try db.statement("SELECT status FROM messages WHERE id = ?")
+            for id in messages {
+                message.reset()
+                message.bind(1, id)
+                guard try message.step() else { problems.append("acknowledged message \(id) is lost"); continue }
+                let status = MessageStatus(rawValue: message.string(0) ?? "")
+                if status?.isFinal != true && status != .sent { problems.append("acknowledged message \(id) is still \(message.string(0) ?? "?")") }
+            }
+            return problems
+        }
+    }
+
+    private func databaseChecks() async throws -> [String] {
+        let database = try await open()
+        defer { Task { await database.close() } }
+        var problems = try await Wallets(database: database, clock: SystemClock()).audit()
+        problems += try await database.read { db in
+            var found: [String] = []
+            // Charged per tenant (settlements and charges on its wallets) against recorded usage.
+            let charged = try db.statement("""
+                WITH charged AS (
+                    SELECT w.tenant, SUM(l.amount) AS amount FROM wallet_ledger l JOIN wallets w ON w.id = l.wallet_id
+                    WHERE l.kind IN ('settle', 'charge') GROUP BY w.tenant),
+                usage AS (
+                    SELECT tenant, SUM(cost) AS amount FROM (
+                        SELECT tenant, CAST(json_extract(result, '$.costMicroUSD') AS INTEGER) AS cost FROM jobs
+                        WHERE state = 'succeeded' AND kind IN ('inference.complete', 'inference.batch.item')
+                        UNION ALL
+                        SELECT tenant, price FROM messages WHERE status IN ('sent', 'delivered'))
+                    GROUP BY tenant)
+                SELECT coalesce(c.tenant, u.tenant), coalesce(c.amount, 0), coalesce(u.amount, 0)
+                FROM charged c FULL OUTER JOIN usage u ON u.tenant = c.tenant
+                WHERE coalesce(c.amount, 0) != coalesce(u.amount, 0)
+                """)
+            while try charged.step() {
+                found.append("tenant \(charged.string(0) ?? "?") was charged \(MicroUSD(charged.int64(1))) USD for usage of \(MicroUSD(charged.int64(2))) USD")
+            }
+            let stuck = try db.statement("SELECT count(*) FROM jobs WHERE state = 'running' AND lease_expires_at < ?")
+            stuck.bind(1, Date().millisecondsSince1970 - 5_000)
+            if try stuck.step(), stuck.int(0) > 0 { found.append("\(stuck.int(0)) jobs are running without a live lease") }
+            let duplicateKeys = try db.statement("""
+                SELECT count(*) FROM (SELECT 1 FROM messages WHERE idempotency_key IS NOT NULL GROUP BY tenant, idempotency_key HAVING count(*) > 1)
+                """)
+            if try duplicateKeys.step(), duplicateKeys.int(0) > 0 { found.append("\(duplicateKeys.int(0)) Idempotency-Keys made more than one message") }
+            return found
+        }
+        return problems
+    }
+
+    /// The mock provider's deliveries: none twice, and every message the database says was sent is among them.
+    private func providerChecks() async -> [String] {
+        guard let mockURL else { return [] }
+        guard let response = try? await client.http.execute(HTTPClientRequest(url: mockURL + "/_mock/messages"), timeout: .seconds(30)),
+              let body = try? await response.body.collect(upTo: 256 << 20),
+              let json = (try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [String: Any],
+              let delivered = json["messages"] as? [[String: Any]] else {
+            return ["the mock provider's record could not be read"]
+        }
+        var counts: [String: Int] = [:]
+        for message in delivered { if let key = message["dedupeKey"] as? String { counts[key, default: 0] += 1 } }
+        var problems = counts.filter { $0.value > 1 }.map { "message \($0.key) was delivered \($0.value) times" }
+        do {
+            let database = try await open()
+            defer { Task { await database.close() } }
+            let sent = try await database.read { db in
+                let select = try db.statement("SELECT id FROM messages WHERE status IN ('sent', 'delivered') AND provider != 'simulated'")
+                var ids: [String] = []
+                while try select.step() { ids.append(select.string(0) ?? "") }
+                return ids
+            }
+            let missing = sent.filter { counts[$0] == nil }
+            if !missing.isEmpty { problems.append("\(missing.count) messages recorded sent are unknown to the provider (e.g. \(missing[0]))") }
+        } catch {
+            problems.append("the database could not be read for the provider check: \(error)")
+        }
+        return problems
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+import Histogram
+
+/// A load run's report: per operation, count, rate, p50/p95/p99/max latency and statuses; the
+/// `/metrics` series that moved; the invariant check's verdict. As text and as JSON.
+struct LoadReport {
+    let stats: LoadStats
+    let seconds: Double
+    let violations: [String]
+    let checked: Bool
+    let metricDeltas: [(String, Double)]
+
+    /// The job, queue and request series whose value changed during the run.
+    static func deltas(before: [String: Double], after: [String: Double]) -> [(String, Double)] {
+        after.compactMap { series, value -> (String, Double)? in
+            guard series.hasPrefix("switchboard_jobs_finished_total") || series.hasPrefix("switchboard_queue_depth")
+                || series.hasPrefix("switchboard_wallet_") else { return nil }
+            let delta = value - (before[series] ?? 0)
+            return delta == 0 ? nil : (series, delta)
+        }.sorted { $0.0 < $1.0 }
+    }
+
+    private func ms(_ histogram: Histogram<UInt64>, _ percentile: Double) -> Double {
+        (Double(histogram.valueAtPercentile(percentile)) / 10).rounded() / 100
+    }
+
+    var text: String {
+        var lines = [String(format: "load: %.1f s", seconds), "operation        count     rate/s    p50 ms    p95 ms    p99 ms    max ms  statuses"]
+        var total = 0
+        for (name, operation) in stats.snapshot.sorted(by: { $0.key < $1.key }) {
+            total += operation.count
+            let statuses = operation.statuses.sorted { $0.key < $1.key }.map { "\($0.key)×\($0.value)" }.joined(separator: " ")
+            lines.append(String(format: "%-12@ %9d %10.1f %9.2f %9.2f %9.2f %9.2f  %@", name as NSString, operation.count,
+                                Double(operation.count) / seconds, ms(operation.latency, 50), ms(operation.latency, 95),
+                                ms(operation.latency, 99), Double(operation.latency.max) / 1_000, statuses as NSString))
+        }
+        lines.append(String(format: "all          %9d %10.1f", total, Double(total) / seconds))
+        let work = stats.work
+        lines.append("acknowledged: \(work.jobs.count) jobs, \(work.batches.count) batches, \(work.messages.count) messages")
+        if !metricDeltas.isEmpty {
+            lines.append("metrics that moved:")
+            lines += metricDeltas.map { "  \($0.0) \($0.1 > 0 ? "+" : "")\(Int($0.1))" }
+        }
+        if checked {
+            lines.append(violations.isEmpty ? "invariants: all hold" : "invariants: \(violations.count) VIOLATED")
+            lines += violations.prefix(50).map { "  ✗ \($0)" }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    var json: Data {
+        var operations: [String: Any] = [:]
+        for (name, operation) in stats.snapshot {
+            operations[name] = ["count": operation.count, "ratePerSec": Double(operation.count) / seconds,
+                                "p50Ms": ms(operation.latency, 50), "p95Ms": ms(operation.latency, 95), "p99Ms": ms(operation.latency, 99),
+                                "maxMs": Double(operation.latency.max) / 1_000, "statuses": operation.statuses]
+        }
+        let work = stats.work
+        let object: [String: Any] = [
+            "seconds": seconds, "operations": operations,
+            "acknowledged": ["jobs": work.jobs.count, "batches": work.batches.count, "messages": work.messages.count],
+            "metricDeltas": Dictionary(metricDeltas, uniquingKeysWith: { first, _ in first }),
+            "invariantsChecked": checked, "violations": violations,
+        ]
+        return (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])) ?? Data("{}".utf8)
+    }
+}
