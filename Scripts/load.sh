@@ -6,14 +6,14 @@
 # everything it started, also on Ctrl-C.
 #
 #   Scripts/load.sh [--duration 30] [--concurrency 32 | --rate R] [--tenants 4] [--mix complete=30,...]
-#                   [--latency-ms 0] [--error-rate 0] [--chaos] [--kills 5] [--debug] [--report file.json] [--keep]
+#                   [--latency-ms 0] [--error-rate 0] [--chaos] [--kills 5] [--debug | --bin path] [--report file.json] [--keep]
 #
 # --chaos: while the load runs, kill -9 the server at random moments and restart it on the same
 # data directory, and make the mock provider fail, slow down or rate-limit in bursts; at least
 # --kills kills are required. The invariant check must hold afterwards.
 set -euo pipefail
 
-duration=30 concurrency=32 rate="" tenants=4 mix="" latency=0 error_rate=0 chaos=0 kills=5 config=release report="" keep=0
+duration=30 concurrency=32 rate="" tenants=4 mix="" latency=0 error_rate=0 chaos=0 kills=5 config=release report="" keep=0 bin=
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --duration) duration="$2"; shift 2 ;;
@@ -26,6 +26,7 @@ while [[ $# -gt 0 ]]; do
     --chaos) chaos=1; shift ;;
     --kills) kills="$2"; shift 2 ;;
     --debug) config=debug; shift ;;
+    --bin) bin="$2"; shift 2 ;;
     --report) report="$2"; shift 2 ;;
     --keep) keep=1; shift ;;
     -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
@@ -35,9 +36,11 @@ done
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
-echo "== building switchboard ($config)"
-swift build -c "$config" --product switchboard 2>&1 | tail -1
-bin="$root/.build/$config/switchboard"
+if [[ -z "$bin" ]]; then
+  echo "== building switchboard ($config)"
+  swift build -c "$config" --product switchboard 2>&1 | tail -1
+  bin="$root/.build/$config/switchboard"
+fi
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/switchboard-load.XXXXXX")"
 data="$work/data"
@@ -130,16 +133,13 @@ args=(load --url "$url" --data-dir "$data" --mock-url "$mock" --tenants "$tenant
 [[ -n "$mix" ]] && args+=(--mix "$mix")
 [[ -n "$report" ]] && args+=(--report "$report")
 status=0
+# The run, then the invariant check in the same process (it knows what was acknowledged). The
+# chaos loop stops a few seconds before the run ends and leaves the server running for the check.
+"$bin" "${args[@]}" || status=$?
 if [[ $chaos -eq 1 ]]; then
-  # The check must see the server up: let the chaos loop finish (it leaves the server running) first.
-  "$bin" "${args[@]}" --no-check >"$work/load-run.txt" 2>&1 || true
   wait "$chaos_pid" 2>/dev/null || true
   serve_pid="$(pgrep -f "serve --config $work/config.json" | head -1 || true)"
-  cat "$work/load-run.txt"
-  echo "== chaos: $(cat "$kill_count") kills; checking the invariants"
-  "$bin" "${args[@]}" --duration 1 --concurrency 1 --mix read=1 || status=$?
-else
-  "$bin" "${args[@]}" || status=$?
+  echo "== chaos: $(cat "$kill_count") kill -9s of the server survived"
 fi
 if [[ $chaos -eq 1 && $(cat "$kill_count") -lt $kills ]]; then
   echo "load.sh: only $(cat "$kill_count") kills (wanted at least $kills); run longer" >&2

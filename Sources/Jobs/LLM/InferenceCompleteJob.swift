@@ -80,7 +80,13 @@ public struct InferenceCompleteJob: JobHandler {
                 routed = try await llm.router.complete(request, targets: payload.targets, deadline: payload.deadline)
             }
         } catch {
-            _ = try? await wallets.release(reservation)
+            if reservation.state == .settled, reservation.charged > .zero {
+                // An earlier run settled before the process died, and this one failed: a failed completion costs nothing.
+                _ = try await wallets.refund(reservation.charged, of: reservation, reference: "job:\(context.id):void",
+                                            reason: "the completion failed on its rerun")
+            } else {
+                _ = try? await wallets.release(reservation)
+            }
             throw JobFailure.permanent(InferenceFailure(error).encoded)
         }
         let cost = llm.prices.cost(of: routed.response.usage, model: routed.target.model) ?? MicroUSD(payload.worstCaseMicroUSD)

@@ -128,7 +128,7 @@ enum WalletRecords {
     static func addCharge(_ charged: Int64, uncharged: Int64, to id: Int64, _ db: SQLiteConnection) throws {
         let update = try db.statement("""
             UPDATE wallet_reservations SET charged = charged + ?, uncharged = uncharged + ?
-            WHERE id = ? AND state = 'held' AND charged + ? <= amount
+            WHERE id = ? AND state = 'held' AND charged + ? BETWEEN 0 AND amount
             """)
         update.bind(1, charged)
         update.bind(2, uncharged)
@@ -138,7 +138,8 @@ enum WalletRecords {
         guard db.changes == 1 else { throw WalletError(.notFound, "reservation \(id) is not held or cannot cover the charge") }
     }
 
-    /// What the charge with this reference took from the reservation, if it was made.
+    /// What the charge with this reference took from the reservation, if it was made (its
+    /// void, if any, is a separate line with the reference `void:<reference>`).
     static func charge(reservationID: Int64, reference: String, walletID: Int64, _ db: SQLiteConnection) throws -> Int64? {
         let find = try db.statement("""
             SELECT amount FROM wallet_ledger WHERE reservation_id = ? AND reference = ? AND kind = 'charge' AND wallet_id = ?

@@ -290,6 +290,37 @@ actor WalletShard {
         return try result.get().amount
     }
 
+    /// Gives a charge on a held reservation back to the hold (its operation failed after all, on
+    /// a rerun after a crash): idempotent (the void line's reference is `void:<reference>`).
+    /// Returns what was given back; 0 when there was no such charge or it was voided before.
+    func voidCharge(_ id: Int64, key: WalletKey, reference: String) async throws -> Int64 {
+        guard let first = try await wallet(key) else { throw WalletError(.notFound, "no wallet \(key.owner) for tenant \(key.tenant)") }
+        if let pending = first.charging[id]?[reference] { _ = try? await pending.value }
+        let walletID = first.id
+        let made = try await database.read { db in try WalletRecords.charge(reservationID: id, reference: reference, walletID: walletID, db) }
+        guard let made, made > 0 else { return 0 }
+        guard let wallet = try await self.wallet(key), wallet.held[id] != nil, wallet.closing[id] == nil else {
+            throw WalletError(.notFound, "reservation \(id) on wallet \(key.owner) is not held any more")
+        }
+        let at = now()
+        let given = try await database.write { db -> Int64 in
+            let posted = try WalletRecords.post(.init(walletID: walletID, kind: .charge, amount: -made, balanceDelta: made, reservedDelta: made,
+                                                      reservationID: id, reference: "void:" + reference,
+                                                      detail: "charge \(reference) voided: its operation failed"), now: at, db)
+            guard posted != nil else { return 0 }
+            try WalletRecords.addCharge(-made, uncharged: 0, to: id, db)
+            return made
+        }
+        if given > 0 {
+            update(key) { wallet in
+                wallet.balance += given
+                wallet.reserved += given
+                if let current = wallet.held[id] { wallet.held[id] = current.adding(charged: -given, uncharged: 0) }
+            }
+        }
+        return given
+    }
+
     // MARK: Credits, refunds and adjustments
 
     /// Posts a credit, refund or adjustment of `delta` (negative only for an adjustment).

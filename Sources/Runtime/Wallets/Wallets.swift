@@ -65,6 +65,13 @@ public final class Wallets: Sendable {
         return MicroUSD(try await shard(wallet).charge(id, key: wallet, amount: amount.value, reference: reference))
     }
 
+    /// Gives a charge back to its held reservation, for an operation that was charged and then
+    /// failed (rerun after a crash). Idempotent. Returns what was given back (0: nothing to give).
+    public func voidCharge(againstReservation id: Int64, on wallet: WalletKey, reference: String) async throws -> MicroUSD {
+        try Self.check(reference: reference)
+        return MicroUSD(try await shard(wallet).voidCharge(id, key: wallet, reference: reference))
+    }
+
     /// The reservation held on `wallet` under `reference`, if any.
     public func heldReservation(reference: String, on wallet: WalletKey) async throws -> Reservation? {
         try await shard(wallet).held(reference: reference, key: wallet)

@@ -105,8 +105,9 @@ struct InvariantCheck {
             // Charged per tenant (settlements and charges on its wallets) against recorded usage.
             let charged = try db.statement("""
                 WITH charged AS (
-                    SELECT w.tenant, SUM(l.amount) AS amount FROM wallet_ledger l JOIN wallets w ON w.id = l.wallet_id
-                    WHERE l.kind IN ('settle', 'charge') GROUP BY w.tenant),
+                    SELECT w.tenant, SUM(CASE l.kind WHEN 'refund' THEN -l.amount ELSE l.amount END) AS amount
+                    FROM wallet_ledger l JOIN wallets w ON w.id = l.wallet_id
+                    WHERE l.kind IN ('settle', 'charge', 'refund') GROUP BY w.tenant),
                 usage AS (
                     SELECT tenant, SUM(cost) AS amount FROM (
                         SELECT tenant, CAST(json_extract(result, '$.costMicroUSD') AS INTEGER) AS cost FROM jobs

@@ -30,9 +30,10 @@ struct LoadReport {
         for (name, operation) in stats.snapshot.sorted(by: { $0.key < $1.key }) {
             total += operation.count
             let statuses = operation.statuses.sorted { $0.key < $1.key }.map { "\($0.key)×\($0.value)" }.joined(separator: " ")
-            lines.append(String(format: "%-12@ %9d %10.1f %9.2f %9.2f %9.2f %9.2f  %@", name as NSString, operation.count,
-                                Double(operation.count) / seconds, ms(operation.latency, 50), ms(operation.latency, 95),
-                                ms(operation.latency, 99), Double(operation.latency.max) / 1_000, statuses as NSString))
+            lines.append(name.padding(toLength: 12, withPad: " ", startingAt: 0)
+                + String(format: " %9d %10.1f %9.2f %9.2f %9.2f %9.2f  ", operation.count, Double(operation.count) / seconds,
+                         ms(operation.latency, 50), ms(operation.latency, 95), ms(operation.latency, 99), Double(operation.latency.max) / 1_000)
+                + statuses)
         }
         lines.append(String(format: "all          %9d %10.1f", total, Double(total) / seconds))
         let work = stats.work

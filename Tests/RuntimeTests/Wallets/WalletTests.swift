@@ -201,6 +201,26 @@ struct WalletTests {
         try await harness.expectBalanced()
     }
 
+    @Test("a voided charge goes back to its hold, once; a charge that was never made voids nothing")
+    func voidCharge() async throws {
+        let harness = try await WalletHarness.open()
+        let wallet = WalletKey.team("acme")
+        _ = try await harness.wallets.credit(MicroUSD(1_000_000), to: wallet)
+        let hold = try await harness.wallets.reserve(MicroUSD(100_000), on: wallet, reference: "hold:batch:9")
+        _ = try await harness.wallets.charge(MicroUSD(30_000), againstReservation: hold.id, on: wallet, reference: "job:1")
+        #expect(try await harness.wallets.voidCharge(againstReservation: hold.id, on: wallet, reference: "job:1") == MicroUSD(30_000))
+        #expect(try await harness.wallets.voidCharge(againstReservation: hold.id, on: wallet, reference: "job:1") == .zero)
+        #expect(try await harness.wallets.voidCharge(againstReservation: hold.id, on: wallet, reference: "job:2") == .zero)
+        var balance = try #require(try await harness.wallets.balance(of: wallet))
+        #expect(balance.balance == MicroUSD(1_000_000) && balance.reserved == MicroUSD(100_000))
+        // The whole hold is chargeable again.
+        #expect(try await harness.wallets.charge(MicroUSD(100_000), againstReservation: hold.id, on: wallet, reference: "job:3") == MicroUSD(100_000))
+        _ = try await harness.wallets.release(try #require(try await harness.wallets.reservation(hold.id, on: wallet)))
+        balance = try #require(try await harness.wallets.balance(of: wallet))
+        #expect(balance.balance == MicroUSD(900_000) && balance.reserved == .zero)
+        try await harness.expectBalanced()
+    }
+
     @Test("a partly charged hold released leaves exactly its charges; a durable hold survives restart reconciliation")
     func partlyChargedHoldAcrossRestart() async throws {
         let directory = TemporaryDirectory()
