@@ -46,9 +46,9 @@ work="$(mktemp -d "${TMPDIR:-/tmp}/switchboard-load.XXXXXX")"
 data="$work/data"
 mkdir -p "$data"
 pids=()
-serve_pid=""
 cleanup() {
-  [[ -n "$serve_pid" ]] && kill -9 "$serve_pid" 2>/dev/null || true
+  # The server's pid is in a file: the chaos loop restarts it in a subshell.
+  [[ -f "$work/serve.pid" ]] && kill -9 "$(cat "$work/serve.pid")" 2>/dev/null || true
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
   if [[ $keep -eq 0 ]]; then rm -rf "$work"; else echo "kept $work"; fi
@@ -89,14 +89,19 @@ export LOAD_TWILIO_TOKEN=load-token LOAD_SENDGRID_KEY=load-key
 
 start_serve() {
   "$bin" serve --config "$work/config.json" >>"$work/serve.log" 2>&1 &
-  serve_pid=$!
+  echo $! >"$work/serve.pid"
   for _ in $(seq 1 300); do
     curl -fs "$url/llm-orch/v1/health" >/dev/null 2>&1 && return 0
-    kill -0 "$serve_pid" 2>/dev/null || { sleep 0.2; "$bin" serve --config "$work/config.json" >>"$work/serve.log" 2>&1 & serve_pid=$!; }
+    if ! kill -0 "$(cat "$work/serve.pid")" 2>/dev/null; then  # e.g. the port was not free yet: try again
+      sleep 0.2
+      "$bin" serve --config "$work/config.json" >>"$work/serve.log" 2>&1 &
+      echo $! >"$work/serve.pid"
+    fi
     sleep 0.1
   done
   echo "load.sh: the server did not come up; see $work/serve.log" >&2
   tail -20 "$work/serve.log" >&2
+  touch "$work/server-down"
   return 1
 }
 echo "== starting mock-provider on $mock and switchboard on $url (data $data)"
@@ -106,19 +111,22 @@ start_serve
 kill_count="$work/kills"
 echo 0 >"$kill_count"
 chaos_loop() {
-  local end=$((SECONDS + duration)) n=0
-  while (( SECONDS + 3 < end )); do
-    sleep "$(python3 -c 'import random; print(round(random.uniform(1.5, 4.0), 2))')"
+  local end=$((SECONDS + duration)) n=0 pause
+  while true; do
+    # No kill in the last 3 s of the run: the check after it must find the server up.
+    pause="$(python3 -c "import random; print(round(min(random.uniform(1.5, 4.0), $end - 3 - $SECONDS), 2))")"
+    python3 -c "import sys; sys.exit(0 if $pause > 0 else 1)" || break
+    sleep "$pause"
     case $((RANDOM % 3)) in
       0) curl -fs -X POST "$mock/_mock/faults" -d '{"errorRate":0.5,"seconds":2}' >/dev/null || true ;;
       1) curl -fs -X POST "$mock/_mock/faults" -d '{"rateLimitRate":0.6,"seconds":2}' >/dev/null || true ;;
       2) curl -fs -X POST "$mock/_mock/faults" -d '{"latencyMs":300,"seconds":2}' >/dev/null || true ;;
     esac
-    kill -9 "$serve_pid" 2>/dev/null || true
-    wait "$serve_pid" 2>/dev/null || true
+    kill -9 "$(cat "$work/serve.pid")" 2>/dev/null || true
+    wait "$(cat "$work/serve.pid")" 2>/dev/null || true
     n=$((n + 1)); echo "$n" >"$kill_count"
     echo "   chaos: kill -9 #$n at ${SECONDS}s; restarting" >&2
-    start_serve
+    start_serve || return 1
   done
 }
 if [[ $chaos -eq 1 ]]; then
@@ -138,8 +146,12 @@ status=0
 "$bin" "${args[@]}" || status=$?
 if [[ $chaos -eq 1 ]]; then
   wait "$chaos_pid" 2>/dev/null || true
-  serve_pid="$(pgrep -f "serve --config $work/config.json" | head -1 || true)"
-  echo "== chaos: $(cat "$kill_count") kill -9s of the server survived"
+  if [[ -f "$work/server-down" ]]; then
+    echo "load.sh: the server did not come back after a kill" >&2
+    status=1
+  else
+    echo "== chaos: $(cat "$kill_count") kill -9s of the server survived"
+  fi
 fi
 if [[ $chaos -eq 1 && $(cat "$kill_count") -lt $kills ]]; then
   echo "load.sh: only $(cat "$kill_count") kills (wanted at least $kills); run longer" >&2

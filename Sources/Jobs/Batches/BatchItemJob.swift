@@ -74,7 +74,7 @@ public struct BatchItemJob: JobHandler {
         } catch {
             if case .rateLimited(let wait) = error.kind { throw JobFailure.snooze(for: wait, reason: error.message) }
             // An earlier run of this item may have been charged before the process died: a failed item costs nothing.
-            _ = try await wallets.voidCharge(againstReservation: batch.holdID, on: batch.wallet, reference: "job:\(context.id)")
+            _ = try? await wallets.voidCharge(againstReservation: batch.holdID, on: batch.wallet, reference: "job:\(context.id)")
             throw JobFailure.permanent(InferenceFailure(error).encoded)
         }
         let cost = llm.prices.cost(of: routed.response.usage, model: routed.target.model) ?? MicroUSD(payload.worstCaseMicroUSD)

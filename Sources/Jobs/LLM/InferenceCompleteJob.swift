@@ -82,8 +82,8 @@ public struct InferenceCompleteJob: JobHandler {
         } catch {
             if reservation.state == .settled, reservation.charged > .zero {
                 // An earlier run settled before the process died, and this one failed: a failed completion costs nothing.
-                _ = try await wallets.refund(reservation.charged, of: reservation, reference: "job:\(context.id):void",
-                                            reason: "the completion failed on its rerun")
+                _ = try? await wallets.refund(reservation.charged, of: reservation, reference: "job:\(context.id):void",
+                                             reason: "the completion failed on its rerun")
             } else {
                 _ = try? await wallets.release(reservation)
             }

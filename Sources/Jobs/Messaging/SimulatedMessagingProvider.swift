@@ -41,7 +41,7 @@ public final class SimulatedMessagingProvider: MessagingProvider {
         let outcome: Result<String, MessagingError> = state.withLock { state in
             if let known = state.delivered[message.id] { return .success(known) }
             state.sends += 1
-            if configuration.transientFailureRate > 0, Self.unit(state.sends) < configuration.transientFailureRate {
+            if configuration.transientFailureRate > 0, DeterministicDraw.unit(state.sends) < configuration.transientFailureRate {
                 return .failure(MessagingError(.transient, code: "503", "simulated outage"))
             }
             let providerID = "SIM" + String(state.sends, radix: 16)
@@ -62,13 +62,6 @@ public final class SimulatedMessagingProvider: MessagingProvider {
                             next: end < configuration.templates.count ? String(end) : nil)
     }
 
-    /// A number in 0..<1 for the n-th send (SplitMix64): the same sends fail on every run.
-    private static func unit(_ n: Int) -> Double {
-        var z = UInt64(truncatingIfNeeded: n) &* 0x9E37_79B9_7F4A_7C15
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return Double((z ^ (z >> 31)) >> 11) / Double(1 << 53)
-    }
 
     /// What the development server lists: a WhatsApp template approved and one pending, an SMS
     /// and an email template.

@@ -296,29 +296,37 @@ actor WalletShard {
     func voidCharge(_ id: Int64, key: WalletKey, reference: String) async throws -> Int64 {
         guard let first = try await wallet(key) else { throw WalletError(.notFound, "no wallet \(key.owner) for tenant \(key.tenant)") }
         if let pending = first.charging[id]?[reference] { _ = try? await pending.value }
-        let walletID = first.id
+        let walletID = first.id, voidReference = "void:" + reference
         let made = try await database.read { db in try WalletRecords.charge(reservationID: id, reference: reference, walletID: walletID, db) }
         guard let made, made > 0 else { return 0 }
         guard let wallet = try await self.wallet(key), wallet.held[id] != nil, wallet.closing[id] == nil else {
             throw WalletError(.notFound, "reservation \(id) on wallet \(key.owner) is not held any more")
         }
+        if let pending = wallet.charging[id]?[voidReference] { return try await pending.value.amount }
         let at = now()
-        let given = try await database.write { db -> Int64 in
-            let posted = try WalletRecords.post(.init(walletID: walletID, kind: .charge, amount: -made, balanceDelta: made, reservedDelta: made,
-                                                      reservationID: id, reference: "void:" + reference,
-                                                      detail: "charge \(reference) voided: its operation failed"), now: at, db)
-            guard posted != nil else { return 0 }
-            try WalletRecords.addCharge(-made, uncharged: 0, to: id, db)
-            return made
-        }
-        if given > 0 {
-            update(key) { wallet in
-                wallet.balance += given
-                wallet.reserved += given
-                if let current = wallet.held[id] { wallet.held[id] = current.adding(charged: -given, uncharged: 0) }
+        let task = Task { [database] in
+            try await database.write { db -> Charge in
+                let posted = try WalletRecords.post(.init(walletID: walletID, kind: .charge, amount: -made, balanceDelta: made, reservedDelta: made,
+                                                          reservationID: id, reference: voidReference,
+                                                          detail: "charge \(reference) voided: its operation failed"), now: at, db)
+                guard posted != nil else { return Charge(amount: 0, applied: false) }
+                try WalletRecords.addCharge(-made, uncharged: 0, to: id, db)
+                return Charge(amount: made, applied: true)
             }
         }
-        return given
+        // Registered like a charge, so a close waits for it.
+        update(key) { $0.charging[id, default: [:]][voidReference] = task }
+        let result = await task.result
+        update(key) { wallet in
+            wallet.charging[id]?[voidReference] = nil
+            if wallet.charging[id]?.isEmpty == true { wallet.charging[id] = nil }
+            if case .success(let void) = result, void.applied {
+                wallet.balance += void.amount
+                wallet.reserved += void.amount
+                if let current = wallet.held[id] { wallet.held[id] = current.adding(charged: -void.amount, uncharged: 0) }
+            }
+        }
+        return try result.get().amount
     }
 
     // MARK: Credits, refunds and adjustments

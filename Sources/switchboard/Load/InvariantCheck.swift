@@ -19,6 +19,11 @@ struct InvariantCheck {
     let internalKey: String?
     let mockURL: String?
     let settleTimeout: Duration
+    /// The run's tenants: the books and what is in flight are checked for them only, so the
+    /// check holds on a server that serves others too.
+    let tenants: [String]
+
+    private var tenantList: String { String(decoding: (try? JSONEncoder().encode(tenants)) ?? Data("[]".utf8), as: UTF8.self) }
 
     func run(_ work: LoadStats.Acknowledged, log: (String) -> Void) async -> [String] {
         var violations = work.violations + work.replayMismatches.map { "idempotent resend answered differently: \($0)" }
@@ -65,7 +70,7 @@ struct InvariantCheck {
         let database = try await open()
         defer { Task { await database.close() } }
         let jobs = work.jobs.keys.compactMap { JobID($0) }
-        let batches = Array(work.batches.keys), messages = Array(work.messages.keys)
+        let batches = Array(work.batches.keys), messages = Array(work.messages.keys), tenantList = tenantList
         return try await database.read { db in
             var problems: [String] = []
             let job = try db.statement("SELECT state FROM jobs WHERE id = ?")
@@ -92,6 +97,19 @@ struct InvariantCheck {
                 let status = MessageStatus(rawValue: message.string(0) ?? "")
                 if status?.isFinal != true && status != .sent { problems.append("acknowledged message \(id) is still \(message.string(0) ?? "?")") }
             }
+            // Work nobody was answered for (the server died first) runs on too: the books are
+            // checked only once nothing is in flight.
+            let busy = try db.statement("""
+                WITH run AS (SELECT value AS tenant FROM json_each(?1))
+                SELECT (SELECT count(*) FROM jobs WHERE state IN ('queued', 'scheduled', 'running') AND tenant IN (SELECT tenant FROM run)),
+                       (SELECT count(*) FROM messages WHERE status IN ('queued', 'sending') AND tenant IN (SELECT tenant FROM run)),
+                       (SELECT count(*) FROM wallet_reservations r JOIN wallets w ON w.id = r.wallet_id
+                        WHERE r.state = 'held' AND w.tenant IN (SELECT tenant FROM run))
+                """)
+            busy.bind(1, tenantList)
+            if try busy.step(), busy.int(0) + busy.int(1) + busy.int(2) > 0 {
+                problems.append("still in flight: \(busy.int(0)) jobs, \(busy.int(1)) messages, \(busy.int(2)) held reservations")
+            }
             return problems
         }
     }
@@ -100,30 +118,34 @@ struct InvariantCheck {
         let database = try await open()
         defer { Task { await database.close() } }
         var problems = try await Wallets(database: database, clock: SystemClock()).audit()
+        let tenantList = tenantList
         problems += try await database.read { db in
             var found: [String] = []
             // Charged per tenant (settlements and charges on its wallets) against recorded usage.
             let charged = try db.statement("""
-                WITH charged AS (
+                WITH run AS (SELECT value AS tenant FROM json_each(?1)),
+                charged AS (
                     SELECT w.tenant, SUM(CASE l.kind WHEN 'refund' THEN -l.amount ELSE l.amount END) AS amount
                     FROM wallet_ledger l JOIN wallets w ON w.id = l.wallet_id
-                    WHERE l.kind IN ('settle', 'charge', 'refund') GROUP BY w.tenant),
+                    WHERE l.kind IN ('settle', 'charge', 'refund') AND w.tenant IN (SELECT tenant FROM run) GROUP BY w.tenant),
                 usage AS (
                     SELECT tenant, SUM(cost) AS amount FROM (
                         SELECT tenant, CAST(json_extract(result, '$.costMicroUSD') AS INTEGER) AS cost FROM jobs
-                        WHERE state = 'succeeded' AND kind IN ('inference.complete', 'inference.batch.item')
+                        WHERE state = 'succeeded' AND kind IN ('inference.complete', 'inference.batch.item') AND tenant IN (SELECT tenant FROM run)
                         UNION ALL
-                        SELECT tenant, price FROM messages WHERE status IN ('sent', 'delivered'))
+                        SELECT tenant, price FROM messages WHERE status IN ('sent', 'delivered') AND tenant IN (SELECT tenant FROM run))
                     GROUP BY tenant)
-                SELECT coalesce(c.tenant, u.tenant), coalesce(c.amount, 0), coalesce(u.amount, 0)
-                FROM charged c FULL OUTER JOIN usage u ON u.tenant = c.tenant
+                SELECT t.tenant, coalesce(c.amount, 0), coalesce(u.amount, 0)
+                FROM (SELECT tenant FROM charged UNION SELECT tenant FROM usage) t
+                LEFT JOIN charged c ON c.tenant = t.tenant LEFT JOIN usage u ON u.tenant = t.tenant
                 WHERE coalesce(c.amount, 0) != coalesce(u.amount, 0)
                 """)
+            charged.bind(1, tenantList)
             while try charged.step() {
                 found.append("tenant \(charged.string(0) ?? "?") was charged \(MicroUSD(charged.int64(1))) USD for usage of \(MicroUSD(charged.int64(2))) USD")
             }
             let stuck = try db.statement("SELECT count(*) FROM jobs WHERE state = 'running' AND lease_expires_at < ?")
-            stuck.bind(1, Date().millisecondsSince1970 - 5_000)
+            stuck.bind(1, Date().millisecondsSince1970 - 45_000)  // leases are recovered every 15 s
             if try stuck.step(), stuck.int(0) > 0 { found.append("\(stuck.int(0)) jobs are running without a live lease") }
             let duplicateKeys = try db.statement("""
                 SELECT count(*) FROM (SELECT 1 FROM messages WHERE idempotency_key IS NOT NULL GROUP BY tenant, idempotency_key HAVING count(*) > 1)
@@ -134,32 +156,42 @@ struct InvariantCheck {
         return problems
     }
 
-    /// The mock provider's deliveries: none twice, and every message the database says was sent is among them.
+    /// The mock provider's deliveries: none twice (by dedupe key, and by recipient and text, which
+    /// the load makes unique per message), none without a dedupe key, and every message the
+    /// database says was sent among them. The database is read first: what it calls sent, the
+    /// provider has by then.
     private func providerChecks() async -> [String] {
         guard let mockURL else { return [] }
+        let sent: [String]
+        do {
+            let database = try await open()
+            defer { Task { await database.close() } }
+            sent = try await database.read { db in
+                let select = try db.statement("SELECT id FROM messages WHERE status IN ('sent', 'delivered') AND provider != 'simulated'")
+                var ids: [String] = []
+                while try select.step() { ids.append(select.string(0) ?? "") }
+                return ids
+            }
+        } catch {
+            return ["the database could not be read for the provider check: \(error)"]
+        }
         guard let response = try? await client.http.execute(HTTPClientRequest(url: mockURL + "/_mock/messages"), timeout: .seconds(30)),
               let body = try? await response.body.collect(upTo: 256 << 20),
               let json = (try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [String: Any],
               let delivered = json["messages"] as? [[String: Any]] else {
             return ["the mock provider's record could not be read"]
         }
-        var counts: [String: Int] = [:]
-        for message in delivered { if let key = message["dedupeKey"] as? String { counts[key, default: 0] += 1 } }
-        var problems = counts.filter { $0.value > 1 }.map { "message \($0.key) was delivered \($0.value) times" }
-        do {
-            let database = try await open()
-            defer { Task { await database.close() } }
-            let sent = try await database.read { db in
-                let select = try db.statement("SELECT id FROM messages WHERE status IN ('sent', 'delivered') AND provider != 'simulated'")
-                var ids: [String] = []
-                while try select.step() { ids.append(select.string(0) ?? "") }
-                return ids
-            }
-            let missing = sent.filter { counts[$0] == nil }
-            if !missing.isEmpty { problems.append("\(missing.count) messages recorded sent are unknown to the provider (e.g. \(missing[0]))") }
-        } catch {
-            problems.append("the database could not be read for the provider check: \(error)")
+        var byKey: [String: Int] = [:], byContent: [String: Int] = [:]
+        var keyless = 0
+        for message in delivered {
+            if let key = message["dedupeKey"] as? String { byKey[key, default: 0] += 1 } else { keyless += 1 }
+            byContent["\(message["to"] as? String ?? "")|\(message["body"] as? String ?? "")", default: 0] += 1
         }
+        var problems = byKey.filter { $0.value > 1 }.map { "message \($0.key) was delivered \($0.value) times" }
+        problems += byContent.filter { $0.value > 1 }.prefix(10).map { "the same text to the same recipient was delivered \($0.value) times: \($0.key)" }
+        if keyless > 0 { problems.append("\(keyless) messages reached the provider without a dedupe reference") }
+        let missing = sent.filter { byKey[$0] == nil }
+        if !missing.isEmpty { problems.append("\(missing.count) messages recorded sent are unknown to the provider (e.g. \(missing[0]))") }
         return problems
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import AsyncHTTPClient
 import Foundation
 import HTTPFront
+import Jobs
 import Histogram
 import NIOCore
 import Runtime
@@ -82,9 +83,10 @@ struct LoadCommand: AsyncParsableCommand {
         let stats = LoadStats()
         let client = LoadClient(http: http, url: url, tokens: tokens, stats: stats)
         let metricsBefore = await Self.metrics(http, url)
-        if let internalKey {
-            for tenant in tokens.keys.sorted() { try await Self.fund(http, url, tenant: tenant, usd: fund, key: internalKey) }
+        guard let internalKey else {
+            throw ValidationError("no internal API key in \(dataDir)/\(DevelopmentKeys.internalKeyFile): the tenants cannot be funded")
         }
+        for tenant in tokens.keys.sorted() { try await Self.fund(http, url, tenant: tenant, usd: fund, key: internalKey) }
         let names = tokens.keys.sorted()
         let start = ContinuousClock.now
         let end = start + .seconds(duration)
@@ -100,7 +102,7 @@ struct LoadCommand: AsyncParsableCommand {
                     try? await Task.sleep(until: next)
                     let number = sequence
                     sequence += 1
-                    group.addTask { await client.run(mix.pick(Self.unit(number)), tenant: names[number % names.count], sequence: number) }
+                    group.addTask { await client.run(mix.pick(DeterministicDraw.unit(number)), tenant: names[number % names.count], sequence: number) }
                 }
             }
         } else {
@@ -108,7 +110,7 @@ struct LoadCommand: AsyncParsableCommand {
                 for _ in 0..<concurrency {
                     group.addTask {
                         while ContinuousClock.now < end, let number = issued.next(below: budget) {
-                            await client.run(mix.pick(Self.unit(number)), tenant: names[number % names.count], sequence: number)
+                            await client.run(mix.pick(DeterministicDraw.unit(number)), tenant: names[number % names.count], sequence: number)
                         }
                     }
                 }
@@ -116,12 +118,13 @@ struct LoadCommand: AsyncParsableCommand {
         }
         let elapsed = (ContinuousClock.now - start).timeInterval
         progress.cancel()
+        await progress.value
         if isatty(2) != 0 { FileHandle.standardError.write(Data("\n".utf8)) }
 
         var violations: [String] = []
         if !noCheck {
             violations = await InvariantCheck(client: client, databasePath: RuntimeConfiguration.databasePath(inDataDirectory: dataDir),
-                                              internalKey: internalKey, mockURL: mockUrl, settleTimeout: .seconds(settleSeconds))
+                                              internalKey: internalKey, mockURL: mockUrl, settleTimeout: .seconds(settleSeconds), tenants: names)
                 .run(stats.work) { print($0) }
         }
         let metricsAfter = await Self.metrics(http, url)
@@ -132,12 +135,6 @@ struct LoadCommand: AsyncParsableCommand {
         if !violations.isEmpty { throw ExitCode(1) }
     }
 
-    static func unit(_ n: Int) -> Double {
-        var z = UInt64(truncatingIfNeeded: n) &* 0x9E37_79B9_7F4A_7C15
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return Double((z ^ (z >> 31)) >> 11) / Double(1 << 53)
-    }
 
     private static func fund(_ http: HTTPClient, _ url: String, tenant: String, usd: Int, key: String) async throws {
         var request = HTTPClientRequest(url: url + "/llm-orch/v1/_internal/wallets/credit")
