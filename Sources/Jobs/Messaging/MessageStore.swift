@@ -93,7 +93,9 @@ struct MessageStore: Sendable {
             let select = try db.statement("SELECT \(Self.columns) FROM messages m WHERE m.seq = ?")
             select.bind(1, seq)
             guard try select.step() else { throw StoreError(kind: .other, message: "the message just written is missing") }
-            return Self.record(select)
+            var record = Self.record(select)
+            record.events = [.init(status: .queued, detail: nil, at: Date(millisecondsSince1970: nowMS))]
+            return record
         }
     }
 
