@@ -202,7 +202,7 @@ extension HTTPFront {
     private static func completeAnswer(_ finished: JobWaiters.Finished) throws -> CompleteAnswer {
         switch finished.outcome {
         case .succeeded(let result):
-            let output = try JSONDecoder().decode(InferenceCompleteJob.Output.self, from: result ?? Data())
+            let output = try JSONBody.decoder.decode(InferenceCompleteJob.Output.self, from: result ?? Data())
             return CompleteAnswer(
                 id: finished.job.id.description, text: output.text, model: output.model, provider: output.provider,
                 finishReason: output.finishReason,

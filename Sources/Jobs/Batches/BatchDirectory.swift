@@ -22,7 +22,7 @@ final class BatchDirectory: Sendable {
     func funding(of batchID: String) async throws -> Funding? {
         if let known = remembered.withLock({ $0[batchID] }) { return known }
         guard let batch = try await store.batch(batchID), let holdID = batch.holdID else { return nil }
-        let funding = Funding(wallet: try WalletKey(tenant: batch.tenant, parsing: batch.wallet), holdID: holdID)
+        let funding = Funding(wallet: try batch.walletKey(), holdID: holdID)
         remembered.withLock { known in
             if known.count >= Self.capacity { known.removeAll(keepingCapacity: true) }
             known[batchID] = funding

@@ -43,7 +43,7 @@ public struct BatchFinalizeJob: JobHandler {
         guard counts.finished >= counts.total else { throw JobFailure.snooze(for: Self.pollInterval(since: batch.createdAt, now: now)) }
 
         try await batches.markFinalizing(batch.id)
-        let wallet = try WalletKey(tenant: batch.tenant, parsing: batch.wallet)
+        let wallet = try batch.walletKey()
         var cost: Int64 = 0
         if let hold = try await wallets.reservation(holdID, on: wallet) {
             cost = try await wallets.release(hold).charged.value

@@ -70,6 +70,9 @@ public struct InferenceBatch: Sendable, Equatable {
     public var expiredAt: Date?
     public var finishedAt: Date?
 
+    /// The wallet that pays for the batch.
+    func walletKey() throws -> WalletKey { try WalletKey(tenant: tenant, parsing: wallet) }
+
     /// The reference of the batch's hold: a durable hold, kept across restarts.
     static func holdReference(_ id: String) -> String { Wallets.durableHoldPrefix + "batch:" + id }
 }

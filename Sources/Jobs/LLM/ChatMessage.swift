@@ -18,6 +18,9 @@ public struct ChatMessage: Sendable, Equatable, Codable {
 public enum TokenEstimate {
     /// About four UTF-8 bytes a token, plus four tokens of framing a message, at least one.
     public static func inputTokens(_ messages: [ChatMessage]) -> Int {
-        messages.reduce(0) { total, message in total + (message.content.utf8.count + 3) / 4 + 4 }
+        messages.reduce(0) { total, message in total + outputTokens(message.content) + 4 }
     }
+
+    /// The tokens of a text when the provider did not count them: about four UTF-8 bytes a token.
+    public static func outputTokens(_ text: String) -> Int { (text.utf8.count + 3) / 4 }
 }

@@ -1,4 +1,5 @@
 public import Foundation
+import Runtime
 
 /// A message as the API shows it, with its status history.
 public struct MessageRecord: Sendable, Equatable {
@@ -35,7 +36,7 @@ public struct MessageRecord: Sendable, Equatable {
 
     /// The reference of the message's hold on the team wallet (a durable hold: kept across
     /// restarts until the message is sent or fails).
-    static func holdReference(_ id: String) -> String { "hold:message:" + id }
+    static func holdReference(_ id: String) -> String { Wallets.durableHoldPrefix + "message:" + id }
 }
 
 /// A synced template as the API shows it.

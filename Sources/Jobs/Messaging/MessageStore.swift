@@ -13,8 +13,10 @@ struct MessageStore: Sendable {
         m.provider_message_id, m.error_code, m.error_message, m.attempts, m.segments, m.price, m.send_at, m.created_at, m.updated_at
         """
 
+    private static let decoder = JSONDecoder()
+
     static func record(_ row: SQLiteStatement) -> MessageRecord {
-        let variables = row.data(9).flatMap { try? JSONDecoder().decode([String: String].self, from: $0) }
+        let variables = row.data(9).flatMap { try? decoder.decode([String: String].self, from: $0) }
         return MessageRecord(
             sequence: row.int64(0), id: row.string(1) ?? "", tenant: row.string(2) ?? "", channel: Channel(rawValue: row.string(3) ?? "") ?? .sms,
             to: row.string(4) ?? "", from: row.string(5) ?? "", subject: row.string(6), body: row.string(7), templateID: row.optionalInt64(8),

@@ -68,7 +68,7 @@ public struct Messages: Sendable {
         guard let price = hub.configuration.price(request.channel, segments: segments) else {
             throw Invalid(field: "channel", message: "\(request.channel.rawValue) has no price configured")
         }
-        let id = Self.newID()
+        let id = PublicID.make(prefix: "msg_")
         let wallet = WalletKey.team(tenant)
         let hold = try await wallets.reserve(price, on: wallet, reference: MessageRecord.holdReference(id))
         let variables = try request.variables.map { try JSONEncoder().encode($0) }
@@ -191,13 +191,5 @@ public struct Messages: Sendable {
 
     public func templates(channel: Channel?, includeRemoved: Bool, after: Int64?, limit: Int) async throws -> [TemplateRecord] {
         try await templates.templates(channel: channel, includeRemoved: includeRemoved, after: after, limit: limit)
-    }
-
-    /// `msg_` and 24 random hex digits.
-    static func newID() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let high = generator.next() as UInt64, low = generator.next() as UInt32
-        let hex = String(high, radix: 16), tail = String(low, radix: 16)
-        return "msg_" + String(repeating: "0", count: 16 - hex.count) + hex + String(repeating: "0", count: 8 - tail.count) + tail
     }
 }

@@ -79,10 +79,8 @@ struct OutboxStore: Sendable {
             update.bind(2, nowMS)
             update.bind(3, claimed.message.sequence)
             try update.run()
-            for step in [MessageStatus.sent, status] where step.rank >= MessageStatus.sent.rank {
-                try Self.advance(claimed.message.sequence, to: step, detail: step == .sent ? "provider id \(providerMessageID)" : nil,
-                                 at: nowMS, db)
-            }
+            try Self.advance(claimed.message.sequence, to: .sent, detail: "provider id \(providerMessageID)", at: nowMS, db)
+            if status.rank > MessageStatus.sent.rank { try Self.advance(claimed.message.sequence, to: status, detail: nil, at: nowMS, db) }
         }
     }
 

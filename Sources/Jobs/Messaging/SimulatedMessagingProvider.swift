@@ -34,8 +34,6 @@ public final class SimulatedMessagingProvider: MessagingProvider {
         self.configuration = configuration
     }
 
-    /// Messages delivered (a resend of the same id is not counted again).
-    public var deliveredCount: Int { state.withLock { $0.delivered.count } }
 
     public func send(_ message: OutgoingMessage) async throws(MessagingError) -> SendReceipt {
         let outcome: Result<String, MessagingError> = state.withLock { state in

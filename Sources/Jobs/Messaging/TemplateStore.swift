@@ -14,12 +14,14 @@ struct TemplateStore: Sendable {
         id, provider, provider_template_id, name, language, channel, category, status, variables, body, removed_at, synced_at
         """
 
+    private static let decoder = JSONDecoder()
+
     private static func record(_ row: SQLiteStatement) -> TemplateRecord {
         TemplateRecord(
             id: row.int64(0), provider: row.string(1) ?? "", providerTemplateID: row.string(2) ?? "", name: row.string(3) ?? "",
             language: row.string(4) ?? "", channel: Channel(rawValue: row.string(5) ?? "") ?? .sms, category: row.string(6),
             status: row.optionalInt64(10) == nil ? (row.string(7) ?? "") : "removed",
-            variables: row.data(8).flatMap { try? JSONDecoder().decode([String].self, from: $0) } ?? [], body: row.string(9),
+            variables: row.data(8).flatMap { try? decoder.decode([String].self, from: $0) } ?? [], body: row.string(9),
             removedAt: row.optionalInt64(10).map(Date.init(millisecondsSince1970:)), syncedAt: Date(millisecondsSince1970: row.int64(11)))
     }
 
@@ -42,8 +44,9 @@ struct TemplateStore: Sendable {
                 """)
             let touch = try db.statement("UPDATE templates SET synced_at = ? WHERE id = ?")
             var changes: [(id: Int64, change: Change)] = []
+            let encoder = JSONEncoder()
             for template in templates {
-                let variables = String(decoding: try JSONEncoder().encode(template.variables), as: UTF8.self)
+                let variables = String(decoding: try encoder.encode(template.variables), as: UTF8.self)
                 find.reset()
                 find.bind(1, provider)
                 find.bind(2, template.name)

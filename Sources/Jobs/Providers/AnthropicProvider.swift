@@ -150,9 +150,10 @@ public struct AnthropicProvider: LLMProvider {
                     var finish = "stop"
                     var input = TokenEstimate.inputTokens(request.messages)
                     var output: Int?
+                    let decoder = JSONDecoder()
                     do {
                         for try await event in ServerSentEvents(body: response.body) {
-                            guard let parsed = try? JSONDecoder().decode(StreamEvent.self, from: Data(event.data.utf8)) else { continue }
+                            guard let parsed = try? decoder.decode(StreamEvent.self, from: Data(event.data.utf8)) else { continue }
                             switch parsed.type {
                             case "message_start":
                                 if let reported = parsed.message?.usage?.input_tokens { input = reported }
@@ -177,7 +178,7 @@ public struct AnthropicProvider: LLMProvider {
                         throw transport.transportError(error)
                     }
                     continuation.yield(.finished(ProviderResponse(text: text, finishReason: finish, usage: TokenUsage(
-                        inputTokens: input, outputTokens: output ?? (text.utf8.count + 3) / 4))))
+                        inputTokens: input, outputTokens: output ?? TokenEstimate.outputTokens(text)))))
                     continuation.finish()
                 } catch {
                     continuation.finish(throwing: error)

@@ -30,18 +30,7 @@ extension Wallets {
     public func reconcile(job: @Sendable (JobID) async throws -> JobRecord?,
                           decide: @Sendable (Reservation, JobRecord?) -> Reconciliation = Wallets.reconcileByJobResult)
         async throws -> (settled: Int, released: Int) {
-        let held = try await database.read { db -> [Reservation] in
-            let find = try db.statement("""
-                SELECT r.id, r.wallet_id, r.reference, r.job_id, r.amount, r.state, r.charged, r.uncharged, w.tenant, w.owner
-                FROM wallet_reservations r JOIN wallets w ON w.id = r.wallet_id WHERE r.state = 'held'
-                """)
-            var held: [Reservation] = []
-            while try find.step() {
-                guard let key = try? WalletKey(tenant: find.string(8) ?? "", parsing: find.string(9) ?? "") else { continue }
-                held.append(WalletRecords.reservation(find, key))
-            }
-            return held
-        }
+        let held = try await heldReservations(prefix: "")
         var settled = 0, released = 0
         for reservation in held {
             var record: JobRecord?

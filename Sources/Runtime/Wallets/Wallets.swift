@@ -80,12 +80,14 @@ public final class Wallets: Sendable {
     /// A reservation of `wallet` by id, held or closed; nil if the wallet has none with this id.
     public func reservation(_ id: Int64, on wallet: WalletKey) async throws -> Reservation? {
         try await database.read { db in
-            let stored = try WalletRecords.reservation(id: id, key: wallet, db)
-            let owner = try db.statement("SELECT 1 FROM wallets WHERE id = ? AND tenant = ? AND owner = ?")
-            owner.bind(1, stored?.walletID ?? -1)
-            owner.bind(2, wallet.tenant)
-            owner.bind(3, wallet.owner)
-            return try owner.step() ? stored : nil
+            let find = try db.statement("""
+                SELECT r.id, r.wallet_id, r.reference, r.job_id, r.amount, r.state, r.charged, r.uncharged
+                FROM wallet_reservations r JOIN wallets w ON w.id = r.wallet_id WHERE r.id = ? AND w.tenant = ? AND w.owner = ?
+                """)
+            find.bind(1, id)
+            find.bind(2, wallet.tenant)
+            find.bind(3, wallet.owner)
+            return try find.step() ? WalletRecords.reservation(find, wallet) : nil
         }
     }
 

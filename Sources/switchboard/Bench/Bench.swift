@@ -23,6 +23,11 @@ struct ScratchDirectory {
     func remove() { try? FileManager.default.removeItem(atPath: path) }
 }
 
+extension Histogram<UInt64> {
+    /// The value at `percentile` of a histogram of microseconds, in milliseconds.
+    func milliseconds(atPercentile percentile: Double) -> Double { Double(valueAtPercentile(percentile)) / 1_000 }
+}
+
 /// Prints one JSON object on a line of its own, keys in a stable order.
 func printJSONLine(_ fields: KeyValuePairs<String, any Sendable>) {
     let body = fields.map { key, value -> String in

@@ -69,7 +69,8 @@ struct InferenceBenchmark: AsyncParsableCommand {
             }
         }
         let completeRate = Double(requests) / simulated.seconds
-        print("complete (simulated): \(Int(completeRate)) req/s, p50 \(ms(simulated.latency, 50)) ms, p99 \(ms(simulated.latency, 99)) ms")
+        print("complete (simulated): \(Int(completeRate)) req/s, p50 \(simulated.latency.milliseconds(atPercentile: 50)) ms, "
+              + "p99 \(simulated.latency.milliseconds(atPercentile: 99)) ms")
 
         // (b) the OpenAI adapter against mock-provider
         let (adapter, added) = try await MockProvider.withRunning { _, mockURL in
@@ -93,10 +94,11 @@ struct InferenceBenchmark: AsyncParsableCommand {
             }
         }
         let adapterRate = Double(requests / 2) / adapter.seconds
-        let addedP50 = ms(added.1, 50) - ms(added.0, 50), addedP99 = ms(added.1, 99) - ms(added.0, 99)
-        print("complete (OpenAI adapter → mock-provider): \(Int(adapterRate)) req/s, p99 \(ms(adapter.latency, 99)) ms; "
-              + "at 1 in flight: mock direct p50 \(ms(added.0, 50)) / p99 \(ms(added.0, 99)) ms, through Switchboard p50 "
-              + "\(ms(added.1, 50)) / p99 \(ms(added.1, 99)) ms, added p50 \(rounded(addedP50)) / p99 \(rounded(addedP99)) ms")
+        let addedP50 = added.1.milliseconds(atPercentile: 50) - added.0.milliseconds(atPercentile: 50)
+        let addedP99 = added.1.milliseconds(atPercentile: 99) - added.0.milliseconds(atPercentile: 99)
+        print("complete (OpenAI adapter → mock-provider): \(Int(adapterRate)) req/s, p99 \(adapter.latency.milliseconds(atPercentile: 99)) ms; "
+              + "at 1 in flight: mock direct p50 \(added.0.milliseconds(atPercentile: 50)) / p99 \(added.0.milliseconds(atPercentile: 99)) ms, through Switchboard p50 "
+              + "\(added.1.milliseconds(atPercentile: 50)) / p99 \(added.1.milliseconds(atPercentile: 99)) ms, added p50 \(rounded(addedP50)) / p99 \(rounded(addedP99)) ms")
         // (c) one batch against the simulated provider
         let lines = (1...batchItems).map { #"{"customId":"item-\#($0)","prompt":"hello there, how are you today?","maxTokens":16}"# }
         let ndjson = lines.joined(separator: "\n")
@@ -125,13 +127,10 @@ struct InferenceBenchmark: AsyncParsableCommand {
         let batchRate = Double(batchItems) / finished.timeInterval
         print("batch (simulated): \(batchItems) items accepted in \(rounded(accepted.timeInterval)) s, completed in "
               + "\(rounded(finished.timeInterval)) s: \(Int(batchRate)) items/s")
-        printJSONLine(["bench": "inference", "completeReqPerSec": completeRate, "completeP99Ms": ms(simulated.latency, 99),
+        printJSONLine(["bench": "inference", "completeReqPerSec": completeRate, "completeP99Ms": simulated.latency.milliseconds(atPercentile: 99),
                        "adapterReqPerSec": adapterRate, "addedP99MsAt1": addedP99, "batchItemsPerSec": batchRate])
     }
 
-    private func ms(_ histogram: Histogram<UInt64>, _ percentile: Double) -> Double {
-        rounded(Double(histogram.valueAtPercentile(percentile)) / 1_000)
-    }
 
     private func rounded(_ value: Double) -> Double { (value * 1_000).rounded() / 1_000 }
 

@@ -35,8 +35,8 @@ struct QueueBenchmark: AsyncParsableCommand {
         let enqueuePerSec = Double(jobs) / separate.enqueueSeconds
         let drainPerSec = Double(jobs) / separate.drainSeconds
         let endToEndPerSec = Double(jobs) / (together.enqueueSeconds + together.drainSeconds)
-        let p50 = Double(together.latency.valueAtPercentile(50)) / 1000
-        let p99 = Double(together.latency.valueAtPercentile(99)) / 1000
+        let p50 = together.latency.milliseconds(atPercentile: 50)
+        let p99 = together.latency.milliseconds(atPercentile: 99)
         print(String(format: "queue: %d jobs, %d tenants, concurrency %d, sync=%@ — enqueue %.0f jobs/s, drain %.0f jobs/s, end to end %.0f jobs/s; enqueue-to-start p50 %.2f ms, p99 %.2f ms",
                      jobs, tenants, concurrency, sync.rawValue, enqueuePerSec, drainPerSec, endToEndPerSec, p50, p99))
         printJSONLine(["bench": "queue", "jobs": jobs, "tenants": tenants, "sync": sync.rawValue,

@@ -20,9 +20,6 @@ struct LoadReport {
         }.sorted { $0.0 < $1.0 }
     }
 
-    private func ms(_ histogram: Histogram<UInt64>, _ percentile: Double) -> Double {
-        (Double(histogram.valueAtPercentile(percentile)) / 10).rounded() / 100
-    }
 
     var text: String {
         var lines = [String(format: "load: %.1f s", seconds), "operation        count     rate/s    p50 ms    p95 ms    p99 ms    max ms  statuses"]
@@ -32,7 +29,8 @@ struct LoadReport {
             let statuses = operation.statuses.sorted { $0.key < $1.key }.map { "\($0.key)×\($0.value)" }.joined(separator: " ")
             lines.append(name.padding(toLength: 12, withPad: " ", startingAt: 0)
                 + String(format: " %9d %10.1f %9.2f %9.2f %9.2f %9.2f  ", operation.count, Double(operation.count) / seconds,
-                         ms(operation.latency, 50), ms(operation.latency, 95), ms(operation.latency, 99), Double(operation.latency.max) / 1_000)
+                         operation.latency.milliseconds(atPercentile: 50), operation.latency.milliseconds(atPercentile: 95),
+                         operation.latency.milliseconds(atPercentile: 99), Double(operation.latency.max) / 1_000)
                 + statuses)
         }
         lines.append(String(format: "all          %9d %10.1f", total, Double(total) / seconds))
@@ -53,7 +51,9 @@ struct LoadReport {
         var operations: [String: Any] = [:]
         for (name, operation) in stats.snapshot {
             operations[name] = ["count": operation.count, "ratePerSec": Double(operation.count) / seconds,
-                                "p50Ms": ms(operation.latency, 50), "p95Ms": ms(operation.latency, 95), "p99Ms": ms(operation.latency, 99),
+                                "p50Ms": operation.latency.milliseconds(atPercentile: 50),
+                                "p95Ms": operation.latency.milliseconds(atPercentile: 95),
+                                "p99Ms": operation.latency.milliseconds(atPercentile: 99),
                                 "maxMs": Double(operation.latency.max) / 1_000, "statuses": operation.statuses]
         }
         let work = stats.work
