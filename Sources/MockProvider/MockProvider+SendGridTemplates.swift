@@ -40,6 +40,7 @@ extension MockProvider {
         }
         // Only dynamic templates are seeded; a listing of legacy ones is empty.
         let total = query.get("generations")?.split(separator: ",").contains("dynamic") == true ? max(0, configuration.messaging.sendGridTemplates) : 0
+        offset = min(offset, total)  // a token past the end (even Int.max) reads an empty page
         let end = min(total, offset + size)
         let base = (Self.origin(of: request) ?? "") + "/v3/templates?generations=dynamic&page_size=\(size)"
         let page = TemplatePage(result: (min(offset, end)..<end).map(SendGridCatalog.template), _metadata: .init(

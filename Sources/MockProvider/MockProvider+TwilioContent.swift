@@ -35,6 +35,7 @@ extension MockProvider {
         case nil: break
         }
         let total = max(0, configuration.messaging.twilioTemplates)
+        offset = min(offset, total)  // a token past the end (even Int.max) reads an empty page
         let end = min(total, offset + size)
         let next = end < total ? (Self.origin(of: request) ?? "")
             + "/v1/ContentAndApprovals?PageSize=\(size)&Page=\(end / size)&PageToken=PT\(String(end, radix: 16))" : nil

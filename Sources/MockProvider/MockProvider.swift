@@ -112,7 +112,7 @@ public struct MockProvider: Sendable {
                 return Self.error(.serviceUnavailable, type: "server_error", code: nil, "simulated outage")
             }
         }
-        let output = min(chat.max_tokens ?? configuration.outputTokens, configuration.outputTokens)
+        let output = max(0, min(chat.max_tokens ?? configuration.outputTokens, configuration.outputTokens))
         let input = chat.messages.reduce(0) { $0 + ($1.content.utf8.count + 3) / 4 + 4 }
         if chat.stream == true {
             return Self.chatStream(id: number, model: chat.model, words: output, input: input,
@@ -187,7 +187,7 @@ public struct MockProvider: Sendable {
             if roll < fault.rateLimitRate { return failure(429, "rate_limit_error", "slow down", retryAfter: "1") }
             if roll < fault.rateLimitRate + fault.errorRate { return failure(529, "overloaded_error", "simulated outage") }
         }
-        let output = min(message.max_tokens, configuration.outputTokens)
+        let output = max(0, min(message.max_tokens, configuration.outputTokens))
         let input = (message.messages.map(\.content) + [message.system].compactMap { $0 }).reduce(0) { $0 + ($1.utf8.count + 3) / 4 + 4 }
         let stopReason = output < configuration.outputTokens ? "max_tokens" : "end_turn"
         if message.stream == true {

@@ -56,7 +56,12 @@ extension HTTPFront {
                 guard let parsed = Channel(rawValue: String(text)) else { throw APIError.invalid("channel", "channel must be sms, email or whatsapp") }
                 channel = parsed
             }
-            let includeRemoved = query["includeRemoved"] == "true"
+            let includeRemoved: Bool
+            switch query["includeRemoved"] {
+            case nil, "false": includeRemoved = false
+            case "true": includeRemoved = true
+            default: throw APIError.invalid("includeRemoved", "includeRemoved must be true or false")
+            }
             let rows = try await messages.templates(channel: channel, includeRemoved: includeRemoved, after: paging.before, limit: paging.limit + 1)
             return try EnvelopeResponse.list(paging.page(rows, list: "templates", id: \.id, show: TemplateView.init), context: context)
         }
@@ -104,7 +109,7 @@ extension HTTPFront {
             throw APIError.unavailable("no provider sends \(error.channel.rawValue) messages")
         }
         var response = try EnvelopeResponse.success(MessageView(accepted.message), status: .accepted, context: context)
-        if accepted.replayed { response.headers[.init("Idempotency-Replayed")!] = "true" }
+        if accepted.replayed { response.headers[.idempotencyReplayed] = "true" }
         return response
     }
 

@@ -60,7 +60,7 @@ public struct InferenceBatches: Sendable {
         }
         let now = runtime.clock.now()
         var batch = InferenceBatch(
-            id: Self.newID(), sequence: 0, tenant: tenant, status: .validating, wallet: wallet.owner, holdMicroUSD: hold.value, holdID: nil,
+            id: PublicID.make(prefix: "batch_"), sequence: 0, tenant: tenant, status: .validating, wallet: wallet.owner, holdMicroUSD: hold.value, holdID: nil,
             counts: .init(total: items.count), costMicroUSD: 0, error: nil, createdAt: now,
             expiresAt: now.addingTimeInterval(completionWindow.timeInterval))
         try await store.insert(batch)
@@ -120,7 +120,7 @@ public struct InferenceBatches: Sendable {
         var failed = 0, refinalized = 0
         for batch in try await store.validating() {
             do {
-                let wallet = try WalletKey(tenant: batch.tenant, parsing: batch.wallet)
+                let wallet = try batch.walletKey()
                 if let hold = try await runtime.wallets.heldReservation(reference: InferenceBatch.holdReference(batch.id), on: wallet) {
                     _ = try await runtime.wallets.release(hold)
                 }
@@ -132,11 +132,16 @@ public struct InferenceBatches: Sendable {
         }
         for batch in try await store.active() {
             do {
-                let finalizer = try await runtime.jobs.job(tenant: BatchFinalizeJob.tenant, uniqueKey: BatchFinalizeJob.uniqueKey(batch.id))
-                guard finalizer?.state.isTerminal ?? true else { continue }
-                let now = runtime.clock.now()
-                try await runtime.enqueue(Self.finalizer(batch.id, runAt: now,
-                                                         uniqueKey: BatchFinalizeJob.uniqueKey(batch.id) + ":\(now.millisecondsSince1970)"))
+                // Finalizers are keyed `batch-finalize:<id>`, then `…:1`, `…:2` for replacements:
+                // the first key not used yet gets one, unless a finalizer under an earlier key is alive.
+                var generation = 0, key = BatchFinalizeJob.uniqueKey(batch.id), alive = false
+                while let finalizer = try await runtime.jobs.job(tenant: BatchFinalizeJob.tenant, uniqueKey: key) {
+                    if !finalizer.state.isTerminal { alive = true; break }
+                    generation += 1
+                    key = BatchFinalizeJob.uniqueKey(batch.id) + ":\(generation)"
+                }
+                if alive { continue }
+                try await runtime.enqueue(Self.finalizer(batch.id, runAt: runtime.clock.now(), uniqueKey: key))
                 refinalized += 1
             } catch {
                 logger.error("could not give a running batch a new finalizer", metadata: ["batch": "\(batch.id)", "error": "\(error)"])
@@ -165,7 +170,7 @@ public struct InferenceBatches: Sendable {
         guard !batch.status.isTerminal, batch.status != .validating else { return batch }
         var batch = batch
         batch.counts = InferenceBatch.Counts(total: batch.counts.total, states: try await runtime.jobs.counts(batch: batch.id))
-        if let holdID = batch.holdID, let wallet = try? WalletKey(tenant: batch.tenant, parsing: batch.wallet),
+        if let holdID = batch.holdID, let wallet = try? batch.walletKey(),
            let hold = try await runtime.wallets.reservation(holdID, on: wallet) {
             batch.costMicroUSD = hold.charged.value
         }
@@ -222,20 +227,5 @@ public struct InferenceBatches: Sendable {
         _ = try await runtime.jobs.cancelWaiting(batch: id, kind: BatchItemJob.kind, reason: "cancelled by the client", now: now)
         guard let cancelled = try await self.batch(id, tenant: tenant) else { return .notFound }
         return .cancelling(cancelled)
-    }
-
-    // MARK: Ids
-
-    /// `batch_` and 24 random hex digits.
-    static func newID() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let high = generator.next() as UInt64, low = generator.next() as UInt32
-        return "batch_" + String(high, radix: 16).leftPadded(16) + String(low, radix: 16).leftPadded(8)
-    }
-}
-
-extension String {
-    fileprivate func leftPadded(_ width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }

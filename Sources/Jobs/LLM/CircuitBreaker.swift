@@ -63,6 +63,12 @@ public final class CircuitBreaker: Sendable {
         }
     }
 
+    /// The call this permit was for never reached the provider (our own limiter refused it):
+    /// a half-open probe is handed back, the breaker's state stays as it is.
+    public func releasePermit() {
+        fields.withLock { $0.probeInFlight = false }
+    }
+
     public func recordSuccess() {
         fields.withLock { $0 = Fields() }
     }

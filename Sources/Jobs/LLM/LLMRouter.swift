@@ -76,7 +76,7 @@ public final class LLMRouter: Sendable {
                 if text.isEmpty { throw (error as? ProviderError) ?? ProviderError(.unavailable, "\(provider.id): \(error)") }
             }
             return ProviderResponse(text: text, finishReason: "error", usage: TokenUsage(
-                inputTokens: TokenEstimate.inputTokens(call.messages), outputTokens: (text.utf8.count + 3) / 4))
+                inputTokens: TokenEstimate.inputTokens(call.messages), outputTokens: TokenEstimate.outputTokens(text)))
         }
     }
 
@@ -105,7 +105,7 @@ public final class LLMRouter: Sendable {
                 do {
                     try await limiter.acquire(key: target.limiterKey, permit: permit, deadline: deadline)
                 } catch let error as RateLimitError {
-                    breaker.recordSuccess()  // not the provider's fault; frees a half-open probe
+                    breaker.releasePermit()  // not the provider's fault, nor a sign it is well
                     if let wait = error.retryAfter { shortestWait = min(shortestWait ?? wait, wait) }
                     lastFailure = error.description
                     break

@@ -105,7 +105,7 @@ public struct OutboxRelay: Sendable {
                 try await hub.limiter.acquire(key: MessagingHub.limiterKey(provider.id), permit: Permit(requests: 1),
                                               deadline: hub.clock.now().addingTimeInterval(1))
             } catch let error as RateLimitError {
-                health?.breaker.recordSuccess()  // not the provider's fault; frees a half-open probe
+                health?.breaker.releasePermit()  // not the provider's fault, nor a sign it is well
                 return try await retry(row, MessagingError(.rateLimited(retryAfter: error.retryAfter), "rate limited by our limiter"),
                                        after: error.retryAfter ?? .seconds(1), countsAsAttempt: false)
             }

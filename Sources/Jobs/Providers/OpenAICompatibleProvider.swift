@@ -2,6 +2,7 @@ public import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import Runtime
 
 /// An OpenAI-compatible chat-completions provider (OpenAI, vLLM, Ollama, llama.cpp server, …)
 /// over AsyncHTTPClient: `POST {baseURL}/v1/chat/completions`. Failures map to `ProviderError`:
@@ -114,10 +115,11 @@ public struct OpenAICompatibleProvider: LLMProvider {
                     var text = ""
                     var finish = "stop"
                     var usage: TokenUsage?
+                    let decoder = JSONDecoder()
                     do {
                         for try await event in ServerSentEvents(body: response.body) {
                             if event.data == "[DONE]" { break }
-                            guard let chunk = try? JSONDecoder().decode(StreamChunk.self, from: Data(event.data.utf8)) else { continue }
+                            guard let chunk = try? decoder.decode(StreamChunk.self, from: Data(event.data.utf8)) else { continue }
                             if let choice = chunk.choices?.first {
                                 if let content = choice.delta?.content, !content.isEmpty {
                                     text += content
@@ -133,7 +135,7 @@ public struct OpenAICompatibleProvider: LLMProvider {
                         throw transport.transportError(error)
                     }
                     continuation.yield(.finished(ProviderResponse(text: text, finishReason: finish, usage: usage ?? TokenUsage(
-                        inputTokens: TokenEstimate.inputTokens(request.messages), outputTokens: (text.utf8.count + 3) / 4))))
+                        inputTokens: TokenEstimate.inputTokens(request.messages), outputTokens: TokenEstimate.outputTokens(text)))))
                     continuation.finish()
                 } catch {
                     continuation.finish(throwing: error)
@@ -156,10 +158,10 @@ public struct OpenAICompatibleProvider: LLMProvider {
         }
     }
 
-    /// `retry-after-ms` (OpenAI), else `Retry-After` in seconds.
+    /// `retry-after-ms` (OpenAI) or `Retry-After` (seconds or a date), capped at an hour; a
+    /// value that is not a sane number (`inf`, `1e21`) says nothing.
     static func retryAfter(_ headers: HTTPHeaders) -> Duration? {
-        if let ms = headers.first(name: "retry-after-ms").flatMap(Double.init), ms >= 0 { return .milliseconds(ms) }
-        if let seconds = headers.first(name: "retry-after").flatMap(Double.init), seconds >= 0 { return .seconds(seconds) }
-        return nil
+        ProviderBackoff.pause(fromHeaderFields: headers.filter { ["retry-after", "retry-after-ms"].contains($0.name.lowercased()) }
+                                  .map { (name: $0.name, value: $0.value) }, now: Date())
     }
 }

@@ -38,8 +38,27 @@ struct MessagesBenchmark: AsyncParsableCommand {
         let logger = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
         let client = HTTPClient(eventLoopGroupProvider: .singleton,
                                 configuration: .init(connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: concurrency)))
+        let measured: (accepted: (seconds: Double, latency: Histogram<UInt64>), relayed: Double)
+        do {
+            measured = try await measure(client: client, logger: logger)
+            try await client.shutdown()
+        } catch {
+            try? await client.shutdown()  // a client must be shut down, also when the run fails
+            throw error
+        }
+        let (accepted, relayed) = measured
         let total = messages, relays = relays
-        let (accepted, relayed) = try await BenchServer.run(dataDir: dataDir, maxInFlight: maxInFlight, logger: logger) { server in
+        let acceptedRate = Double(total) / accepted.seconds, relayedRate = Double(total) / relayed
+        print("messages: accepted \(Int(acceptedRate))/s (p50 \(accepted.latency.milliseconds(atPercentile: 50)) ms, "
+              + "p99 \(accepted.latency.milliseconds(atPercentile: 99)) ms), "
+              + "relayed \(Int(relayedRate))/s by \(relays) relays")
+        printJSONLine(["bench": "messages", "acceptedPerSec": acceptedRate, "relayedPerSec": relayedRate])
+    }
+
+    /// Accepts `messages` over HTTP, then drains the outbox; the acceptance latencies and the draining seconds.
+    private func measure(client: HTTPClient, logger: Logger) async throws -> ((seconds: Double, latency: Histogram<UInt64>), Double) {
+        let total = messages, relays = relays, concurrency = concurrency
+        return try await BenchServer.run(dataDir: dataDir, maxInFlight: maxInFlight, logger: logger) { server in
             let accepted = try await runConcurrently(total: total, concurrency: concurrency) { index in
                 let to = "+1415" + String(format: "%07d", index)
                 try await BenchHTTP.post(client, server.url + "/cpaas/v1/messages",
@@ -61,14 +80,5 @@ struct MessagesBenchmark: AsyncParsableCommand {
             guard sent == total else { throw ValidationError("relayed \(sent) of \(total)") }
             return (accepted, seconds)
         }
-        try await client.shutdown()
-        let acceptedRate = Double(total) / accepted.seconds, relayedRate = Double(total) / relayed
-        print("messages: accepted \(Int(acceptedRate))/s (p50 \(ms(accepted.latency, 50)) ms, p99 \(ms(accepted.latency, 99)) ms), "
-              + "relayed \(Int(relayedRate))/s by \(relays) relays")
-        printJSONLine(["bench": "messages", "acceptedPerSec": acceptedRate, "relayedPerSec": relayedRate])
-    }
-
-    private func ms(_ histogram: Histogram<UInt64>, _ percentile: Double) -> Double {
-        (Double(histogram.valueAtPercentile(percentile)) / 1_000 * 1_000).rounded() / 1_000
     }
 }

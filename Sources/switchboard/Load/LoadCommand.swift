@@ -61,6 +61,8 @@ struct LoadCommand: AsyncParsableCommand {
         }
         if let rate, !(1...100_000).contains(rate) { throw ValidationError("--rate 1...100000") }
         if let requests, requests < 1 { throw ValidationError("--requests must be at least 1") }
+        guard (0...86_400).contains(settleSeconds) else { throw ValidationError("--settle-seconds 0...86400") }
+        guard (1...1_000_000_000).contains(fund) else { throw ValidationError("--fund 1...1000000000 (USD)") }
         _ = try LoadMix(parsing: mix)
     }
 

@@ -170,7 +170,7 @@ struct OutboxRelayTests {
         let balance = try #require(try await harness.wallets.balance(of: .team("acme")))
         #expect(balance.reserved == MicroUSD(queued.priceMicroUSD))
         #expect(balance.balance == MicroUSD(usd: 10) - MicroUSD(sent.priceMicroUSD))
-        _ = failed
+        #expect(try await harness.messages.message(failed.id, tenant: "acme")?.status == .failed)
         #expect(try await harness.wallets.audit().isEmpty)
         await harness.close()
     }

@@ -133,6 +133,7 @@ struct SendGridAdapterTests {
             let first = try await provider(url).send(message)
             let second = try await provider(url).send(message)
             #expect(first == second)
+            #expect(first.providerMessageID.hasPrefix("SG"))  // the provider's id, not our fallback
             let report = try await MockMessages.fetch(url)
             #expect(report.count == 1)
             #expect(report.duplicatesSuppressed == 1)
