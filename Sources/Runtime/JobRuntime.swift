@@ -81,6 +81,15 @@ public final class JobRuntime: Service, Sendable {
         var idempotencyConfiguration = idempotencyConfiguration
         idempotencyConfiguration.owner = idempotencyConfiguration.owner ?? owner
         let idempotency = IdempotencyStore(database: database, clock: clock, configuration: idempotencyConfiguration)
+        if !configuration.store.readOnly {
+            do {
+                let freed = try await idempotency.releaseMarksOfDeadProcesses()
+                if freed > 0 { logger.info("freed the Idempotency-Key marks of a process that died", metadata: ["keys": "\(freed)"]) }
+            } catch {
+                logger.warning("could not free the Idempotency-Key marks of dead processes; they free when their lease ends",
+                               metadata: ["error": "\(error)"])
+            }
+        }
         let registry = try makeRegistry(Services(database: database, jobs: jobs, wallets: wallets, idempotency: idempotency, clock: clock))
             .adding(IdempotencyPurgeJob(store: idempotency))
         if !configuration.store.readOnly {

@@ -35,11 +35,12 @@ struct IdempotencyHTTPTests {
         let harness = try await Harness.make()
         let body = #"{"tenantId":"\#(TestKeys.tenant)","wallet":"team","amountUsd":"5.00"}"#
         // The first request holds the key (begun, not completed), as if it were still running.
-        var request = Request(head: HTTPRequest(method: .post, scheme: "http", authority: "x", path: "/llm-orch/v1/_internal/wallets/credit"),
+        var request = Request(head: HTTPRequest(method: .post, scheme: "http", authority: "x", path: "/llm-orch/v1/_internal/wallets/credit",
+                                                headerFields: [.contentType: "application/json"]),
                               body: .init(buffer: ByteBuffer(string: body)))
         request.body = .init(buffer: ByteBuffer(string: body))
         let fingerprint = try IdempotencyMiddleware.fingerprint(request, body: ByteBuffer(string: body))
-        #expect(try await harness.runtime.idempotency.begin(tenant: IdempotencyMiddleware.internalScope, key: "busy",
+        #expect(try await harness.runtime.idempotency.begin(tenant: IdempotencyScope.internalTenant, key: "busy",
                                                             fingerprint: fingerprint) == .proceed)
         try await harness.test { client in
             let response = try await client.credit(tenant: TestKeys.tenant, amount: "5.00", key: "busy")

@@ -12,27 +12,37 @@ import Synchronization
 /// `Idempotency-Replayed: true` and runs nothing; another body is 422 `idempotency_mismatch`;
 /// a key whose first request is still running is 409 `idempotency_conflict`. An answer that is
 /// not 2xx is not stored (the request changed nothing), so the client may fix it and retry.
-/// Keys are per tenant; internal routes share the scope `_internal`.
+///
+/// Keys are per caller: a tenant's users never share a key (`IdempotencyScope`), and internal
+/// routes share the scope `_internal`. The fingerprint covers the method, the path, the body and
+/// the headers that change what a request does (`fingerprintHeaders`). The in-flight mark lasts
+/// `lease`, which must outlast the longest the route can run, so a retry while the first runs
+/// is a 409 and never a second execution.
 struct IdempotencyMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let store: IdempotencyStore
     let body: JSONBody
+    /// How long the in-flight mark holds the key; nil takes the store's configured lease.
+    var lease: Duration? = nil
+
+    /// Headers that change a request's meaning: the same key with another value is a mismatch.
+    static let fingerprintHeaders: [HTTPField.Name] = [.contentType, .wallet, .budgetMaxUSD]
 
     static let maxKeyLength = 255
-    static let internalScope = "_internal"
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let key = request.headers[.idempotencyKey] else { return try await next(request, context) }
-        guard !key.isEmpty, key.utf8.count <= Self.maxKeyLength, key.utf8.allSatisfy({ (0x20...0x7E).contains($0) }) else {
+        guard let clientKey = request.headers[.idempotencyKey] else { return try await next(request, context) }
+        guard !clientKey.isEmpty, clientKey.utf8.count <= Self.maxKeyLength, clientKey.utf8.allSatisfy({ (0x20...0x7E).contains($0) }) else {
             throw APIError.invalid("Idempotency-Key", "Idempotency-Key must be 1 to \(Self.maxKeyLength) printable ASCII characters")
         }
-        let tenant = context.principal?.tenant ?? Self.internalScope
+        let scope = IdempotencyScope(principal: context.principal, key: clientKey)
+        let tenant = scope.tenant, key = scope.key
         var request = request
         let bytes = try await body.bytes(request)
         request.body = RequestBody(buffer: bytes)
         let fingerprint = try Self.fingerprint(request, body: bytes)
 
-        switch try await store.begin(tenant: tenant, key: key, fingerprint: fingerprint) {
+        switch try await store.begin(tenant: tenant, key: key, fingerprint: fingerprint, lease: lease) {
         case .replay(let stored):
             var response = Response(status: .init(code: stored.status),
                                     body: ResponseBody(byteBuffer: ByteBuffer(bytes: stored.body)))
@@ -115,10 +125,16 @@ struct IdempotencyMiddleware: RouterMiddleware {
         return response
     }
 
-    /// SHA-256 of method, path and body: the same key with any of them changed is a mismatch.
+    /// SHA-256 of method, path, the `fingerprintHeaders` (absent ones too) and body: the same
+    /// key with any of them changed is a mismatch.
     static func fingerprint(_ request: Request, body: ByteBuffer) throws -> RequestFingerprint {
         var hasher = SHA256()
-        hasher.update(data: Data("\(request.method.rawValue) \(request.uri.path)\n".utf8))
+        var head = "\(request.method.rawValue) \(request.uri.path)\n"
+        for name in fingerprintHeaders {
+            // A value's length first, so that no two header sets hash alike.
+            if let value = request.headers[name] { head += "\(name.canonicalName):\(value.utf8.count):\(value)\n" } else { head += "\(name.canonicalName)\n" }
+        }
+        hasher.update(data: Data(head.utf8))
         body.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
         return try RequestFingerprint(Data(hasher.finalize()))
     }

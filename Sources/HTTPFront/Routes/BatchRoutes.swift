@@ -83,7 +83,7 @@ extension HTTPFront {
         let batch: InferenceBatch
         do {
             batch = try await batches.submit(tenant: caller.tenant, wallet: wallet, items: items, ceiling: ceiling,
-                                             idempotencyKey: request.headers[.idempotencyKey])
+                                             idempotencyKey: IdempotencyScope.key(of: request, caller: caller))
         } catch let error as InferenceBatches.ItemError {
             throw Self.atLine(lines[error.index], .invalid(error.field, error.message))
         }

@@ -40,9 +40,13 @@ extension HTTPFront {
     }
 
     static let maxMessages = 1_000
+    /// How much longer than the request deadline a request waits for its job.
+    static let waitGrace: Duration = .seconds(30)
 
     func addInferenceRoutes(_ group: RouterGroup<AppRequestContext>, _ table: inout RouteTable) {
-        let idempotent = group.group().add(middleware: IdempotencyMiddleware(store: runtime.idempotency, body: body))
+        // The mark outlasts the longest a completion can run (its deadline, then the wait's grace).
+        let idempotent = group.group().add(middleware: IdempotencyMiddleware(
+            store: runtime.idempotency, body: body, lease: llm.configuration.requestDeadline + Self.waitGrace + .seconds(30)))
         table.post(Self.llmPrefix + "/inference/complete", on: idempotent) { request, context in
             try await complete(request, context)
         }
@@ -60,22 +64,44 @@ extension HTTPFront {
         let wallet = try await chooseWallet(caller, worstCase: worstCase, forced: request.headers[.wallet])
 
         let streaming = input.stream == true
-        let key = waiters.register()
-        let deltas = streaming ? llm.streams.open(key) : nil
         let payload = InferenceCompleteJob.Payload(
             messages: messages, maxTokens: input.maxTokens, temperature: input.temperature, targets: targets, wallet: wallet.owner,
             worstCaseMicroUSD: worstCase.value,
             deadline: runtime.clock.now().addingTimeInterval(llm.configuration.requestDeadline.timeInterval), stream: streaming)
-        let job: JobRecord
+        var key: String
+        if let scoped = IdempotencyScope.key(of: request, caller: caller) {
+            guard let registered = waiters.register(idempotencyKey: scoped) else {
+                throw APIError.conflict("idempotency_conflict", "a request with this Idempotency-Key is still in progress; retry later")
+            }
+            key = registered
+        } else {
+            key = waiters.register()
+        }
+        var deltas = streaming ? llm.streams.open(key) : nil
+        var job: JobRecord
         do {
-            job = try await runtime.enqueue(NewJob(InferenceCompleteJob.self, tenant: caller.tenant, payload: payload, uniqueKey: key)).job
+            let enqueued = try await runtime.enqueue(NewJob(InferenceCompleteJob.self, tenant: caller.tenant, payload: payload, uniqueKey: key))
+            job = enqueued.job
+            // The same caller's key made this job before (the first request's process died, or its
+            // mark ran out): one that succeeded is the answer, one still running is waited for, so
+            // a retry never runs (or charges) a second time. One that failed charged nothing: run anew.
+            if !enqueued.created, let ended = JobWaiters.Finished(ended: job) {
+                waiters.cancel(key)
+                llm.streams.close(key)
+                if case .succeeded = ended.outcome {
+                    return streaming ? finalEvent(ended, job: job) : try answer(ended, context: context)
+                }
+                key = waiters.register()
+                deltas = streaming ? llm.streams.open(key) : nil
+                job = try await runtime.enqueue(NewJob(InferenceCompleteJob.self, tenant: caller.tenant, payload: payload, uniqueKey: key)).job
+            }
         } catch {
             waiters.cancel(key)
             llm.streams.close(key)
             throw error
         }
         if let deltas { return eventStream(deltas, key: key, job: job, context: context) }
-        guard let finished = await waiters.wait(key, timeout: llm.configuration.requestDeadline + .seconds(30)) else {
+        guard let finished = await waiters.wait(key, timeout: llm.configuration.requestDeadline + Self.waitGrace) else {
             throw APIError(.gatewayTimeout, "timeout", "the completion did not finish in time; it goes on as job \(job.id)",
                            details: ["jobId": job.id.description])
         }
@@ -156,7 +182,7 @@ extension HTTPFront {
     /// with `{code, message}`. A client that goes away stops receiving, not the job: it finishes
     /// and is charged for every token the provider produced.
     private func eventStream(_ deltas: AsyncStream<String>, key: String, job: JobRecord, context: AppRequestContext) -> Response {
-        let waiters = self.waiters, streams = llm.streams, timeout = llm.configuration.requestDeadline + .seconds(30)
+        let waiters = self.waiters, streams = llm.streams, timeout = llm.configuration.requestDeadline + Self.waitGrace
         let body = ResponseBody { writer in
             defer { streams.close(key) }
             for await delta in deltas {
@@ -168,30 +194,47 @@ extension HTTPFront {
                     throw error
                 }
             }
-            var last = ByteBuffer()
-            switch await waiters.wait(key, timeout: timeout) {
-            case let finished?:
-                do {
-                    let answer = try Self.completeAnswer(finished)
-                    last.writeString("event: done\ndata: ")
-                    last.writeBytes(try EnvelopeResponse.encoder.encode(answer))
-                } catch {
-                    let failure = ErrorMapping.apiError(for: error, method: .post)
-                    last.writeString("event: error\ndata: {\"code\":")
-                    JSONText.write(failure.code, to: &last)
-                    last.writeString(",\"message\":")
-                    JSONText.write(failure.message, to: &last)
-                    last.writeString("}")
-                }
-            case nil:
-                last.writeString("event: error\ndata: {\"code\":\"timeout\",\"message\":\"the completion goes on as job \(job.id)\"}")
-            }
-            last.writeString("\n\n")
-            try await writer.write(last)
+            try await writer.write(Self.lastEvent(await waiters.wait(key, timeout: timeout), job: job))
             try await writer.finish(nil)
         }
-        return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache",
-                                               .init("x-job-id")!: job.id.description], body: body)
+        return Self.eventStreamResponse(body, job: job)
+    }
+
+    /// The event stream of a job that ended before this request came: its last event only.
+    private func finalEvent(_ ended: JobWaiters.Finished, job: JobRecord) -> Response {
+        Self.eventStreamResponse(ResponseBody { writer in
+            try await writer.write(Self.lastEvent(ended, job: job))
+            try await writer.finish(nil)
+        }, job: job)
+    }
+
+    private static func eventStreamResponse(_ body: ResponseBody, job: JobRecord) -> Response {
+        Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache",
+                                        .init("x-job-id")!: job.id.description], body: body)
+    }
+
+    /// `event: done` with the answer, `event: error` with what the failure means, or a timeout.
+    private static func lastEvent(_ finished: JobWaiters.Finished?, job: JobRecord) -> ByteBuffer {
+        var last = ByteBuffer()
+        switch finished {
+        case let finished?:
+            do {
+                let answer = try completeAnswer(finished)
+                last.writeString("event: done\ndata: ")
+                last.writeBytes(try EnvelopeResponse.encoder.encode(answer))
+            } catch {
+                let failure = ErrorMapping.apiError(for: error, method: .post)
+                last.writeString("event: error\ndata: {\"code\":")
+                JSONText.write(failure.code, to: &last)
+                last.writeString(",\"message\":")
+                JSONText.write(failure.message, to: &last)
+                last.writeString("}")
+            }
+        case nil:
+            last.writeString("event: error\ndata: {\"code\":\"timeout\",\"message\":\"the completion goes on as job \(job.id)\"}")
+        }
+        last.writeString("\n\n")
+        return last
     }
 
     private func answer(_ finished: JobWaiters.Finished, context: AppRequestContext) throws -> Response {

@@ -102,7 +102,7 @@ extension HTTPFront {
                                        templateID: templateID, variables: input.variables, sendAt: sendAt)
         let accepted: (message: MessageRecord, replayed: Bool)
         do {
-            accepted = try await messages.accept(message, tenant: caller.tenant, idempotencyKey: request.headers[.idempotencyKey])
+            accepted = try await messages.accept(message, tenant: caller.tenant, idempotencyKey: IdempotencyScope.key(of: request, caller: caller))
         } catch let error as Messages.Invalid {
             throw APIError.invalid(error.field, error.message)
         } catch let error as Messages.NoProvider {

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 public import Runtime
 import Synchronization
@@ -10,6 +11,24 @@ public final class JobWaiters: Sendable {
     public struct Finished: Sendable {
         public let job: JobRecord
         public let outcome: JobCompletion.Outcome
+
+        init(job: JobRecord, outcome: JobCompletion.Outcome) {
+            self.job = job
+            self.outcome = outcome
+        }
+
+        /// How a job that has ended (its record read back) ended; nil while it has not.
+        init?(ended job: JobRecord) {
+            let outcome: JobCompletion.Outcome
+            switch job.state {
+            case .succeeded: outcome = .succeeded(result: job.result)
+            case .failed: outcome = .failed(error: job.lastError ?? "")
+            case .dead: outcome = .dead(error: job.lastError ?? "")
+            case .cancelled: outcome = .cancelled
+            case .scheduled, .queued, .running: return nil
+            }
+            self.init(job: job, outcome: outcome)
+        }
     }
 
     private enum Entry {
@@ -36,6 +55,18 @@ public final class JobWaiters: Sendable {
         let key = Self.keyPrefix + UUID().uuidString.lowercased()
         entries.withLock { $0[key] = .pending }
         return key
+    }
+
+    /// The unique key of the job a request with this (scoped) `Idempotency-Key` runs, registered:
+    /// a retry after a crash finds the job the first request made instead of running a second.
+    /// Nil when a request in this process waits on that key already.
+    func register(idempotencyKey: String) -> String? {
+        let key = Self.keyPrefix + "idem:" + hexString(SHA256.hash(data: Data(idempotencyKey.utf8)))
+        return entries.withLock { entries in
+            guard entries[key] == nil else { return nil }
+            entries[key] = .pending
+            return key
+        }
     }
 
     /// Forgets a key whose job was never enqueued.

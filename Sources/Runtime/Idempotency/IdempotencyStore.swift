@@ -25,10 +25,11 @@ public import Foundation
 ///
 /// Time comes from the clock given at init (`purgeExpired` may be given its own `now`).
 public final class IdempotencyStore: Sendable {
-    /// The longest key accepted, in characters (the API answers 400 beyond it).
-    public static let maximumKeyLength = 255
-    /// The longest key accepted, in UTF-8 bytes (255 characters of up to 4 bytes each).
-    public static let maximumKeyBytes = 1_024
+    /// The longest key accepted, in characters: the API's 255 and room for a caller's scope in
+    /// front of it (the API answers 400 past its own limit).
+    public static let maximumKeyLength = 320
+    /// The longest key accepted, in UTF-8 bytes (320 characters of up to 4 bytes each).
+    public static let maximumKeyBytes = 1_280
     /// The longest tenant id accepted, in UTF-8 bytes.
     public static let maximumTenantBytes = 200
     /// The largest response body `complete` stores (16 MiB); abandon larger results instead.
@@ -36,7 +37,7 @@ public final class IdempotencyStore: Sendable {
 
     let database: SQLiteStore
     private let writer: CoalescingWriter<IdempotencyWrite, IdempotencyWrite.Outcome>
-    private let clock: any WallClock
+    let clock: any WallClock
     private let ttlMilliseconds: Int64
     private let leaseMilliseconds: Int64
     /// This process's name on the in-flight marks it holds.
@@ -55,11 +56,15 @@ public final class IdempotencyStore: Sendable {
 
     /// Decides what to do with a request carrying `key` and, when the key is free, marks it in
     /// flight under this process's lease, in the same commit. See `IdempotencyDecision`.
-    public func begin(tenant: String, key: String, fingerprint: RequestFingerprint) async throws -> IdempotencyDecision {
+    /// `lease` (default: the configured lease) must outlast the longest the request can run, so
+    /// that a retry while it runs is a conflict and never a second execution.
+    public func begin(tenant: String, key: String, fingerprint: RequestFingerprint,
+                      lease: Duration? = nil) async throws -> IdempotencyDecision {
         try Self.check(tenant: tenant, key: key)
         let now = clock.nowMilliseconds()
+        let leaseMS = lease.map { max(1, $0.milliseconds) } ?? leaseMilliseconds
         let outcome = try await writer.run(.begin(tenant: tenant, key: key, fingerprint: fingerprint.bytes, owner: owner,
-                                                  now: now, leaseUntil: now + leaseMilliseconds))
+                                                  now: now, leaseUntil: now + leaseMS))
         guard case .decision(let decision) = outcome else { throw Self.unexpected(outcome) }
         return decision
     }

@@ -236,7 +236,7 @@ struct IdempotencyStoreTests {
                 return nil
             }
         }
-        let longest = String(repeating: "k", count: 255)
+        let longest = String(repeating: "k", count: IdempotencyStore.maximumKeyLength)
         #expect(await code { _ = try await store.begin(tenant: "t1", key: "", fingerprint: Self.first) } == .invalidKey)
         #expect(await code { _ = try await store.begin(tenant: "t1", key: longest + "k", fingerprint: Self.first) } == .invalidKey)
         #expect(await code { _ = try await store.begin(tenant: "t1", key: String(repeating: "x", count: 1 << 20), fingerprint: Self.first) } == .invalidKey)
@@ -249,9 +249,9 @@ struct IdempotencyStoreTests {
         #expect(await code { _ = try await store.begin(tenant: "t1", key: "k1", fingerprint: "") } == .invalidFingerprint)
         #expect(try await Self.rowCount(database) == 0)
 
-        // The limits themselves are accepted: 255 characters, even when they take 4 bytes each.
+        // The limits themselves are accepted: the longest key, even when its characters take 4 bytes each.
         #expect(try await store.begin(tenant: "t1", key: longest, fingerprint: Self.first) == .proceed)
-        let emoji = String(repeating: "🔑", count: 255)
+        let emoji = String(repeating: "🔑", count: IdempotencyStore.maximumKeyLength)
         #expect(try await store.begin(tenant: "t1", key: emoji, fingerprint: Self.first) == .proceed)
         #expect(await code { _ = try await store.begin(tenant: "t1", key: emoji + "🔑", fingerprint: Self.first) } == .invalidKey)
         #expect(try await store.begin(tenant: "t1", key: "with\0nul and ünïcödé", fingerprint: Self.first) == .proceed)
