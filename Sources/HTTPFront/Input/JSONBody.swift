@@ -52,7 +52,10 @@ struct JSONBody: Sendable {
         }
     }
 
+    /// Decodes `data` as `T`, after `JSONScan` refused duplicate keys, out-of-range numbers and,
+    /// for a `ClosedJSONBody`, unknown keys and nulls where they are not taken.
     static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
+        try JSONScan.check(data, schema: (T.self as? any ClosedJSONBody.Type)?.schema ?? BodySchema())
         do {
             return try decoder.decode(type, from: data)
         } catch let error as DecodingError {

@@ -9,7 +9,7 @@ import Runtime
 extension HTTPFront {
     static let batchesPath = "/inference/batches"
 
-    struct BatchItemRequest: Decodable {
+    struct BatchItemRequest: ClosedJSONBody {
         var customId: String?
         var prompt: String?
         var messages: [ChatMessage]?
@@ -17,10 +17,16 @@ extension HTTPFront {
         var useCase: String?
         var model: String?
         var temperature: Double?
+
+        enum CodingKeys: String, CodingKey, CaseIterable { case customId, prompt, messages, maxTokens, useCase, model, temperature }
+        static let schema = BodySchema(CodingKeys.self)
     }
 
-    struct BatchRequest: Decodable {
+    struct BatchRequest: ClosedJSONBody {
         var items: [BatchItemRequest]
+
+        enum CodingKeys: String, CodingKey, CaseIterable { case items }
+        static let schema = BodySchema(fields: ["": .init(CodingKeys.self), "items[]": .init(BatchItemRequest.CodingKeys.self)])
     }
 
     static let maxCustomIDBytes = 128
@@ -112,6 +118,7 @@ extension HTTPFront {
                 guard slice.contains(where: { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\r") && $0 != UInt8(ascii: "\t") }) else { continue }
                 guard lines.count < InferenceBatches.maxItems else { throw Self.tooManyItems }
                 guard Self.isOneObject(slice) else { throw Self.atLine(line, .invalid("", "each line must hold one JSON object")) }
+                do { try JSONScan.check(Data(slice), schema: BatchItemRequest.schema) } catch { throw Self.atLine(line, error) }
                 lines.append((line, Data(slice)))
             }
             var array = Data("[".utf8)

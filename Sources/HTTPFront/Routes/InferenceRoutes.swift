@@ -8,7 +8,7 @@ import Runtime
 /// header and the wallet, then runs the completion as an `inference.complete` job and answers
 /// when it ends. Nothing is reserved and no provider is called for a request refused here.
 extension HTTPFront {
-    struct CompleteRequest: Decodable {
+    struct CompleteRequest: ClosedJSONBody {
         var prompt: String?
         var messages: [ChatMessage]?
         var maxTokens: Int
@@ -16,6 +16,9 @@ extension HTTPFront {
         var model: String?
         var temperature: Double?
         var stream: Bool?
+
+        enum CodingKeys: String, CodingKey, CaseIterable { case prompt, messages, maxTokens, useCase, model, temperature, stream }
+        static let schema = BodySchema(CodingKeys.self)
     }
 
     struct CompleteAnswer: Encodable {

@@ -8,7 +8,7 @@ import Runtime
 /// message, ever), `GET /messages`, `GET /messages/{id}`, `GET /templates`, and the internal
 /// `POST /_internal/process-outbox` and `POST /_internal/sync-templates`.
 extension HTTPFront {
-    struct MessageRequest: Decodable {
+    struct MessageRequest: ClosedJSONBody {
         var channel: String
         var to: String
         var from: String?
@@ -17,6 +17,10 @@ extension HTTPFront {
         var templateId: String?
         var variables: [String: String]?
         var sendAt: String?
+
+        enum CodingKeys: String, CodingKey, CaseIterable { case channel, to, from, subject, body, templateId, variables, sendAt }
+        // The optional fields a message shows as null may be sent as null.
+        static let schema = BodySchema(CodingKeys.self, nullable: ["from", "subject", "body", "templateId", "variables", "sendAt"])
     }
 
     func addMessagingRoutes(_ group: RouterGroup<AppRequestContext>, _ table: inout RouteTable) {

@@ -50,7 +50,7 @@ extension HTTPFront {
         return "cron"
     }
 
-    struct ScheduleRequest: Decodable {
+    struct ScheduleRequest: ClosedJSONBody {
         var cron: String
         var timezone: String?
         var kind: String
@@ -58,6 +58,9 @@ extension HTTPFront {
         var enabled: Bool?
         var catchUp: String?
         var tenant: String?
+
+        enum CodingKeys: String, CodingKey, CaseIterable { case cron, timezone, kind, payload, enabled, catchUp, tenant }
+        static let schema = BodySchema(CodingKeys.self, nullable: ["timezone", "payload", "catchUp", "tenant"])
 
         func schedule(named name: String) throws -> Schedule {
             guard cron.utf8.count <= 200 else { throw APIError.invalid("cron", "cron must be at most 200 bytes") }

@@ -31,11 +31,14 @@ extension HTTPFront {
             .compactMap { $0 }
     }
 
-    struct CreditRequest: Decodable {
+    struct CreditRequest: ClosedJSONBody {
         var tenantId: String
         var wallet: String
         var amountUsd: String
         var reason: String?
+
+        enum CodingKeys: String, CodingKey, CaseIterable { case tenantId, wallet, amountUsd, reason }
+        static let schema = BodySchema(CodingKeys.self, nullable: ["reason"])
     }
 
     struct CreditResult: Encodable {
