@@ -9,10 +9,10 @@ import Testing
 
 @Suite("Authentication")
 struct AuthTests {
-    static func claims(tenant: String? = TestKeys.tenant, issuedAt: Date = Date(), expiresIn: TimeInterval? = 3_600,
+    static func claims(tenant: String? = TestKeys.tenant, sub: String = "user-1", issuedAt: Date = Date(), expiresIn: TimeInterval? = 3_600,
                        notBefore: Date? = nil, issuer: String? = "https://auth.example", audience: String? = "switchboard")
         -> AccessClaims {
-        AccessClaims(sub: "user-1", tenantId: tenant, roles: ["user"], planTier: "professional", issuedAt: issuedAt,
+        AccessClaims(sub: sub, tenantId: tenant, roles: ["user"], planTier: "professional", issuedAt: issuedAt,
                      expiresAt: expiresIn.map { issuedAt.addingTimeInterval($0) }, notBefore: notBefore, issuer: issuer,
                      audience: audience)
     }
@@ -31,7 +31,8 @@ struct AuthTests {
 
     enum BadToken: String, CaseIterable {
         case missing, notBearer, garbage, badSignature, algNone, hs256AgainstRSA, expired, notYetValid, wrongIssuer,
-             wrongAudience, missingTenant, missingExpiry, tamperedPayload, reservedTenant, internalScopeTenant
+             wrongAudience, missingTenant, missingExpiry, tamperedPayload, reservedTenant, internalScopeTenant,
+             tenantWithNUL, tenantWithTrailingSpace, tenantWithZeroWidthSpace, tenantWithNewline, tenantTooLong, subWithControl
     }
 
     static func authorization(_ bad: BadToken) async throws -> String? {
@@ -50,6 +51,12 @@ struct AuthTests {
         case .missingExpiry: return "Bearer " + (try await Harness.sign(claims(expiresIn: nil)))
         case .reservedTenant: return "Bearer " + (try await Harness.sign(claims(tenant: "system")))
         case .internalScopeTenant: return "Bearer " + (try await Harness.sign(claims(tenant: "_internal")))
+        case .tenantWithNUL: return "Bearer " + (try await Harness.sign(claims(tenant: TestKeys.tenant + "\0")))
+        case .tenantWithTrailingSpace: return "Bearer " + (try await Harness.sign(claims(tenant: TestKeys.tenant + " ")))
+        case .tenantWithZeroWidthSpace: return "Bearer " + (try await Harness.sign(claims(tenant: TestKeys.tenant + "\u{200B}")))
+        case .tenantWithNewline: return "Bearer " + (try await Harness.sign(claims(tenant: "acme\nother")))
+        case .tenantTooLong: return "Bearer " + (try await Harness.sign(claims(tenant: String(repeating: "t", count: 129))))
+        case .subWithControl: return "Bearer " + (try await Harness.sign(claims(sub: "user-1\u{07}")))
         case .tamperedPayload:
             let parts = try await Harness.sign(claims()).split(separator: ".").map(String.init)
             let other = try await Harness.sign(claims(tenant: TestKeys.otherTenant)).split(separator: ".").map(String.init)

@@ -71,9 +71,10 @@ struct EnvelopeTests {
                 #expect(try ParsedEnvelope(response).errorCode == "not_found", "\(path)")
             }
             let cases: [(HTTPRequest.Method, String, String)] = [
-                (.delete, "/llm-orch/v1/wallets", "GET"), (.post, "/llm-orch/v1/health", "GET"),
-                (.get, "/llm-orch/v1/_internal/wallets/credit", "POST"), (.get, "/llm-orch/v1/jobs/abc/cancel", "POST"),
-                (.post, "/cpaas/v1/jobs/schedules/x", "PUT, DELETE"), (.patch, "/llm-orch/v1/jobs", "GET"),
+                (.delete, "/llm-orch/v1/wallets", "GET, HEAD, OPTIONS"), (.post, "/llm-orch/v1/health", "GET, HEAD, OPTIONS"),
+                (.get, "/llm-orch/v1/_internal/wallets/credit", "POST, OPTIONS"), (.get, "/llm-orch/v1/jobs/abc/cancel", "POST, OPTIONS"),
+                (.post, "/cpaas/v1/jobs/schedules/x", "PUT, DELETE, OPTIONS"), (.patch, "/llm-orch/v1/jobs", "GET, HEAD, OPTIONS"),
+                (.trace, "/llm-orch/v1/health", "GET, HEAD, OPTIONS"), (.head, "/llm-orch/v1/inference/complete", "POST, OPTIONS"),
             ]
             for (method, path, allow) in cases {
                 let response = try await client.send(method, path)
@@ -81,6 +82,25 @@ struct EnvelopeTests {
                 #expect(response.headers[.allow] == allow, "\(method) \(path)")
                 #expect(try ParsedEnvelope(response).errorCode == "method_not_allowed")
             }
+        }
+    }
+
+    @Test("HEAD answers where GET does (same status and headers, no body, auth still checked); OPTIONS is 204 with Allow")
+    func headAndOptions() async throws {
+        let harness = try await Harness.make()
+        let token = try await harness.token()
+        try await harness.test(.live) { client in
+            let get = try await client.get("/llm-orch/v1/health")
+            let head = try await client.send(.head, "/llm-orch/v1/health")
+            #expect(head.status == .ok)
+            #expect(head.body.readableBytes == 0)
+            #expect(head.headers[.contentType] == get.headers[.contentType])
+            #expect(try await client.send(.head, "/llm-orch/v1/wallets").status == .unauthorized)
+            #expect(try await client.send(.head, "/llm-orch/v1/wallets", token: token).status == .ok)
+            let options = try await client.send(.options, "/llm-orch/v1/inference/complete")
+            #expect(options.status == .noContent)
+            #expect(options.headers[.allow] == "POST, OPTIONS")
+            #expect(try await client.send(.options, "/llm-orch/v1/wallets").headers[.allow] == "GET, HEAD, OPTIONS")
         }
     }
 

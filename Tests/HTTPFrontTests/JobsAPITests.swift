@@ -61,7 +61,8 @@ struct JobsAPITests {
             let otherKind = try ParsedEnvelope(try await client.get("/llm-orch/v1/jobs?kind=inference.complete", token: token))
             #expect(otherKind.dataArray?.isEmpty == true)
             let bad: [(String, String)] = [
-                ("state=bogus", "state"), ("limit=0", "limit"), ("limit=101", "limit"), ("limit=ten", "limit"),
+                ("state=bogus", "state"), ("state=,,,", "state"), ("state=", "state"), ("state=queued,", "state"), ("kind=", "kind"),
+                ("limit=0", "limit"), ("limit=101", "limit"), ("limit=ten", "limit"),
                 ("cursor=not-a-cursor", "cursor"), ("cursor=\(Paging.encode(5, list: "ledger"))", "cursor"),
             ]
             for (query, field) in bad {

@@ -76,12 +76,14 @@ public final class TokenVerifier: Sendable {
         if let audience = configuration.audience, !(claims.aud?.value.contains(audience) ?? false) {
             throw APIError.unauthorized("token audience is not accepted")
         }
-        guard let tenant = claims.tenantId, !tenant.isEmpty, tenant.utf8.count <= 200 else {
-            throw APIError.unauthorized("token has no tenantId claim")
+        guard let tenant = claims.tenantId, !tenant.isEmpty else { throw APIError.unauthorized("token has no tenantId claim") }
+        guard CleanID.isTenant(tenant) else {
+            throw APIError.unauthorized("token's tenantId is not an id: 1 to \(CleanID.maxTenantBytes) of A-Z a-z 0-9 . _ : -")
         }
         guard !Self.isReserved(tenant) else { throw APIError.unauthorized("token's tenantId '\(tenant)' is reserved") }
-        guard let subject = claims.sub?.value, !subject.isEmpty, subject.utf8.count <= 255 else {
-            throw APIError.unauthorized("token has no subject (sub)")
+        guard let subject = claims.sub?.value, !subject.isEmpty else { throw APIError.unauthorized("token has no subject (sub)") }
+        guard CleanID.isSubject(subject) else {
+            throw APIError.unauthorized("token's sub is not an id: 1 to \(CleanID.maxSubjectBytes) of A-Z a-z 0-9 . _ : - @ | +")
         }
         return Principal(subject: subject, tenant: tenant, email: claims.email, roles: claims.roles ?? [],
                          plan: claims.planTier ?? "free")

@@ -12,8 +12,9 @@ extension HTTPFront {
             let paging = try Paging(request, list: "jobs")
             let query = request.uri.queryParameters
             var states: [JobState] = []
-            if let text = query["state"], !text.isEmpty {
-                for name in text.split(separator: ",") {
+            // A filter that is sent must name something: `state=` or `state=,,` is not "any state".
+            if let text = query["state"] {
+                for name in text.split(separator: ",", omittingEmptySubsequences: false) {
                     guard let state = JobState(rawValue: String(name)) else {
                         throw APIError.invalid("state", "state must be one or more of \(Self.jobStates.joined(separator: ", ")), comma-separated")
                     }
@@ -21,8 +22,8 @@ extension HTTPFront {
                 }
             }
             var kind: String?
-            if let text = query["kind"], !text.isEmpty {
-                guard text.utf8.count <= 200 else { throw APIError.invalid("kind", "kind must be at most 200 bytes") }
+            if let text = query["kind"] {
+                guard !text.isEmpty, text.utf8.count <= 200 else { throw APIError.invalid("kind", "kind must be 1 to 200 bytes") }
                 kind = String(text)
             }
             let rows = try await runtime.jobs.jobs(tenant: caller.tenant, states: states, kind: kind,
