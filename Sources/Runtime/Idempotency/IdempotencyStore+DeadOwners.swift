@@ -15,14 +15,16 @@ extension IdempotencyStore {
         let now = clock.nowMilliseconds()
         let since = now - Self.longestMark.milliseconds
         let owners = try await database.read { db -> Set<String> in
-            let select = try db.statement("""
-                SELECT lease_owner, created_at, state = 'in_flight' AND expires_at > ?1 FROM idempotency_keys ORDER BY id DESC
-                """)
-            select.bind(1, now)
             var owners = Set<String>()
-            while try select.step() {
-                guard select.int64(1) >= since else { break }
-                if select.int(2) != 0, let owner = select.string(0) { owners.insert(owner) }
+            let statement = try db.prepared("""
+                SELECT lease_owner, created_at, state = 'in_flight' AND expires_at > \(now) AS held
+                FROM idempotency_keys ORDER BY id DESC
+                """)
+            defer { statement.reset() }
+            while try statement.step() {
+                let row = SQLRow(statement: statement)
+                guard row["created_at"] as Int64 >= since else { break }
+                if row["held"], let owner: String = row["lease_owner"] { owners.insert(owner) }
             }
             return owners
         }
@@ -30,15 +32,7 @@ extension IdempotencyStore {
         let dead = owners.filter { !LeaseOwner.isAlive($0, me: me) }
         guard !dead.isEmpty else { return 0 }
         return try await database.write { db in
-            let remove = try db.statement("DELETE FROM idempotency_keys WHERE state = 'in_flight' AND lease_owner = ?1")
-            var removed = 0
-            for owner in dead {
-                remove.reset()
-                remove.bind(1, owner)
-                try remove.run()
-                removed += db.changes
-            }
-            return removed
+            try db.run("DELETE FROM idempotency_keys WHERE state = 'in_flight' AND lease_owner IN (\(list: dead))")
         }
     }
 }

@@ -132,16 +132,11 @@ public final class IdempotencyStore: Sendable {
         let nowMS = (now ?? clock.now()).millisecondsSince1970
         let limit = min(max(limit, 1), 100_000)
         return try await database.write { db in
-            let purge = try db.statement("""
+            try db.run("""
                 DELETE FROM idempotency_keys WHERE id IN (
-                    SELECT id FROM (SELECT id, expires_at FROM idempotency_keys ORDER BY id LIMIT ?2)
-                    WHERE expires_at <= ?1 LIMIT ?3)
+                    SELECT id FROM (SELECT id, expires_at FROM idempotency_keys ORDER BY id LIMIT \(4 * limit))
+                    WHERE expires_at <= \(nowMS) LIMIT \(limit))
                 """)
-            purge.bind(1, nowMS)
-            purge.bind(2, 4 * limit)
-            purge.bind(3, limit)
-            try purge.run()
-            return db.changes
         }
     }
 

@@ -83,6 +83,44 @@ public final class SQLiteConnection {
         return stmt.int64(0)
     }
 
+    // MARK: Queries as values
+
+    /// The cached statement for `sql`'s text with its arguments bound.
+    public func prepared(_ sql: SQL) throws -> SQLiteStatement {
+        let statement = try statement(sql.text)
+        statement.bind(sql.arguments)
+        return statement
+    }
+
+    /// Runs a statement that returns no rows; returns how many rows it changed.
+    @discardableResult
+    public func run(_ sql: SQL) throws -> Int {
+        try prepared(sql).run()
+        return changes
+    }
+
+    /// Calls `body` with each row, in order.
+    public func forEach(_ sql: SQL, _ body: (borrowing SQLRow) throws -> Void) throws {
+        let statement = try prepared(sql)
+        defer { statement.reset() }
+        while try statement.step() { try body(SQLRow(statement: statement)) }
+    }
+
+    /// Every row, made into values by `make`.
+    public func all<Value>(_ sql: SQL, _ make: (borrowing SQLRow) throws -> Value) throws -> [Value] {
+        var values: [Value] = []
+        try forEach(sql) { values.append(try make($0)) }
+        return values
+    }
+
+    /// The first row made into a value, or nil when there is none.
+    public func first<Value>(_ sql: SQL, _ make: (borrowing SQLRow) throws -> Value) throws -> Value? {
+        let statement = try prepared(sql)
+        defer { statement.reset() }
+        guard try statement.step() else { return nil }
+        return try make(SQLRow(statement: statement))
+    }
+
     /// Rows changed by the last INSERT, UPDATE or DELETE.
     public var changes: Int { Int(sqlite3_changes(handle)) }
 

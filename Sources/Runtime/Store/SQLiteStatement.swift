@@ -7,6 +7,14 @@ public final class SQLiteStatement {
     let handle: OpaquePointer
     let sql: String
     private unowned let connection: SQLiteConnection
+    /// Column indices by name, read from SQLite once per prepared statement.
+    private lazy var columnIndices: [String: Int32] = {
+        var indices: [String: Int32] = [:]
+        for column in 0..<sqlite3_column_count(handle) {
+            if let name = sqlite3_column_name(handle, column) { indices[String(cString: name)] = column }
+        }
+        return indices
+    }()
 
     init(handle: OpaquePointer, sql: String, connection: SQLiteConnection) {
         self.handle = handle
@@ -60,6 +68,28 @@ public final class SQLiteStatement {
         } else {
             sqlite3_bind_text(handle, index, "", 0, sqliteTransient)
         }
+    }
+
+    /// Binds `arguments` to parameters 1, 2, … in order.
+    public func bind(_ arguments: [SQLValue]) {
+        for (offset, value) in arguments.enumerated() {
+            let index = Int32(offset + 1)
+            switch value {
+            case .null: sqlite3_bind_null(handle, index)
+            case .integer(let value): sqlite3_bind_int64(handle, index, value)
+            case .real(let value): sqlite3_bind_double(handle, index, value)
+            case .text(let value): bind(index, value)
+            case .utf8(let value): bindText(index, value)
+            case .blob(let value): bindBlob(index, value)
+            }
+        }
+    }
+
+    /// The index of the result column `name`; a name the query does not select traps with the
+    /// SQL, as a programming error.
+    func column(named name: String) -> Int32 {
+        guard let index = columnIndices[name] else { preconditionFailure("no column '\(name)' in: \(sql)") }
+        return index
     }
 
     // MARK: Stepping
