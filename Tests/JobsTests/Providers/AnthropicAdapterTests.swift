@@ -29,7 +29,7 @@ struct AnthropicAdapterTests {
     @Test("rate_limit_error, overloaded_error (529), invalid requests and timeouts map for the router")
     func failures() async throws {
         try await MockProvider.withRunning { _, url in
-            let provider = AnthropicProvider(baseURL: url, timeout: .milliseconds(300))
+            let provider = AnthropicProvider(baseURL: url, timeout: .seconds(1))  // "slow" takes 2 s; a busy machine may take 300 ms for the rest
             let cases: [(String, ProviderError.Kind)] = [
                 ("fail-429", .rateLimited(retryAfter: .seconds(2))), ("fail-503", .unavailable),
                 ("fail-400", .invalidRequest), ("slow", .timeout),

@@ -29,7 +29,7 @@ struct OpenAIAdapterTests {
     @Test("failures map to what the router can act on: 429 with its wait, quota, 5xx, 4xx, timeout, refused")
     func failures() async throws {
         try await MockProvider.withRunning { _, url in
-            let provider = OpenAICompatibleProvider(baseURL: url, timeout: .milliseconds(300))
+            let provider = OpenAICompatibleProvider(baseURL: url, timeout: .seconds(1))  // the mock's "slow" takes 2 s; a busy machine may take 300 ms for the rest
             let cases: [(String, ProviderError.Kind)] = [
                 ("fail-429", .rateLimited(retryAfter: .seconds(2))), ("fail-quota", .quotaExceeded),
                 ("fail-503", .unavailable), ("fail-400", .invalidRequest), ("slow", .timeout),
