@@ -18,11 +18,12 @@ public enum JobCatalog {
         let batches = BatchStore(database: services.database)
         registry.register(BatchItemJob(llm: llm, wallets: services.wallets, directory: BatchDirectory(store: batches)))
         registry.register(BatchFinalizeJob(batches: batches, jobs: services.jobs, wallets: services.wallets))
+        registry.register(DeliveryApplyJob(database: services.database))
         return registry
     }
 
     /// The tables the domain's jobs keep beside the runtime's: pass to `JobRuntime.open`.
-    public static let migrations: [Migration] = BatchSchema.migrations + MessagingSchema.migrations
+    public static let migrations: [Migration] = BatchSchema.migrations + MessagingSchema.migrations + DeliveryInbox.migrations
 
     /// The schedules the domain's jobs run on; saved at start only when missing, so an
     /// operator's change (through the schedules API) stays.

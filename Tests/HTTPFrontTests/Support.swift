@@ -49,7 +49,8 @@ struct Harness: Sendable {
                      providers: (TestClock) -> [any LLMProvider] = { [SimulatedProvider(clock: $0)] },
                      limiter: ((TestClock) -> RateLimiter)? = nil,
                      workers: WorkerConfiguration = WorkerConfiguration(),
-                     messaging: (TestClock) -> MessagingHub = { MessagingHub.development(clock: $0) }) async throws -> Harness {
+                     messaging: (TestClock) -> MessagingHub = { MessagingHub.development(clock: $0) },
+                     publicBaseURL: String? = nil) async throws -> Harness {
         let directory = TemporaryDirectory()
         let clock = TestClock(now: Date())
         let metrics = FrontMetrics()
@@ -70,7 +71,7 @@ struct Harness: Sendable {
         let verifier = try await TokenVerifier(configuration: auth, clock: clock)
         let front = HTTPFront(runtime: runtime,
                               configuration: FrontConfiguration(host: "127.0.0.1", port: 0, limits: limits, plans: plans, auth: auth,
-                                                                internalAPIKey: TestKeys.internalKey),
+                                                                internalAPIKey: TestKeys.internalKey, publicBaseURL: publicBaseURL),
                               verifier: verifier, metrics: metrics, llm: llm, messaging: hub, waiters: waiters)
         return Harness(directory: directory, runtime: runtime, clock: clock, front: front, messaging: hub)
     }

@@ -22,6 +22,17 @@ struct ServeSettingsTests {
         #expect(settings.dev && settings.metrics && settings.sync == .normal && settings.internalAPIKey == nil)
     }
 
+    @Test("public-base-url: an http(s) URL with a host, its trailing slash dropped; anything else refused")
+    func publicBaseURL() throws {
+        #expect(try ServeSettings(try options(["--public-base-url", "https://sb.example.com/"]), environment: [:]).publicBaseURL
+                == "https://sb.example.com")
+        #expect(try ServeSettings(try options([]), environment: ["SWITCHBOARD_PUBLIC_BASE_URL": "http://127.0.0.1:8080"]).publicBaseURL
+                == "http://127.0.0.1:8080")
+        for bad in ["sb.example.com", "ftp://sb.example.com", "https://", "https://sb.example.com/?x=1"] {
+            #expect(throws: SettingsError.self, "\(bad)") { try ServeSettings(try options(["--public-base-url", bad]), environment: [:]) }
+        }
+    }
+
     @Test("a flag wins over the environment, which wins over the config file, which wins over the default")
     func precedence() throws {
         let file = try configFile(#"{"port": 7000, "host": "0.0.0.0", "dataDir": "/from/file", "maxInFlight": 64, "plans": {"gold": {"requestsPerSecond": 5, "burst": 9}}}"#)

@@ -1826,6 +1826,109 @@ enum OpenAPIDocument {
             }
           ]
         },
+        "/cpaas/v1/webhooks/twilio/status": {
+          "post": {
+            "operationId": "twilioStatusCallback",
+            "tags": [
+              "Webhooks"
+            ],
+            "summary": "Twilio status callback",
+            "description": "Twilio posts a message's delivery status here (the send asks for it with `StatusCallback`, our message id in the query `m`). Authenticated by `X-Twilio-Signature` alone: base64 HMAC-SHA1, keyed by the auth token of the account in `AccountSid`, over the public URL (configured, query included) and the form fields sorted by name. A bad or missing signature is 403 and changes nothing. A verified report is stored once (by `MessageSid` and status) with the job that applies it; a message's status only moves forward. `data.recorded` is false for a repeat.",
+            "security": [],
+            "parameters": [
+              {
+                "name": "X-Twilio-Signature",
+                "in": "header",
+                "required": true,
+                "schema": {
+                  "type": "string"
+                }
+              },
+              {
+                "name": "m",
+                "in": "query",
+                "required": false,
+                "description": "Our message id, as the send put it in the callback URL.",
+                "schema": {
+                  "type": "string"
+                }
+              }
+            ],
+            "requestBody": {
+              "required": true,
+              "content": {
+                "application/x-www-form-urlencoded": {
+                  "schema": {
+                    "type": "object",
+                    "required": [
+                      "AccountSid",
+                      "MessageSid",
+                      "MessageStatus"
+                    ],
+                    "properties": {
+                      "AccountSid": {
+                        "type": "string"
+                      },
+                      "MessageSid": {
+                        "type": "string"
+                      },
+                      "MessageStatus": {
+                        "type": "string",
+                        "description": "queued, sending, sent, delivered, undelivered, failed, read, …"
+                      },
+                      "ErrorCode": {
+                        "type": "string"
+                      }
+                    },
+                    "additionalProperties": true
+                  }
+                }
+              }
+            },
+            "responses": {
+              "200": {
+                "description": "Stored (or already stored).",
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "type": "object",
+                      "required": ["data", "error", "page", "meta"],
+                      "properties": {
+                        "data": {
+                          "type": "object",
+                          "required": ["recorded"],
+                          "properties": {
+                            "recorded": {
+                              "type": "boolean"
+                            }
+                          }
+                        },
+                        "error": {},
+                        "page": {},
+                        "meta": {}
+                      }
+                    }
+                  }
+                }
+              },
+              "400": {
+                "$ref": "#/components/responses/InvalidRequest"
+              },
+              "403": {
+                "$ref": "#/components/responses/Forbidden"
+              },
+              "413": {
+                "$ref": "#/components/responses/PayloadTooLarge"
+              },
+              "415": {
+                "$ref": "#/components/responses/UnsupportedMediaType"
+              },
+              "500": {
+                "$ref": "#/components/responses/InternalError"
+              }
+            }
+          }
+        },
         "/cpaas/v1/_internal/process-outbox": {
           "post": {
             "operationId": "processOutbox",

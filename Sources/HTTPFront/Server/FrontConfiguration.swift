@@ -10,9 +10,14 @@ public struct FrontConfiguration: Sendable {
     public var internalAPIKey: String
     /// Serve `GET /metrics`.
     public var metricsEnabled: Bool
+    /// The scheme and host clients and providers reach this server at (`https://sb.example.com`),
+    /// behind any proxy: provider webhooks are signed over it. Nil: the request's own `Host`.
+    public var publicBaseURL: String?
 
     public init(host: String = "127.0.0.1", port: Int = 8080, limits: RequestLimits = RequestLimits(),
-                plans: PlanLimits = PlanLimits(), auth: AuthConfiguration, internalAPIKey: String, metricsEnabled: Bool = true) {
+                plans: PlanLimits = PlanLimits(), auth: AuthConfiguration, internalAPIKey: String, metricsEnabled: Bool = true,
+                publicBaseURL: String? = nil) {
+        self.publicBaseURL = publicBaseURL.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
         self.host = host
         self.port = port
         self.limits = limits

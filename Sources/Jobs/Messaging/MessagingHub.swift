@@ -49,6 +49,14 @@ public final class MessagingHub: Sendable {
 
     func health(of provider: String) -> ProviderHealth? { health[provider] }
 
+    /// The Twilio accounts whose status callbacks this process accepts: account SID → (provider
+    /// id, auth token, which signs their callbacks).
+    public var twilioAccounts: [String: (provider: String, authToken: String)] {
+        var accounts: [String: (provider: String, authToken: String)] = [:]
+        for case let twilio as TwilioProvider in providers.values { accounts[twilio.accountSID] = (twilio.id, twilio.authToken) }
+        return accounts
+    }
+
     /// Each provider as `GET /providers` shows it.
     public func statuses() -> [ProviderStatus] {
         providers.keys.sorted().map { id in

@@ -140,8 +140,9 @@ struct OutboxStore: Sendable {
     /// The relay's lease on a row ran out and another relay may own it now.
     struct LeaseLost: Error {}
 
-    /// Moves the message to `status` if that is forward, with a history event.
-    static func advance(_ seq: Int64, to status: MessageStatus, detail: String?, at: Int64, _ db: SQLiteConnection) throws {
+    /// Moves the message to `status` if that is forward, with a history event; true if it moved.
+    @discardableResult
+    static func advance(_ seq: Int64, to status: MessageStatus, detail: String?, at: Int64, _ db: SQLiteConnection) throws -> Bool {
         let update = try db.statement("""
             UPDATE messages SET status = ?1, updated_at = ?2 WHERE seq = ?3 AND
                 CASE status WHEN 'queued' THEN 0 WHEN 'sending' THEN 1 WHEN 'sent' THEN 2 ELSE 3 END < ?4
@@ -151,6 +152,8 @@ struct OutboxStore: Sendable {
         update.bind(3, seq)
         update.bind(4, status.rank)
         try update.run()
-        if db.changes == 1 { try MessageStore.event(seq, status, detail: detail, at: at, db) }
+        guard db.changes == 1 else { return false }
+        try MessageStore.event(seq, status, detail: detail, at: at, db)
+        return true
     }
 }

@@ -14,6 +14,7 @@ struct ConfigFile: Decodable {
     var maxInFlight: Int?
     var shutdownGrace: Int?
     var metrics: Bool?
+    var publicBaseUrl: String?
     var auth: Auth?
     var limits: Limits?
     var plans: [String: PlanLimits.Limit]?
@@ -103,7 +104,7 @@ struct ConfigFile: Decodable {
     }
 
     static let knownKeys: [String: Set<String>] = [
-        "": ["host", "port", "dataDir", "internalApiKey", "dev", "sync", "maxInFlight", "shutdownGrace", "metrics", "auth",
+        "": ["host", "port", "dataDir", "internalApiKey", "dev", "sync", "maxInFlight", "shutdownGrace", "metrics", "publicBaseUrl", "auth",
              "limits", "plans", "llm", "messaging"],
         "messaging": ["providers", "routes", "prices", "maxAttempts"],
         "llm": ["providers", "models", "routes", "defaultUseCase", "requestDeadlineSeconds"],

@@ -102,7 +102,8 @@ struct Serve: AsyncParsableCommand {
         let front = HTTPFront(
             runtime: runtime,
             configuration: FrontConfiguration(host: settings.host, port: settings.port, limits: settings.limits, plans: settings.plans,
-                                              auth: auth, internalAPIKey: internalKey.0, metricsEnabled: settings.metrics),
+                                              auth: auth, internalAPIKey: internalKey.0, metricsEnabled: settings.metrics,
+                                              publicBaseURL: settings.publicBaseURL),
             verifier: verifier, metrics: metrics, llm: llm, messaging: messaging, waiters: waiters)
         var services: [any Service] = [runtime, OutboxRelayService(hub: messaging, database: runtime.database, wallets: runtime.wallets,
                                                                    logger: logger)]

@@ -50,4 +50,8 @@ struct ServeOptions: ParsableArguments {
 
     @Flag(inversion: .prefixedNo, help: "Serve GET /metrics (env SWITCHBOARD_METRICS; default on).")
     var metrics: Bool?
+
+    @Option(help: ArgumentHelp("The scheme and host providers reach this server at, behind any proxy; provider webhooks are signed over it (env SWITCHBOARD_PUBLIC_BASE_URL).",
+                               valueName: "url"))
+    var publicBaseUrl: String?
 }

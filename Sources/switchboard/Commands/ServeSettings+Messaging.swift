@@ -18,13 +18,15 @@ struct MessagingProviderSettings: Equatable {
         MessagingProviderSettings(id: id, kind: .simulated(transientFailureRate: transientFailureRate), timeout: .seconds(30))
     }
 
-    func make(clock: any WallClock, limiter: RateLimiter) -> any MessagingProvider {
+    /// - Parameter publicBaseURL: where Twilio posts status callbacks (none without it).
+    func make(clock: any WallClock, limiter: RateLimiter, publicBaseURL: String?) -> any MessagingProvider {
         switch kind {
         case .simulated(let rate):
             SimulatedMessagingProvider(id: id, configuration: .init(transientFailureRate: rate))
         case .twilio(let baseURL, let contentBaseURL, let accountSID, let authToken, let smsFrom, let whatsAppFrom):
             TwilioProvider(id: id, baseURL: baseURL, contentBaseURL: contentBaseURL, accountSID: accountSID, authToken: authToken,
-                           smsFrom: smsFrom, whatsAppFrom: whatsAppFrom, timeout: timeout, clock: clock)
+                           smsFrom: smsFrom, whatsAppFrom: whatsAppFrom, timeout: timeout,
+                           statusCallbackURL: publicBaseURL.map { $0 + "/cpaas/v1/webhooks/twilio/status" }, clock: clock)
         case .sendGrid(let baseURL, let apiKey, let from):
             SendGridProvider(id: id, baseURL: baseURL, apiKey: apiKey, from: from, timeout: timeout, limiter: limiter,
                              limiterKey: MessagingHub.limiterKey(id), clock: clock)
@@ -36,7 +38,7 @@ extension ServeSettings {
     /// The messaging hub `serve` runs with: the configured providers (or the simulated one).
     func messagingHub(clock: any WallClock) -> MessagingHub {
         let limiter = MessagingHub.limiter(for: messaging, clock: clock)
-        return MessagingHub(configuration: messaging, providers: messagingProviders.map { $0.make(clock: clock, limiter: limiter) },
+        return MessagingHub(configuration: messaging, providers: messagingProviders.map { $0.make(clock: clock, limiter: limiter, publicBaseURL: publicBaseURL) },
                             clock: clock, limiter: limiter)
     }
 

@@ -15,6 +15,8 @@ struct ServeSettings {
     var maxInFlight = 256
     var shutdownGrace = 25
     var metrics = true
+    /// Where providers reach this server (`https://host`), for their signed webhooks.
+    var publicBaseURL: String?
     var auth = AuthConfiguration()
     var limits = RequestLimits()
     var plans = PlanLimits()
@@ -58,6 +60,14 @@ struct ServeSettings {
         maxInFlight = try int("MAX_IN_FLIGHT", options.maxInFlight) ?? file?.maxInFlight ?? maxInFlight
         shutdownGrace = try int("SHUTDOWN_GRACE", options.shutdownGrace) ?? file?.shutdownGrace ?? shutdownGrace
         metrics = try bool("METRICS", options.metrics) ?? file?.metrics ?? metrics
+        publicBaseURL = options.publicBaseUrl ?? env("PUBLIC_BASE_URL") ?? file?.publicBaseUrl
+        if let url = publicBaseURL {
+            guard let parsed = URLComponents(string: url), ["http", "https"].contains(parsed.scheme?.lowercased() ?? ""),
+                  parsed.host?.isEmpty == false, parsed.query == nil, parsed.fragment == nil else {
+                throw SettingsError("public-base-url must be an http(s) URL with a host and no query, not '\(url.prefix(100))'")
+            }
+            publicBaseURL = url.hasSuffix("/") ? String(url.dropLast()) : url
+        }
 
         let fileAuth = file?.auth
         if let path = options.jwtPublicKeyFile ?? env("JWT_PUBLIC_KEY_FILE") ?? fileAuth?.publicKeyFile {

@@ -1,14 +1,30 @@
 /// `application/x-www-form-urlencoded` bodies as Twilio reads them: every byte outside the
 /// unreserved set (`A–Z a–z 0–9 - . _ ~`) of each name and value's UTF-8 is percent-encoded,
 /// so `+`, `&`, `=`, `%`, spaces and non-ASCII text arrive unchanged.
-enum FormEncoding {
+public enum FormEncoding {
     /// The fields, in order, as one body.
-    static func encode(_ fields: [(name: String, value: String)]) -> String {
+    public static func encode(_ fields: [(name: String, value: String)]) -> String {
         fields.map { "\(percentEncode($0.name))=\(percentEncode($0.value))" }.joined(separator: "&")
     }
 
+    /// The fields of an `application/x-www-form-urlencoded` body, in order (`+` is a space);
+    /// nil when a field's percent-encoding is broken.
+    public static func decode(_ body: String) -> [(name: String, value: String)]? {
+        var fields: [(name: String, value: String)] = []
+        for pair in body.split(separator: "&", omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let name = unescape(parts[0]), let value = unescape(parts.count > 1 ? parts[1] : "") else { return nil }
+            fields.append((name, value))
+        }
+        return fields
+    }
+
+    private static func unescape(_ text: Substring) -> String? {
+        String(text).replacingOccurrences(of: "+", with: " ").removingPercentEncoding
+    }
+
     /// `text` with every byte outside the unreserved set as `%XX`; also safe as a URL path segment.
-    static func percentEncode(_ text: String) -> String {
+    public static func percentEncode(_ text: String) -> String {
         var encoded: [UInt8] = []
         encoded.reserveCapacity(text.utf8.count)
         for byte in text.utf8 {

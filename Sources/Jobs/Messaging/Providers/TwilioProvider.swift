@@ -30,6 +30,9 @@ public struct TwilioProvider: MessagingProvider {
     let smsFrom: String?
     let whatsAppFrom: String?
     let timeout: Duration
+    /// Where Twilio posts this provider's status callbacks (our public URL of
+    /// `/cpaas/v1/webhooks/twilio/status`); nil sends none.
+    let statusCallbackURL: String?
     let templatePageSize: Int
     let clock: any WallClock
     let client: HTTPClient
@@ -41,8 +44,9 @@ public struct TwilioProvider: MessagingProvider {
     ///   - clock: reads `Retry-After` dates.
     public init(id: String = "twilio", baseURL: String = "https://api.twilio.com", contentBaseURL: String = "https://content.twilio.com",
                 accountSID: String, authToken: String, smsFrom: String? = nil, whatsAppFrom: String? = nil,
-                timeout: Duration = .seconds(30), templatePageSize: Int = 50, clock: any WallClock = SystemClock(),
-                client: HTTPClient = .shared) {
+                timeout: Duration = .seconds(30), statusCallbackURL: String? = nil, templatePageSize: Int = 50,
+                clock: any WallClock = SystemClock(), client: HTTPClient = .shared) {
+        self.statusCallbackURL = statusCallbackURL
         self.id = id
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.contentBaseURL = contentBaseURL.hasSuffix("/") ? String(contentBaseURL.dropLast()) : contentBaseURL
@@ -107,6 +111,11 @@ public struct TwilioProvider: MessagingProvider {
             fields.append((name: "Body", value: body))
         } else {
             throw MessagingError(.permanent, "a message needs a body or a template")
+        }
+        // Our id in the callback URL (which Twilio signs), so a report that comes before the
+        // send's answer still finds its message.
+        if let statusCallbackURL {
+            fields.append((name: "StatusCallback", value: statusCallbackURL + "?m=" + FormEncoding.percentEncode(message.id)))
         }
         return fields
     }
