@@ -119,4 +119,56 @@ struct DeliveryWebhookTests {
             }
         }
     }
+
+    static func inbound(_ client: any TestClientProtocol, from: String, to: String, body: String,
+                        signWith token: String? = Self.token) async throws -> TestResponse {
+        let path = "/cpaas/v1/webhooks/twilio/inbound"
+        let fields = [(name: "AccountSid", value: account), (name: "MessageSid", value: "SMin"), (name: "From", value: from),
+                      (name: "To", value: to), (name: "Body", value: body)]
+        var headers: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
+        if let token { headers[HTTPField.Name("X-Twilio-Signature")!] = TwilioSignature.sign(url: base + path, fields: fields, authToken: token) }
+        return try await client.executeRequest(uri: path, method: .post, headers: headers, body: ByteBuffer(string: FormEncoding.encode(fields)))
+    }
+
+    @Test("STOP opts the recipient out: a send is 422 recipient_suppressed before anything is held; START, DELETE and 21610")
+    func optOuts() async throws {
+        try await MockProvider.withRunning(MockProvider.Configuration(messaging: .init(twilioAuthToken: Self.token))) { _, url in
+            let harness = try await Self.harness(url)
+            let token = try await harness.token()
+            try await harness.test { client in
+                try await client.credit(tenant: TestKeys.tenant, amount: "1.00")
+                let sms = #"{"channel":"sms","to":"+14155550100","body":"hi"}"#
+                #expect(try await client.send(.post, "/cpaas/v1/messages", token: token, json: sms).status == .accepted)
+                #expect(try await client.send(.post, "/cpaas/v1/_internal/process-outbox", internalKey: TestKeys.internalKey).status == .ok)
+
+                #expect(try await Self.inbound(client, from: "+14155550100", to: "+15550000000", body: " stop ", signWith: "wrong").status == .forbidden)
+                let stop = try await Self.inbound(client, from: "+14155550100", to: "+15550000000", body: " stop ")
+                #expect(try ParsedEnvelope(stop).dataObject?["subscription"] as? String == "opted_out")
+                let listed = try ParsedEnvelope(try await client.get("/cpaas/v1/suppressions", token: token)).dataArray
+                #expect(listed?.map { $0["address"] as? String } == ["+14155550100"])
+                #expect(listed?.first?["reason"] as? String == "replied STOP")
+
+                let before = try await harness.runtime.wallets.balance(of: .team(TestKeys.tenant))
+                let refused = try await client.send(.post, "/cpaas/v1/messages", token: token, json: sms)
+                #expect(refused.status == .unprocessableContent)
+                #expect(try ParsedEnvelope(refused).errorCode == "recipient_suppressed")
+                #expect(try await harness.runtime.wallets.balance(of: .team(TestKeys.tenant)) == before)
+                let count = try ParsedEnvelope(try await client.get("/cpaas/v1/messages", token: token)).dataArray?.count
+                #expect(count == 1)
+
+                _ = try await Self.inbound(client, from: "+14155550100", to: "+15550000000", body: "START")
+                #expect(try await client.send(.post, "/cpaas/v1/messages", token: token, json: sms).status == .accepted)
+
+                // Twilio's 21610 (the mock's +15005550006) suppresses too; DELETE takes it off once.
+                #expect(try await client.send(.post, "/cpaas/v1/messages", token: token,
+                                              json: #"{"channel":"sms","to":"+15005550006","body":"hi"}"#).status == .accepted)
+                #expect(try await client.send(.post, "/cpaas/v1/_internal/process-outbox", internalKey: TestKeys.internalKey).status == .ok)
+                let again = try await client.send(.post, "/cpaas/v1/messages", token: token, json: #"{"channel":"sms","to":"+15005550006","body":"x"}"#)
+                #expect(try ParsedEnvelope(again).errorCode == "recipient_suppressed")
+                #expect(try await client.send(.delete, "/cpaas/v1/suppressions/sms/%2B15005550006", token: token).status == .ok)
+                #expect(try await client.send(.delete, "/cpaas/v1/suppressions/sms/%2B15005550006", token: token).status == .notFound)
+                #expect(try await client.send(.delete, "/cpaas/v1/suppressions/fax/x", token: token).status == .badRequest)
+            }
+        }
+    }
 }

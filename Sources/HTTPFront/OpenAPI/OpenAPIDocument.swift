@@ -1929,6 +1929,298 @@ enum OpenAPIDocument {
             }
           }
         },
+        "/cpaas/v1/webhooks/twilio/inbound": {
+          "post": {
+            "operationId": "twilioInbound",
+            "tags": [
+              "Webhooks"
+            ],
+            "summary": "Twilio inbound message",
+            "description": "An SMS or WhatsApp reply, signed like a status callback (`X-Twilio-Signature`; bad or missing is 403). A body of STOP, STOPALL, UNSUBSCRIBE, CANCEL, END or QUIT puts `From` on the suppression list of every tenant that sent to it from `To`; START, YES or UNSTOP takes it off. `data.subscription` is `opted_out`, `opted_in` or `unchanged`.",
+            "security": [],
+            "parameters": [
+              {
+                "name": "X-Twilio-Signature",
+                "in": "header",
+                "required": true,
+                "schema": {
+                  "type": "string"
+                }
+              }
+            ],
+            "requestBody": {
+              "required": true,
+              "content": {
+                "application/x-www-form-urlencoded": {
+                  "schema": {
+                    "type": "object",
+                    "required": [
+                      "AccountSid",
+                      "From",
+                      "To"
+                    ],
+                    "properties": {
+                      "AccountSid": {
+                        "type": "string"
+                      },
+                      "From": {
+                        "type": "string"
+                      },
+                      "To": {
+                        "type": "string"
+                      },
+                      "Body": {
+                        "type": "string"
+                      }
+                    },
+                    "additionalProperties": true
+                  }
+                }
+              }
+            },
+            "responses": {
+              "200": {
+                "description": "Applied.",
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "type": "object",
+                      "required": [
+                        "data",
+                        "error",
+                        "page",
+                        "meta"
+                      ],
+                      "properties": {
+                        "data": {
+                          "type": "object",
+                          "required": [
+                            "subscription"
+                          ],
+                          "properties": {
+                            "subscription": {
+                              "type": "string",
+                              "enum": [
+                                "opted_out",
+                                "opted_in",
+                                "unchanged"
+                              ]
+                            }
+                          }
+                        },
+                        "error": {},
+                        "page": {},
+                        "meta": {
+                          "$ref": "#/components/schemas/Meta"
+                        }
+                      }
+                    }
+                  }
+                }
+              },
+              "400": {
+                "$ref": "#/components/responses/InvalidRequest"
+              },
+              "403": {
+                "$ref": "#/components/responses/Forbidden"
+              },
+              "413": {
+                "$ref": "#/components/responses/PayloadTooLarge"
+              },
+              "415": {
+                "$ref": "#/components/responses/UnsupportedMediaType"
+              },
+              "500": {
+                "$ref": "#/components/responses/InternalError"
+              }
+            }
+          }
+        },
+        "/cpaas/v1/suppressions": {
+          "get": {
+            "operationId": "listSuppressions",
+            "tags": [
+              "Messaging"
+            ],
+            "summary": "The tenant's suppressed recipients",
+            "description": "Recipients this tenant must not send to, per channel, newest first, paged by cursor. A send to one is 422 `recipient_suppressed` before anything is held or charged.",
+            "security": [
+              {
+                "bearerAuth": []
+              }
+            ],
+            "parameters": [
+              {
+                "$ref": "#/components/parameters/Limit"
+              },
+              {
+                "$ref": "#/components/parameters/Cursor"
+              }
+            ],
+            "responses": {
+              "200": {
+                "description": "A page of suppressions.",
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "type": "object",
+                      "required": [
+                        "data",
+                        "error",
+                        "page",
+                        "meta"
+                      ],
+                      "properties": {
+                        "data": {
+                          "type": "array",
+                          "items": {
+                            "type": "object",
+                            "required": [
+                              "channel",
+                              "address",
+                              "reason",
+                              "createdAt"
+                            ],
+                            "properties": {
+                              "channel": {
+                                "type": "string",
+                                "enum": [
+                                  "sms",
+                                  "email",
+                                  "whatsapp"
+                                ]
+                              },
+                              "address": {
+                                "type": "string"
+                              },
+                              "reason": {
+                                "type": "string",
+                                "description": "`replied STOP`, `provider error 21610: …`"
+                              },
+                              "createdAt": {
+                                "type": "string",
+                                "format": "date-time"
+                              }
+                            }
+                          }
+                        },
+                        "error": {},
+                        "page": {},
+                        "meta": {
+                          "$ref": "#/components/schemas/Meta"
+                        }
+                      }
+                    }
+                  }
+                }
+              },
+              "400": {
+                "$ref": "#/components/responses/InvalidRequest"
+              },
+              "401": {
+                "$ref": "#/components/responses/Unauthorized"
+              },
+              "403": {
+                "$ref": "#/components/responses/Forbidden"
+              },
+              "429": {
+                "$ref": "#/components/responses/RateLimited"
+              },
+              "500": {
+                "$ref": "#/components/responses/InternalError"
+              }
+            }
+          }
+        },
+        "/cpaas/v1/suppressions/{channel}/{address}": {
+          "delete": {
+            "operationId": "deleteSuppression",
+            "tags": [
+              "Messaging"
+            ],
+            "summary": "Take a recipient off the list",
+            "description": "The address percent-encoded (`%2B14155550100`). 404 when it is not on the list.",
+            "security": [
+              {
+                "bearerAuth": []
+              }
+            ],
+            "parameters": [
+              {
+                "name": "channel",
+                "in": "path",
+                "required": true,
+                "schema": {
+                  "type": "string",
+                  "enum": [
+                    "sms",
+                    "email",
+                    "whatsapp"
+                  ]
+                }
+              },
+              {
+                "name": "address",
+                "in": "path",
+                "required": true,
+                "schema": {
+                  "type": "string"
+                }
+              }
+            ],
+            "responses": {
+              "200": {
+                "description": "Removed.",
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "type": "object",
+                      "required": [
+                        "data",
+                        "error",
+                        "page",
+                        "meta"
+                      ],
+                      "properties": {
+                        "data": {
+                          "type": "object",
+                          "required": [
+                            "removed"
+                          ],
+                          "properties": {
+                            "removed": {
+                              "type": "boolean"
+                            }
+                          }
+                        },
+                        "error": {},
+                        "page": {},
+                        "meta": {
+                          "$ref": "#/components/schemas/Meta"
+                        }
+                      }
+                    }
+                  }
+                }
+              },
+              "400": {
+                "$ref": "#/components/responses/InvalidRequest"
+              },
+              "401": {
+                "$ref": "#/components/responses/Unauthorized"
+              },
+              "404": {
+                "$ref": "#/components/responses/NotFound"
+              },
+              "429": {
+                "$ref": "#/components/responses/RateLimited"
+              },
+              "500": {
+                "$ref": "#/components/responses/InternalError"
+              }
+            }
+          }
+        },
         "/cpaas/v1/_internal/process-outbox": {
           "post": {
             "operationId": "processOutbox",
@@ -2924,7 +3216,7 @@ enum OpenAPIDocument {
           },
           "ErrorCode": {
             "type": "string",
-            "description": "Stable machine-readable error code; clients switch on it. invalid_request 400, unauthorized 401, insufficient_credits 402, budget_exceeded 402, forbidden 403, not_found 404, method_not_allowed 405, request_timeout 408, idempotency_conflict 409, job_finished 409, payload_too_large 413, unsupported_media_type 415, idempotency_mismatch 422, rate_limited 429, internal_error 500, provider_unavailable 502, unavailable 503, timeout 504; cancelled 409 (a cancelled completion).",
+            "description": "Stable machine-readable error code; clients switch on it. invalid_request 400, unauthorized 401, insufficient_credits 402, budget_exceeded 402, forbidden 403, not_found 404, method_not_allowed 405, request_timeout 408, idempotency_conflict 409, job_finished 409, payload_too_large 413, unsupported_media_type 415, idempotency_mismatch 422, rate_limited 429, internal_error 500, provider_unavailable 502, unavailable 503, timeout 504; cancelled 409 (a cancelled completion); recipient_suppressed 422 (the recipient opted out).",
             "enum": [
               "invalid_request",
               "unauthorized",
@@ -2944,7 +3236,8 @@ enum OpenAPIDocument {
               "unavailable",
               "provider_unavailable",
               "timeout",
-              "cancelled"
+              "cancelled",
+              "recipient_suppressed"
             ]
           },
           "Error": {

@@ -12,28 +12,49 @@ extension HTTPFront {
     static let twilioStatusPath = cpaasPrefix + "/webhooks/twilio/status"
     static let twilioSignature = HTTPField.Name("X-Twilio-Signature")!
 
+    static let twilioInboundPath = cpaasPrefix + "/webhooks/twilio/inbound"
+
     func addDeliveryWebhookRoutes(_ group: RouterGroup<AppRequestContext>, _ table: inout RouteTable) {
         table.post(Self.twilioStatusPath, on: group) { request, context in try await twilioStatus(request, context) }
+        table.post(Self.twilioInboundPath, on: group) { request, context in try await twilioInbound(request, context) }
     }
 
-    private func twilioStatus(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+    /// The form fields of a Twilio webhook whose signature holds, and the account's provider id.
+    private func verifiedTwilioForm(_ request: Request) async throws -> (fields: [(name: String, value: String)], provider: String) {
         let media = request.headers[.contentType]?.split(separator: ";", maxSplits: 1).first.map { $0.trimmedOfSpaces.lowercased() }
         guard media == "application/x-www-form-urlencoded" else {
             throw APIError.unsupportedMediaType("Content-Type must be application/x-www-form-urlencoded")
         }
         let bytes = try await body.bytes(request)
         guard let fields = FormEncoding.decode(String(buffer: bytes)) else { throw APIError.invalidRequest("the form body is malformed") }
-        let value = { (name: String) in fields.first { $0.name == name }?.value }
-        guard let signature = request.headers[Self.twilioSignature], let sid = value("AccountSid"),
+        guard let signature = request.headers[Self.twilioSignature], let sid = fields.first(where: { $0.name == "AccountSid" })?.value,
               let account = messaging.twilioAccounts[sid],
               TwilioSignature.isValid(signature, url: publicURL(of: request), fields: fields, authToken: account.authToken) else {
             throw APIError.forbidden("the X-Twilio-Signature is missing or wrong")
         }
+        return (fields, account.provider)
+    }
+
+    /// An inbound SMS or WhatsApp: STOP-family words opt the sender out of every tenant that
+    /// sent to them from that number, START-family words back in; other text is acknowledged.
+    private func twilioInbound(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let (fields, _) = try await verifiedTwilioForm(request)
+        let value = { (name: String) in fields.first { $0.name == name }?.value }
+        guard let from = value("From"), let to = value("To") else { throw APIError.invalidRequest("an inbound message needs From and To") }
+        let channel: Jobs.Channel = from.lowercased().hasPrefix("whatsapp:") ? .whatsapp : .sms
+        let applied = try await Suppressions(database: runtime.database)
+            .applyReply(from: from, to: to, body: value("Body") ?? "", channel: channel, now: runtime.clock.now())
+        return try EnvelopeResponse.success(["subscription": applied.map { $0.optedOut ? "opted_out" : "opted_in" } ?? "unchanged"], context: context)
+    }
+
+    private func twilioStatus(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let (fields, provider) = try await verifiedTwilioForm(request)
+        let value = { (name: String) in fields.first { $0.name == name }?.value }
         guard let messageSid = value("MessageSid") ?? value("SmsSid"), !messageSid.isEmpty,
               let status = value("MessageStatus") ?? value("SmsStatus"), !status.isEmpty else {
             throw APIError.invalidRequest("a status callback needs MessageSid and MessageStatus")
         }
-        let report = DeliveryReport(provider: account.provider, messageID: request.uri.queryParameters["m"].map(String.init),
+        let report = DeliveryReport(provider: provider, messageID: request.uri.queryParameters["m"].map(String.init),
                                     providerMessageID: messageSid, providerStatus: status,
                                     errorCode: value("ErrorCode").flatMap { $0.isEmpty ? nil : $0 })
         let recorded = try await DeliveryInbox.record([report], runtime: runtime)

@@ -109,6 +109,10 @@ extension HTTPFront {
             accepted = try await messages.accept(message, tenant: caller.tenant, idempotencyKey: IdempotencyScope.key(of: request, caller: caller))
         } catch let error as Messages.Invalid {
             throw APIError.invalid(error.field, error.message)
+        } catch let error as Messages.Suppressed {
+            throw APIError(.unprocessableContent, "recipient_suppressed",
+                           "\(error.address.prefix(100)) opted out of \(error.channel.rawValue) from this tenant; nothing was sent or charged",
+                           details: ["field": "to"])
         } catch let error as Messages.NoProvider {
             throw APIError.unavailable("no provider sends \(error.channel.rawValue) messages")
         }

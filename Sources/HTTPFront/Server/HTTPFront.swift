@@ -106,6 +106,7 @@ public struct HTTPFront: Sendable {
         addInferenceRoutes(group, &table)
         addBatchRoutes(group, &table)
         addMessagingRoutes(group, &table)
+        addSuppressionRoutes(group, &table)
     }
 
     /// Liveness and readiness: 200 while the workers run, 503 while starting or draining.

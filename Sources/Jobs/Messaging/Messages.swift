@@ -37,6 +37,12 @@ public struct Messages: Sendable {
         public let message: String
     }
 
+    /// The recipient is on the tenant's suppression list for the channel (a 422 for the API).
+    public struct Suppressed: Error, Sendable, Equatable {
+        public let channel: Channel
+        public let address: String
+    }
+
     /// No provider sends the channel (a 503 for the API).
     public struct NoProvider: Error, Sendable, Equatable {
         public let channel: Channel
@@ -49,9 +55,11 @@ public struct Messages: Sendable {
     let store: MessageStore
     let templates: TemplateStore
     let wallets: Wallets
+    let suppressions: Suppressions
 
     public init(hub: MessagingHub, database: SQLiteStore, wallets: Wallets) {
         self.hub = hub
+        suppressions = Suppressions(database: database)
         store = MessageStore(database: database)
         templates = TemplateStore(database: database)
         self.wallets = wallets
@@ -64,6 +72,10 @@ public struct Messages: Sendable {
         }
         guard let provider = hub.provider(for: request.channel) else { throw NoProvider(channel: request.channel) }
         let (text, template) = try await validate(request, provider: provider.id)
+        // Before anything is held or charged.
+        if try await suppressions.isSuppressed(tenant: tenant, channel: request.channel, address: request.to) {
+            throw Suppressed(channel: request.channel, address: request.to)
+        }
         let segments = request.channel == .sms ? MessageSegments.count(text) : 1
         guard let price = hub.configuration.price(request.channel, segments: segments) else {
             throw Invalid(field: "channel", message: "\(request.channel.rawValue) has no price configured")

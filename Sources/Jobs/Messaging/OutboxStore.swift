@@ -125,8 +125,15 @@ struct OutboxStore: Sendable {
             message.bind(4, claimed.message.sequence)
             try message.run()
             try Self.advance(claimed.message.sequence, to: .failed, detail: error.description, at: nowMS, db)
+            if error.code == Self.unsubscribedCode {
+                try Suppressions.add(tenant: claimed.message.tenant, channel: claimed.message.channel, address: claimed.message.to,
+                                     reason: "provider error \(Self.unsubscribedCode): the recipient unsubscribed", at: nowMS, db)
+            }
         }
     }
+
+    /// Twilio's "the recipient replied STOP to this sender": no later send to them.
+    static let unsubscribedCode = "21610"
 
     /// Deletes the row if this relay still holds its lease; throws otherwise (nothing else changes).
     private static func release(_ outboxID: Int64, owner: String, _ db: SQLiteConnection) throws {
