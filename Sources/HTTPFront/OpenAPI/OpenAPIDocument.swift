@@ -2221,6 +2221,111 @@ enum OpenAPIDocument {
             }
           }
         },
+        "/cpaas/v1/webhooks/sendgrid/events": {
+          "post": {
+            "operationId": "sendGridEvents",
+            "tags": [
+              "Webhooks"
+            ],
+            "summary": "SendGrid Event Webhook",
+            "description": "A JSON array of SendGrid events, authenticated by `X-Twilio-Email-Event-Webhook-Signature` (base64 DER ECDSA P-256 / SHA-256 over the `X-Twilio-Email-Event-Webhook-Timestamp` text followed by the raw body, checked with a configured account's verification key); a bad, missing or more than 5 minutes old signature is 403 and changes nothing. Each event is stored once (by `sg_event_id`) and applied by a job: `processed` sent, `delivered`, `bounce` undelivered, `dropped` failed (forward only); `bounce`, `unsubscribe`, `group_unsubscribe` and `spamreport` also suppress the recipient for the message's tenant. Events find their message by the custom arg `switchboard_message_id`. `data.recorded` counts the new ones.",
+            "security": [],
+            "parameters": [
+              {
+                "name": "X-Twilio-Email-Event-Webhook-Signature",
+                "in": "header",
+                "required": true,
+                "schema": {
+                  "type": "string"
+                }
+              },
+              {
+                "name": "X-Twilio-Email-Event-Webhook-Timestamp",
+                "in": "header",
+                "required": true,
+                "schema": {
+                  "type": "string"
+                }
+              }
+            ],
+            "requestBody": {
+              "required": true,
+              "content": {
+                "application/json": {
+                  "schema": {
+                    "type": "array",
+                    "items": {
+                      "type": "object",
+                      "properties": {
+                        "event": {
+                          "type": "string"
+                        },
+                        "sg_event_id": {
+                          "type": "string"
+                        },
+                        "sg_message_id": {
+                          "type": "string"
+                        },
+                        "switchboard_message_id": {
+                          "type": "string"
+                        }
+                      },
+                      "additionalProperties": true
+                    }
+                  }
+                }
+              }
+            },
+            "responses": {
+              "200": {
+                "description": "Stored.",
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "type": "object",
+                      "required": [
+                        "data",
+                        "error",
+                        "page",
+                        "meta"
+                      ],
+                      "properties": {
+                        "data": {
+                          "type": "object",
+                          "required": [
+                            "recorded"
+                          ],
+                          "properties": {
+                            "recorded": {
+                              "type": "integer"
+                            }
+                          }
+                        },
+                        "error": {},
+                        "page": {},
+                        "meta": {
+                          "$ref": "#/components/schemas/Meta"
+                        }
+                      }
+                    }
+                  }
+                }
+              },
+              "400": {
+                "$ref": "#/components/responses/InvalidRequest"
+              },
+              "403": {
+                "$ref": "#/components/responses/Forbidden"
+              },
+              "413": {
+                "$ref": "#/components/responses/PayloadTooLarge"
+              },
+              "500": {
+                "$ref": "#/components/responses/InternalError"
+              }
+            }
+          }
+        },
         "/cpaas/v1/_internal/process-outbox": {
           "post": {
             "operationId": "processOutbox",

@@ -76,6 +76,7 @@ public struct HTTPFront: Sendable {
 
     private func addOpenRoutes(_ group: RouterGroup<AppRequestContext>, _ table: inout RouteTable) {
         addDeliveryWebhookRoutes(group, &table)  // authenticated by the provider's signature
+        addSendGridEventRoutes(group, &table)
         table.get(Self.llmPrefix + "/health", on: group) { _, context in try await health(context) }
         table.get(Self.cpaasPrefix + "/_internal/healthz", on: group) { _, context in try await health(context) }
         if configuration.metricsEnabled {

@@ -49,6 +49,15 @@ public final class MessagingHub: Sendable {
 
     func health(of provider: String) -> ProviderHealth? { health[provider] }
 
+    /// The SendGrid accounts whose Event Webhook this process accepts: provider id and the
+    /// public key that signs their events.
+    public var sendGridEventKeys: [(provider: String, publicKey: String)] {
+        providers.values.compactMap { provider in
+            guard let sendGrid = provider as? SendGridProvider, let key = sendGrid.eventWebhookPublicKey else { return nil }
+            return (sendGrid.id, key)
+        }.sorted { $0.provider < $1.provider }
+    }
+
     /// The Twilio accounts whose status callbacks this process accepts: account SID → (provider
     /// id, auth token, which signs their callbacks).
     public var twilioAccounts: [String: (provider: String, authToken: String)] {

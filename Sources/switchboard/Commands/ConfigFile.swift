@@ -36,6 +36,8 @@ struct ConfigFile: Decodable {
             var smsFrom: String?
             var whatsappFrom: String?
             var emailFrom: String?
+            /// SendGrid: the Event Webhook's verification key (base64 DER as SendGrid shows it, or PEM).
+            var eventWebhookPublicKey: String?
             var requestsPerMinute: Int?
             var timeoutSeconds: Int?
             var transientFailureRate: Double?

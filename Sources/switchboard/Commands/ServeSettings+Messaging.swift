@@ -7,7 +7,7 @@ struct MessagingProviderSettings: Equatable {
     enum Kind: Equatable {
         case simulated(transientFailureRate: Double)
         case twilio(baseURL: String, contentBaseURL: String, accountSID: String, authToken: String, smsFrom: String?, whatsAppFrom: String?)
-        case sendGrid(baseURL: String, apiKey: String, from: String?)
+        case sendGrid(baseURL: String, apiKey: String, from: String?, eventWebhookPublicKey: String?)
     }
 
     var id: String
@@ -27,8 +27,9 @@ struct MessagingProviderSettings: Equatable {
             TwilioProvider(id: id, baseURL: baseURL, contentBaseURL: contentBaseURL, accountSID: accountSID, authToken: authToken,
                            smsFrom: smsFrom, whatsAppFrom: whatsAppFrom, timeout: timeout,
                            statusCallbackURL: publicBaseURL.map { $0 + "/cpaas/v1/webhooks/twilio/status" }, clock: clock)
-        case .sendGrid(let baseURL, let apiKey, let from):
-            SendGridProvider(id: id, baseURL: baseURL, apiKey: apiKey, from: from, timeout: timeout, limiter: limiter,
+        case .sendGrid(let baseURL, let apiKey, let from, let eventKey):
+            SendGridProvider(id: id, baseURL: baseURL, apiKey: apiKey, from: from, timeout: timeout, eventWebhookPublicKey: eventKey,
+                             limiter: limiter,
                              limiterKey: MessagingHub.limiterKey(id), clock: clock)
         }
     }
@@ -95,8 +96,11 @@ extension ServeSettings {
                 if let from = provider.whatsappFrom { senders[.whatsapp] = senders[.whatsapp] ?? from }
             case "sendgrid":
                 if let from = provider.emailFrom, !MessageAddress.isEmail(from) { throw SettingsError("\(name): emailFrom must be an email address") }
+                if let key = provider.eventWebhookPublicKey, key.isEmpty || key.utf8.count > 4_096 {
+                    throw SettingsError("\(name): eventWebhookPublicKey must be SendGrid's verification key")
+                }
                 kind = .sendGrid(baseURL: try url(provider.baseUrl, "https://api.sendgrid.com", "baseUrl"), apiKey: try secret(),
-                                 from: provider.emailFrom)
+                                 from: provider.emailFrom, eventWebhookPublicKey: provider.eventWebhookPublicKey)
                 channelsOf[provider.id] = [.email]
                 if let from = provider.emailFrom { senders[.email] = senders[.email] ?? from }
             default:

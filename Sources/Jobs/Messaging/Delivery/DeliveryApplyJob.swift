@@ -34,37 +34,65 @@ public struct DeliveryApplyJob: JobHandler {
                      sid: row["provider_message_id"] as String, status: row["provider_status"] as String,
                      errorCode: row["error_code"] as String?, receivedAt: row["received_at"] as Int64)
                 }) else { return .unchanged }
-            let outcome: Outcome
-            if let status = MessageStatus(providerStatus: report.status) {
-                // By our id when the callback carried it (and the message is not another send's),
-                // else by the provider's id.
-                let seq = try db.first("""
-                    SELECT seq FROM messages WHERE provider = \(report.provider) AND (
-                        (\(report.messageID) IS NOT NULL AND id = \(report.messageID)
-                         AND (provider_message_id IS NULL OR provider_message_id = \(report.sid)))
-                        OR provider_message_id = \(report.sid))
-                    LIMIT 1
-                    """, { $0["seq"] as Int64 })
-                guard let seq else {
-                    if Double(now - report.receivedAt) / 1_000 < Self.patience { return nil }
-                    outcome = .unmatched
-                    try Self.finish(payload.dedupeKey, outcome, now, db)
-                    return outcome
-                }
-                if status.isFinal, let code = report.errorCode, status != .delivered {
-                    try db.run("UPDATE messages SET error_code = \(code), updated_at = \(now) WHERE seq = \(seq) AND status NOT IN ('delivered', 'failed', 'undelivered', 'cancelled')")
-                }
-                let changed = try OutboxStore.advance(seq, to: status, detail: report.errorCode.map { "provider error \($0)" } ?? "provider report",
-                                                      at: now, db)
-                outcome = changed ? .applied : .unchanged
-            } else {
-                outcome = .unknownStatus
+            let word = report.status.lowercased()
+            let status = Self.status(word)
+            let suppresses = Self.suppressingEvents.contains(word)
+            guard status != nil || suppresses else {
+                try Self.finish(payload.dedupeKey, .unknownStatus, now, db)
+                return .unknownStatus
             }
+            // By our id when the report carried it (signed by the provider, whichever of the
+            // message's sends it is about), else by the provider's id.
+            let match: SQL = report.messageID.map { "id = \($0)" } ?? "provider_message_id = \(report.sid)"
+            let message = try db.first("""
+                SELECT seq, tenant, channel, recipient FROM messages WHERE provider = \(report.provider) AND \(match) LIMIT 1
+                """, { row in
+                    (seq: row["seq"] as Int64, tenant: row["tenant"] as String, channel: row["channel"] as String,
+                     recipient: row["recipient"] as String)
+                })
+            guard let message else {
+                if Double(now - report.receivedAt) / 1_000 < Self.patience { return nil }
+                try Self.finish(payload.dedupeKey, .unmatched, now, db)
+                return .unmatched
+            }
+            var changed = false
+            if let status {
+                if status.isFinal, status != .delivered, let code = report.errorCode {
+                    try db.run("""
+                        UPDATE messages SET error_code = \(code), updated_at = \(now)
+                        WHERE seq = \(message.seq) AND status NOT IN ('delivered', 'failed', 'undelivered', 'cancelled')
+                        """)
+                }
+                changed = try OutboxStore.advance(message.seq, to: status, detail: report.errorCode.map { "provider error \($0)" } ?? "provider report: \(word)",
+                                                  at: now, db)
+            }
+            if suppresses, let channel = Channel(rawValue: message.channel) {
+                try Suppressions.add(tenant: message.tenant, channel: channel, address: message.recipient, reason: "provider event \(word)",
+                                     at: now, db)
+                changed = true
+            }
+            let outcome: Outcome = changed ? .applied : .unchanged
             try Self.finish(payload.dedupeKey, outcome, now, db)
             return outcome
         }
         guard outcome != nil else { throw JobFailure.snooze(for: .seconds(10), reason: "the report's message is not known yet") }
         return NoOutput()
+    }
+
+    /// Events after which the recipient gets nothing more from the tenant (SendGrid's words).
+    static let suppressingEvents: Set<String> = ["bounce", "unsubscribe", "group_unsubscribe", "spamreport"]
+
+    /// A provider's status word as ours: Twilio's words, and SendGrid's events (`processed`
+    /// sent, `bounce` undelivered, `dropped` failed); nil for words that move nothing
+    /// (`deferred`, `open`, `click`).
+    static func status(_ word: String) -> MessageStatus? {
+        switch word {
+        case "processed": .sent
+        case "bounce": .undelivered
+        case "dropped": .failed
+        case "deferred", "open", "click", "unsubscribe", "group_unsubscribe", "spamreport", "group_resubscribe": nil
+        default: MessageStatus(providerStatus: word)
+        }
     }
 
     private static func finish(_ key: String, _ outcome: Outcome, _ now: Int64, _ db: SQLiteConnection) throws {

@@ -31,6 +31,9 @@ public struct SendGridProvider: MessagingProvider {
     let apiKey: String
     let from: String?
     let timeout: Duration
+    /// The public key (PEM, or base64 DER as SendGrid shows it) that signs this account's Event
+    /// Webhook; nil accepts no events.
+    let eventWebhookPublicKey: String?
     let templatePageSize: Int
     let limiter: RateLimiter?
     let limiterKey: String
@@ -43,8 +46,9 @@ public struct SendGridProvider: MessagingProvider {
     ///   - limiter: fed with the provider's rate-limit headers; `limiterKey` defaults to `messaging:<id>`.
     ///   - clock: turns `X-RateLimit-Reset` and `Retry-After` into waits.
     public init(id: String = "sendgrid", baseURL: String = "https://api.sendgrid.com", apiKey: String, from: String? = nil,
-                timeout: Duration = .seconds(30), templatePageSize: Int = 50, limiter: RateLimiter? = nil, limiterKey: String? = nil,
-                clock: any WallClock = SystemClock(), client: HTTPClient = .shared) {
+                timeout: Duration = .seconds(30), eventWebhookPublicKey: String? = nil, templatePageSize: Int = 50,
+                limiter: RateLimiter? = nil, limiterKey: String? = nil, clock: any WallClock = SystemClock(), client: HTTPClient = .shared) {
+        self.eventWebhookPublicKey = eventWebhookPublicKey
         self.id = id
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.apiKey = apiKey
