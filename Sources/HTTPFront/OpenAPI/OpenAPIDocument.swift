@@ -4632,6 +4632,17 @@ enum OpenAPIDocument {
                 "type": "string",
                 "format": "date-time",
                 "description": "In the future, at most 30 days ahead."
+              },
+              "sendWindow": {
+                "type": "object",
+                "description": "Quiet hours in the recipient's zone: a send (at `sendAt`, or now) outside the window waits for its next start, DST-correct; a window whose end is before its start runs overnight. Without it, the tenant's configured window applies, if any.",
+                "required": ["start", "end", "timezone"],
+                "additionalProperties": false,
+                "properties": {
+                  "start": {"type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9]$", "example": "08:00"},
+                  "end": {"type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9]$", "example": "21:00"},
+                  "timezone": {"type": "string", "example": "Europe/Paris"}
+                }
               }
             }
           },

@@ -17,10 +17,20 @@ extension HTTPFront {
         var templateId: String?
         var variables: [String: String]?
         var sendAt: String?
+        var sendWindow: SendWindow?
 
-        enum CodingKeys: String, CodingKey, CaseIterable { case channel, to, from, subject, body, templateId, variables, sendAt }
+        struct SendWindow: Decodable {
+            var start: String
+            var end: String
+            var timezone: String
+        }
+
+        enum CodingKeys: String, CodingKey, CaseIterable { case channel, to, from, subject, body, templateId, variables, sendAt, sendWindow }
         // The optional fields a message shows as null may be sent as null.
-        static let schema = BodySchema(CodingKeys.self, nullable: ["from", "subject", "body", "templateId", "variables", "sendAt"])
+        static let schema = BodySchema(fields: [
+            "": .init(CodingKeys.self, nullable: ["from", "subject", "body", "templateId", "variables", "sendAt", "sendWindow"]),
+            "sendWindow": .init(keys: ["start", "end", "timezone"]),
+        ])
     }
 
     func addMessagingRoutes(_ group: RouterGroup<AppRequestContext>, _ table: inout RouteTable) {
@@ -102,8 +112,14 @@ extension HTTPFront {
             }
             sendAt = date
         }
+        var window: DailyWindow?
+        if let sent = input.sendWindow {
+            do { window = try DailyWindow(start: sent.start, end: sent.end, timeZone: sent.timezone) } catch {
+                throw APIError.invalid("sendWindow." + error.field, error.message)
+            }
+        }
         let message = Messages.Request(channel: channel, to: input.to, from: input.from, subject: input.subject, body: input.body,
-                                       templateID: templateID, variables: input.variables, sendAt: sendAt)
+                                       templateID: templateID, variables: input.variables, sendAt: sendAt, sendWindow: window)
         let accepted: (message: MessageRecord, replayed: Bool)
         do {
             accepted = try await messages.accept(message, tenant: caller.tenant, idempotencyKey: IdempotencyScope.key(of: request, caller: caller))

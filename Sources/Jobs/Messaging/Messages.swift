@@ -17,9 +17,12 @@ public struct Messages: Sendable {
         public var templateID: Int64?
         public var variables: [String: String]?
         public var sendAt: Date?
+        /// Quiet hours in the recipient's zone: a send outside the window waits for its start.
+        public var sendWindow: DailyWindow?
 
         public init(channel: Channel, to: String, from: String? = nil, subject: String? = nil, body: String? = nil,
-                    templateID: Int64? = nil, variables: [String: String]? = nil, sendAt: Date? = nil) {
+                    templateID: Int64? = nil, variables: [String: String]? = nil, sendAt: Date? = nil, sendWindow: DailyWindow? = nil) {
+            self.sendWindow = sendWindow
             self.channel = channel
             self.to = to
             self.from = from
@@ -80,6 +83,13 @@ public struct Messages: Sendable {
         guard let price = hub.configuration.price(request.channel, segments: segments) else {
             throw Invalid(field: "channel", message: "\(request.channel.rawValue) has no price configured")
         }
+        // Quiet hours: the message's own window, else the tenant's; a send outside it waits.
+        var sendAt = request.sendAt
+        if let window = request.sendWindow ?? hub.configuration.sendWindows[tenant] {
+            let earliest = request.sendAt ?? hub.clock.now()
+            let opening = window.nextOpening(atOrAfter: earliest)
+            if opening > earliest { sendAt = opening }
+        }
         let id = PublicID.make(prefix: "msg_")
         let wallet = WalletKey.team(tenant)
         let hold = try await wallets.reserve(price, on: wallet, reference: MessageRecord.holdReference(id))
@@ -88,7 +98,7 @@ public struct Messages: Sendable {
             id: id, tenant: tenant, channel: request.channel, to: request.to,
             from: request.from ?? hub.configuration.defaultSenders[request.channel] ?? "", subject: request.subject, body: request.body,
             templateID: template?.id, variables: variables, provider: provider.id, segments: segments, price: price.value, holdID: hold.id,
-            idempotencyKey: idempotencyKey, sendAt: request.sendAt)
+            idempotencyKey: idempotencyKey, sendAt: sendAt)
         do {
             let record = try await store.insert(message, now: hub.clock.now())
             hub.relayWake.signal()

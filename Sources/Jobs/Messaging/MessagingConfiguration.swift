@@ -23,6 +23,8 @@ public struct MessagingConfiguration: Sendable, Equatable {
     public var relayBatchSize: Int
     /// How far ahead `sendAt` may be.
     public var maxScheduleAhead: Duration
+    /// Per tenant, the quiet hours its messages respect when a message names no `sendWindow`.
+    public var sendWindows: [String: DailyWindow] = [:]
 
     public init(routes: [Channel: String], defaultSenders: [Channel: String] = [:], prices: [Channel: MicroUSD],
                 requestsPerMinute: [String: Int] = [:], maxAttempts: Int = 8, baseBackoff: Duration = .seconds(2),

@@ -49,6 +49,14 @@ struct ConfigFile: Decodable {
         /// Channel → USD per message (per segment for SMS), a decimal string.
         var prices: [String: String]
         var maxAttempts: Int?
+        /// Tenant id → its quiet hours, `{start: "08:00", end: "21:00", timezone: "Europe/Paris"}`.
+        var sendWindows: [String: SendWindow]?
+
+        struct SendWindow: Decodable {
+            var start: String
+            var end: String
+            var timezone: String
+        }
     }
 
     /// `llm`: model providers, priced models and routes (replacing the development ones).
@@ -108,7 +116,7 @@ struct ConfigFile: Decodable {
     static let knownKeys: [String: Set<String>] = [
         "": ["host", "port", "dataDir", "internalApiKey", "dev", "sync", "maxInFlight", "shutdownGrace", "metrics", "publicBaseUrl", "auth",
              "limits", "plans", "llm", "messaging"],
-        "messaging": ["providers", "routes", "prices", "maxAttempts"],
+        "messaging": ["providers", "routes", "prices", "maxAttempts", "sendWindows"],
         "llm": ["providers", "models", "routes", "defaultUseCase", "requestDeadlineSeconds"],
         "auth": ["publicKeyFile", "jwksFile", "jwksUrl", "hs256Secret", "issuer", "audience", "leewaySeconds"],
         "limits": ["maxBodyBytes", "maxHeaderBytes", "idleTimeoutSeconds", "bodyReadTimeoutSeconds"],

@@ -132,8 +132,13 @@ extension ServeSettings {
         }
         let attempts = section.maxAttempts ?? 8
         guard (1...100).contains(attempts) else { throw SettingsError("messaging.maxAttempts must be 1...100") }
-        let configuration = MessagingConfiguration(routes: routes, defaultSenders: senders, prices: prices, requestsPerMinute: limits,
+        var configuration = MessagingConfiguration(routes: routes, defaultSenders: senders, prices: prices, requestsPerMinute: limits,
                                                    maxAttempts: attempts)
+        for (tenant, window) in section.sendWindows ?? [:] {
+            do { configuration.sendWindows[tenant] = try DailyWindow(start: window.start, end: window.end, timeZone: window.timezone) } catch {
+                throw SettingsError("messaging.sendWindows.\(tenant.prefix(128)).\(error.field): \(error.message)")
+            }
+        }
         return (configuration, providers)
     }
 }
