@@ -19,15 +19,17 @@ public enum JobCatalog {
         registry.register(BatchItemJob(llm: llm, wallets: services.wallets, directory: BatchDirectory(store: batches)))
         registry.register(BatchFinalizeJob(batches: batches, jobs: services.jobs, wallets: services.wallets))
         registry.register(DeliveryApplyJob(database: services.database))
+        registry.register(DeliveryReconcileJob(hub: messaging, database: services.database))
         return registry
     }
 
     /// The tables the domain's jobs keep beside the runtime's: pass to `JobRuntime.open`.
     public static let migrations: [Migration] = BatchSchema.migrations + MessagingSchema.migrations + DeliveryInbox.migrations + Suppressions.migrations
+        + DeliveryReconcileJob.migrations
 
     /// The schedules the domain's jobs run on; saved at start only when missing, so an
     /// operator's change (through the schedules API) stays.
-    public static let schedules: [Schedule] = [OutboxRelayJob.schedule, TemplateSyncJob.schedule]
+    public static let schedules: [Schedule] = [OutboxRelayJob.schedule, TemplateSyncJob.schedule, DeliveryReconcileJob.schedule]
 
     public static func saveMissingSchedules(_ scheduler: Scheduler) async throws {
         for schedule in schedules where try await scheduler.schedule(named: schedule.name) == nil {

@@ -95,6 +95,11 @@ final class MockMessagingLedger: Sendable {
         }
     }
 
+    /// The delivery the provider gave `id` (a Twilio sid), if any.
+    func delivery(id: String) -> MockProvider.Delivery? {
+        state.withLock { $0.deliveries.first { $0.id == id } }
+    }
+
     func report() -> MockProvider.MessagesReport {
         state.withLock { .init(messages: $0.deliveries, count: $0.deliveries.count, duplicatesSuppressed: $0.duplicatesSuppressed) }
     }

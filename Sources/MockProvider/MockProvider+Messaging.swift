@@ -39,6 +39,7 @@ extension MockProvider {
     /// Registers the Twilio, SendGrid and `GET /_mock/messages` endpoints.
     func addMessagingRoutes(to router: Router<BasicRequestContext>) {
         router.post("/2010-04-01/Accounts/:sid/Messages.json") { request, context in try await self.twilioSend(request, context: context) }
+        router.get("/2010-04-01/Accounts/:sid/Messages/:message") { request, context in self.twilioMessage(request, context: context) }
         router.get("/v1/ContentAndApprovals") { request, _ in try await self.twilioTemplates(request) }
         router.post("/v3/mail/send") { request, _ in try await self.sendGridSend(request) }
         router.get("/v3/templates") { request, _ in try await self.sendGridTemplates(request) }

@@ -25,6 +25,7 @@ extension MockProvider {
         var body: String?
         var direction = "outbound-api"
         var api_version = "2010-04-01"
+        var error_code: Int?
     }
 
     private struct TwilioErrorBody: Encodable {
@@ -98,6 +99,22 @@ extension MockProvider {
         }
         if !duplicate, loseAnswer(ledger.nextCall()) { return Self.twilioError(503, code: 20503, "Service Unavailable") }
         return Self.response(.init(code: answer.status), body: answer.body)
+    }
+
+    /// `GET /2010-04-01/Accounts/{sid}/Messages/{MessageSid}.json`: a message it delivered is
+    /// `delivered`, or `undelivered` (30003) for the test number `+15005550010`; others are 404 (20404).
+    func twilioMessage(_ request: Request, context: BasicRequestContext) -> Response {
+        let account = context.parameters.get("sid") ?? ""
+        guard twilioAccount(request) == account else { return Self.twilioError(401, code: 20003, "Authenticate") }
+        let id = (context.parameters.get("message") ?? "").replacingOccurrences(of: ".json", with: "")
+        guard let delivery = ledger.delivery(id: id), delivery.provider == "twilio" else {
+            return Self.twilioError(404, code: 20404, "The requested resource was not found")
+        }
+        let undelivered = delivery.to.hasSuffix("+15005550010")
+        var message = TwilioMessage(sid: id, account_sid: account, to: delivery.to, from: delivery.from, body: delivery.body)
+        message.status = undelivered ? "undelivered" : "delivered"
+        message.error_code = undelivered ? 30003 : nil
+        return Self.response(.ok, body: Self.jsonText(message))
     }
 
     /// 32 hex digits of `n`, as in Twilio's SIDs.

@@ -171,4 +171,37 @@ struct DeliveryWebhookTests {
             }
         }
     }
+
+    @Test("reconciliation asks Twilio about messages still sent after an hour, and applies what it says once")
+    func reconciliation() async throws {
+        try await MockProvider.withRunning(MockProvider.Configuration(messaging: .init(twilioAuthToken: Self.token))) { _, url in
+            let harness = try await Self.harness(url)
+            let token = try await harness.token()
+            try await harness.test { client in
+                try await client.credit(tenant: TestKeys.tenant, amount: "1.00")
+                var ids: [String] = []
+                for to in ["+14155550100", "+15005550010"] {
+                    let sent = try ParsedEnvelope(try await client.send(.post, "/cpaas/v1/messages", token: token,
+                                                                       json: #"{"channel":"sms","to":"\#(to)","body":"hi"}"#))
+                    ids.append(try #require(sent.dataObject?["id"] as? String))
+                }
+                #expect(try await client.send(.post, "/cpaas/v1/_internal/process-outbox", internalKey: TestKeys.internalKey).status == .ok)
+                let reconcile = NewJob(kind: DeliveryReconcileJob.kind, tenant: "system")
+                // Too soon: nothing is asked.
+                let early = try await harness.runtime.enqueue(reconcile).job.id
+                try await BatchTests.waitUntil(harness, tick: .zero, "the early pass ends") {
+                    try await harness.runtime.job(early, tenant: nil)?.state == .succeeded
+                }
+                #expect(try await Self.status(client, ids[0], token: token).0 == "sent")
+                harness.clock.advance(by: .seconds(3_601))
+                try await harness.runtime.enqueue(reconcile)
+                try await BatchTests.waitUntil(harness, tick: .zero, "the stuck messages are reconciled") {
+                    try await Self.status(client, ids[1], token: token).0 == "undelivered"
+                }
+                #expect(try await Self.status(client, ids[0], token: token).0 == "delivered")
+                let message = try ParsedEnvelope(try await client.get("/cpaas/v1/messages/\(ids[1])", token: token)).dataObject
+                #expect((message?["error"] as? [String: Any])?["code"] as? String == "30003")
+            }
+        }
+    }
 }

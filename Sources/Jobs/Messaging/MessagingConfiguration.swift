@@ -25,6 +25,8 @@ public struct MessagingConfiguration: Sendable, Equatable {
     public var maxScheduleAhead: Duration
     /// Per tenant, the quiet hours its messages respect when a message names no `sendWindow`.
     public var sendWindows: [String: DailyWindow] = [:]
+    /// A message still `sent` this long after it went out is asked about (`messages.reconcile`).
+    public var reconcileAfter: Duration = .seconds(3_600)
 
     public init(routes: [Channel: String], defaultSenders: [Channel: String] = [:], prices: [Channel: MicroUSD],
                 requestsPerMinute: [String: Int] = [:], maxAttempts: Int = 8, baseBackoff: Duration = .seconds(2),

@@ -106,6 +106,24 @@ public protocol MessagingProvider: Sendable {
     func send(_ message: OutgoingMessage) async throws(MessagingError) -> SendReceipt
     /// One page of its templates, from the start (`page` nil) or from the cursor of the previous page.
     func templates(page: String?) async throws(MessagingError) -> TemplatePage
+    /// What the provider says of a message it took (for the reconciliation of reports that
+    /// never came); nil from providers that cannot be asked.
+    func currentStatus(of providerMessageID: String) async throws(MessagingError) -> ProviderStatusReport?
+}
+
+extension MessagingProvider {
+    public func currentStatus(of providerMessageID: String) async throws(MessagingError) -> ProviderStatusReport? { nil }
+}
+
+/// A provider's word on a message's status, and its error code if it failed.
+public struct ProviderStatusReport: Sendable, Equatable {
+    public var status: String
+    public var errorCode: String?
+
+    public init(status: String, errorCode: String? = nil) {
+        self.status = status
+        self.errorCode = errorCode
+    }
 }
 
 /// Why a send or a template listing failed, sorted by what the relay may do about it.

@@ -25,58 +25,63 @@ public struct DeliveryApplyJob: JobHandler {
 
     public func run(_ payload: Payload, context: JobContext) async throws -> NoOutput {
         let now = context.clock.now().millisecondsSince1970
-        let outcome: Outcome? = try await database.write { db in
-            guard let report = try db.first("""
-                SELECT provider, message_id, provider_message_id, provider_status, error_code, received_at
-                FROM delivery_reports WHERE dedupe_key = \(payload.dedupeKey) AND applied_at IS NULL
-                """, { row in
-                    (provider: row["provider"] as String, messageID: row["message_id"] as String?,
-                     sid: row["provider_message_id"] as String, status: row["provider_status"] as String,
-                     errorCode: row["error_code"] as String?, receivedAt: row["received_at"] as Int64)
-                }) else { return .unchanged }
-            let word = report.status.lowercased()
-            let status = Self.status(word)
-            let suppresses = Self.suppressingEvents.contains(word)
-            guard status != nil || suppresses else {
-                try Self.finish(payload.dedupeKey, .unknownStatus, now, db)
-                return .unknownStatus
-            }
-            // By our id when the report carried it (signed by the provider, whichever of the
-            // message's sends it is about), else by the provider's id.
-            let match: SQL = report.messageID.map { "id = \($0)" } ?? "provider_message_id = \(report.sid)"
-            let message = try db.first("""
-                SELECT seq, tenant, channel, recipient FROM messages WHERE provider = \(report.provider) AND \(match) LIMIT 1
-                """, { row in
-                    (seq: row["seq"] as Int64, tenant: row["tenant"] as String, channel: row["channel"] as String,
-                     recipient: row["recipient"] as String)
-                })
-            guard let message else {
-                if Double(now - report.receivedAt) / 1_000 < Self.patience { return nil }
-                try Self.finish(payload.dedupeKey, .unmatched, now, db)
-                return .unmatched
-            }
-            var changed = false
-            if let status {
-                if status.isFinal, status != .delivered, let code = report.errorCode {
-                    try db.run("""
-                        UPDATE messages SET error_code = \(code), updated_at = \(now)
-                        WHERE seq = \(message.seq) AND status NOT IN ('delivered', 'failed', 'undelivered', 'cancelled')
-                        """)
-                }
-                changed = try OutboxStore.advance(message.seq, to: status, detail: report.errorCode.map { "provider error \($0)" } ?? "provider report: \(word)",
-                                                  at: now, db)
-            }
-            if suppresses, let channel = Channel(rawValue: message.channel) {
-                try Suppressions.add(tenant: message.tenant, channel: channel, address: message.recipient, reason: "provider event \(word)",
-                                     at: now, db)
-                changed = true
-            }
-            let outcome: Outcome = changed ? .applied : .unchanged
-            try Self.finish(payload.dedupeKey, outcome, now, db)
-            return outcome
-        }
+        let outcome = try await database.write { db in try Self.apply(payload.dedupeKey, now: now, db) }
         guard outcome != nil else { throw JobFailure.snooze(for: .seconds(10), reason: "the report's message is not known yet") }
         return NoOutput()
+    }
+
+    /// Applies the stored report `dedupeKey` in the caller's transaction; nil while its message
+    /// is not known yet (and patience lasts).
+    static func apply(_ dedupeKey: String, now: Int64, _ db: SQLiteConnection) throws -> Outcome? {
+        let payload = Payload(dedupeKey: dedupeKey)
+        guard let report = try db.first("""
+            SELECT provider, message_id, provider_message_id, provider_status, error_code, received_at
+            FROM delivery_reports WHERE dedupe_key = \(payload.dedupeKey) AND applied_at IS NULL
+            """, { row in
+                (provider: row["provider"] as String, messageID: row["message_id"] as String?,
+                 sid: row["provider_message_id"] as String, status: row["provider_status"] as String,
+                 errorCode: row["error_code"] as String?, receivedAt: row["received_at"] as Int64)
+            }) else { return .unchanged }
+        let word = report.status.lowercased()
+        let status = Self.status(word)
+        let suppresses = Self.suppressingEvents.contains(word)
+        guard status != nil || suppresses else {
+            try Self.finish(payload.dedupeKey, .unknownStatus, now, db)
+            return .unknownStatus
+        }
+        // By our id when the report carried it (signed by the provider, whichever of the
+        // message's sends it is about), else by the provider's id.
+        let match: SQL = report.messageID.map { "id = \($0)" } ?? "provider_message_id = \(report.sid)"
+        let message = try db.first("""
+            SELECT seq, tenant, channel, recipient FROM messages WHERE provider = \(report.provider) AND \(match) LIMIT 1
+            """, { row in
+                (seq: row["seq"] as Int64, tenant: row["tenant"] as String, channel: row["channel"] as String,
+                 recipient: row["recipient"] as String)
+            })
+        guard let message else {
+            if Double(now - report.receivedAt) / 1_000 < Self.patience { return nil }
+            try Self.finish(payload.dedupeKey, .unmatched, now, db)
+            return .unmatched
+        }
+        var changed = false
+        if let status {
+            if status.isFinal, status != .delivered, let code = report.errorCode {
+                try db.run("""
+                    UPDATE messages SET error_code = \(code), updated_at = \(now)
+                    WHERE seq = \(message.seq) AND status NOT IN ('delivered', 'failed', 'undelivered', 'cancelled')
+                    """)
+            }
+            changed = try OutboxStore.advance(message.seq, to: status, detail: report.errorCode.map { "provider error \($0)" } ?? "provider report: \(word)",
+                                              at: now, db)
+        }
+        if suppresses, let channel = Channel(rawValue: message.channel) {
+            try Suppressions.add(tenant: message.tenant, channel: channel, address: message.recipient, reason: "provider event \(word)",
+                                 at: now, db)
+            changed = true
+        }
+        let outcome: Outcome = changed ? .applied : .unchanged
+        try Self.finish(payload.dedupeKey, outcome, now, db)
+        return outcome
     }
 
     /// Events after which the recipient gets nothing more from the tenant (SendGrid's words).

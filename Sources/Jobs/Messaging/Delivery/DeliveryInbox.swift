@@ -34,15 +34,18 @@ public enum DeliveryInbox {
                                    uniqueKey: "delivery:" + report.dedupeKey))
         }
         let enqueued = try await runtime.enqueue(jobs) { db in
-            for report in reports {
-                try db.run("""
-                    INSERT INTO delivery_reports (dedupe_key, provider, message_id, provider_message_id, provider_status, error_code, received_at)
-                    VALUES (\(report.dedupeKey), \(report.provider), \(report.messageID), \(report.providerMessageID),
-                            \(report.providerStatus), \(report.errorCode), \(now))
-                    ON CONFLICT (dedupe_key) DO NOTHING
-                    """)
-            }
+            for report in reports { try insert(report, receivedAt: now, db) }
         }
         return enqueued.filter(\.created).count
+    }
+
+    /// Stores one report in the caller's transaction, unless it is stored already.
+    static func insert(_ report: DeliveryReport, receivedAt now: Int64, _ db: SQLiteConnection) throws {
+        try db.run("""
+            INSERT INTO delivery_reports (dedupe_key, provider, message_id, provider_message_id, provider_status, error_code, received_at)
+            VALUES (\(report.dedupeKey), \(report.provider), \(report.messageID), \(report.providerMessageID),
+                    \(report.providerStatus), \(report.errorCode), \(now))
+            ON CONFLICT (dedupe_key) DO NOTHING
+            """)
     }
 }

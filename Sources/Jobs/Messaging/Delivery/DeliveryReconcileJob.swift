@@ -1,0 +1,70 @@
+import Foundation
+public import Runtime
+
+/// `messages.reconcile`: asks the providers about messages still `sent` well after they went
+/// out (their delivery report never came, or was lost): up to `batchSize` a run, each asked at
+/// most once per `after`. What a provider answers is stored and applied like a report it sent
+/// (dedupe by message and status, forward only), so a report that does come later changes nothing.
+public struct DeliveryReconcileJob: JobHandler {
+    public static let kind = "messages.reconcile"
+    public static let schedule = Schedule(name: kind, expression: "@every 5m", kind: kind, tenant: "system")
+    public var options: JobKindOptions { JobKindOptions(retry: .exponentialJitter(maxAttempts: 3), timeout: .seconds(300), maxConcurrency: 1) }
+
+    static let batchSize = 200
+
+    public static let migrations: [Migration] = [
+        Migration(version: 332, name: "messages_reconciled_at", sql: """
+            ALTER TABLE messages ADD COLUMN reconciled_at INTEGER;
+            CREATE INDEX messages_status_updated ON messages (status, updated_at);
+            """),
+    ]
+
+    let hub: MessagingHub
+    let database: SQLiteStore
+
+    init(hub: MessagingHub, database: SQLiteStore) {
+        self.hub = hub
+        self.database = database
+    }
+
+    public struct Output: Codable, Sendable, Equatable {
+        public var asked: Int
+        public var changed: Int
+        public var failures: Int
+    }
+
+    public func run(_ payload: NoOutput, context: JobContext) async throws -> Output {
+        let now = context.clock.now().millisecondsSince1970
+        let cutoff = now - hub.configuration.reconcileAfter.milliseconds
+        let stuck = try await database.write { db in
+            let rows = try db.all("""
+                SELECT id, provider, provider_message_id FROM messages
+                WHERE status = 'sent' AND updated_at < \(cutoff) AND provider_message_id IS NOT NULL
+                  AND (reconciled_at IS NULL OR reconciled_at < \(cutoff))
+                ORDER BY updated_at LIMIT \(Self.batchSize)
+                """) { row in (id: row["id"] as String, provider: row["provider"] as String, sid: row["provider_message_id"] as String) }
+            try db.run("UPDATE messages SET reconciled_at = \(now) WHERE id IN (\(list: rows.map(\.id)))")
+            return rows
+        }
+        var output = Output(asked: 0, changed: 0, failures: 0)
+        for message in stuck {
+            guard let provider = hub.providers[message.provider] else { continue }
+            let answer: ProviderStatusReport?
+            do { answer = try await provider.currentStatus(of: message.sid) } catch {
+                output.failures += 1
+                context.logger.warning("could not ask a provider about a message", metadata: ["provider": "\(message.provider)", "error": "\(error)"])
+                continue
+            }
+            guard let answer else { continue }
+            output.asked += 1
+            let report = DeliveryReport(provider: message.provider, messageID: message.id, providerMessageID: message.sid,
+                                        providerStatus: answer.status, errorCode: answer.errorCode)
+            let outcome = try await database.write { db in
+                try DeliveryInbox.insert(report, receivedAt: now, db)
+                return try DeliveryApplyJob.apply(report.dedupeKey, now: now, db)
+            }
+            if outcome == .applied { output.changed += 1 }
+        }
+        return output
+    }
+}
