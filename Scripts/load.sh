@@ -136,7 +136,7 @@ if [[ $chaos -eq 1 ]]; then
 fi
 
 echo "== load for ${duration}s ($([[ -n "$rate" ]] && echo "rate $rate/s" || echo "concurrency $concurrency"), $tenants tenants$([[ $chaos -eq 1 ]] && echo ", chaos"))"
-args=(load --url "$url" --data-dir "$data" --mock-url "$mock" --tenants "$tenants" --duration "$duration" --concurrency "$concurrency")
+args=(load --url "$url" --data-dir "$data" --mock-url "$mock" --config "$work/config.json" --tenants "$tenants" --duration "$duration" --concurrency "$concurrency")
 [[ -n "$rate" ]] && args+=(--rate "$rate")
 [[ -n "$mix" ]] && args+=(--mix "$mix")
 [[ -n "$report" ]] && args+=(--report "$report")

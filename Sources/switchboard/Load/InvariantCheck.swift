@@ -8,8 +8,9 @@ import Runtime
 /// read-only beside it), its API and the mock provider's record:
 /// - every acknowledged job, batch and message exists and has reached a final state;
 /// - every wallet equals its ledger and its held reservations, and none is below zero;
-/// - each tenant was charged exactly the usage its finished work recorded (completions' and
-///   batch items' `costMicroUSD`, sent messages' price);
+/// - every finished completion and batch item, priced again from its recorded usage with the
+///   server's price table (`LoadPrices`), cost what it recorded, and each tenant was charged
+///   exactly that re-priced usage plus its sent messages' price;
 /// - idempotent resends answered the first answer and made nothing new;
 /// - no message was delivered twice by the provider, and every sent message was delivered;
 /// - no job is left `running` without a live lease.
@@ -22,6 +23,8 @@ struct InvariantCheck {
     /// The run's tenants: the books and what is in flight are checked for them only, so the
     /// check holds on a server that serves others too.
     let tenants: [String]
+    /// The server's prices, to re-price finished work with.
+    let prices: LoadPrices
 
     private var tenantList: String { String(decoding: (try? JSONEncoder().encode(tenants)) ?? Data("[]".utf8), as: UTF8.self) }
 
@@ -119,31 +122,50 @@ struct InvariantCheck {
         defer { Task { await database.close() } }
         var problems = try await Wallets(database: database, clock: SystemClock()).audit()
         let tenantList = tenantList
+        // What each tenant was charged (settlements and charges on its wallets, net of refunds),
+        // its finished completions and batch items as recorded, and its sent messages' prices.
+        let (charged, finished, messagePrices) = try await database.read { db in
+            var charged: [String: Int64] = [:], messagePrices: [String: Int64] = [:]
+            var finished: [FinishedCompletion] = []
+            let ledger = try db.statement("""
+                SELECT w.tenant, SUM(CASE l.kind WHEN 'refund' THEN -l.amount ELSE l.amount END)
+                FROM wallet_ledger l JOIN wallets w ON w.id = l.wallet_id
+                WHERE l.kind IN ('settle', 'charge', 'refund') AND w.tenant IN (SELECT value FROM json_each(?1)) GROUP BY w.tenant
+                """)
+            ledger.bind(1, tenantList)
+            while try ledger.step() { charged[ledger.string(0) ?? "?"] = ledger.int64(1) }
+            let jobs = try db.statement("""
+                SELECT id, tenant, json_extract(result, '$.model'), json_extract(result, '$.usage.inputTokens'),
+                       json_extract(result, '$.usage.outputTokens'), json_extract(result, '$.costMicroUSD')
+                FROM jobs WHERE state = 'succeeded' AND kind IN ('inference.complete', 'inference.batch.item')
+                AND tenant IN (SELECT value FROM json_each(?1))
+                """)
+            jobs.bind(1, tenantList)
+            while try jobs.step() {
+                finished.append(FinishedCompletion(
+                    job: JobID(rawValue: jobs.int64(0)).description, tenant: jobs.string(1) ?? "?", model: jobs.string(2),
+                    inputTokens: jobs.isNull(3) ? nil : jobs.int64(3), outputTokens: jobs.isNull(4) ? nil : jobs.int64(4),
+                    recordedCostMicroUSD: jobs.isNull(5) ? nil : jobs.int64(5)))
+            }
+            let messages = try db.statement("""
+                SELECT tenant, SUM(price) FROM messages WHERE status IN ('sent', 'delivered')
+                AND tenant IN (SELECT value FROM json_each(?1)) GROUP BY tenant
+                """)
+            messages.bind(1, tenantList)
+            while try messages.step() { messagePrices[messages.string(0) ?? "?"] = messages.int64(1) }
+            return (charged, finished, messagePrices)
+        }
+        let repriced = Repricing(finished, prices: prices)
+        problems += repriced.violations
+        for tenant in Set(charged.keys).union(repriced.usageByTenant.keys).union(messagePrices.keys).sorted() {
+            let usage = repriced.usageByTenant[tenant, default: 0] + messagePrices[tenant, default: 0]
+            if charged[tenant, default: 0] != usage {
+                problems.append("tenant \(tenant) was charged \(MicroUSD(charged[tenant, default: 0])) USD for usage of \(MicroUSD(usage)) USD "
+                                + "(completions and batch items re-priced from their usage, plus messages sent)")
+            }
+        }
         problems += try await database.read { db in
             var found: [String] = []
-            // Charged per tenant (settlements and charges on its wallets) against recorded usage.
-            let charged = try db.statement("""
-                WITH run AS (SELECT value AS tenant FROM json_each(?1)),
-                charged AS (
-                    SELECT w.tenant, SUM(CASE l.kind WHEN 'refund' THEN -l.amount ELSE l.amount END) AS amount
-                    FROM wallet_ledger l JOIN wallets w ON w.id = l.wallet_id
-                    WHERE l.kind IN ('settle', 'charge', 'refund') AND w.tenant IN (SELECT tenant FROM run) GROUP BY w.tenant),
-                usage AS (
-                    SELECT tenant, SUM(cost) AS amount FROM (
-                        SELECT tenant, CAST(json_extract(result, '$.costMicroUSD') AS INTEGER) AS cost FROM jobs
-                        WHERE state = 'succeeded' AND kind IN ('inference.complete', 'inference.batch.item') AND tenant IN (SELECT tenant FROM run)
-                        UNION ALL
-                        SELECT tenant, price FROM messages WHERE status IN ('sent', 'delivered') AND tenant IN (SELECT tenant FROM run))
-                    GROUP BY tenant)
-                SELECT t.tenant, coalesce(c.amount, 0), coalesce(u.amount, 0)
-                FROM (SELECT tenant FROM charged UNION SELECT tenant FROM usage) t
-                LEFT JOIN charged c ON c.tenant = t.tenant LEFT JOIN usage u ON u.tenant = t.tenant
-                WHERE coalesce(c.amount, 0) != coalesce(u.amount, 0)
-                """)
-            charged.bind(1, tenantList)
-            while try charged.step() {
-                found.append("tenant \(charged.string(0) ?? "?") was charged \(MicroUSD(charged.int64(1))) USD for usage of \(MicroUSD(charged.int64(2))) USD")
-            }
             let stuck = try db.statement("SELECT count(*) FROM jobs WHERE state = 'running' AND lease_expires_at < ?")
             stuck.bind(1, Date().millisecondsSince1970 - 45_000)  // leases are recovered every 15 s
             if try stuck.step(), stuck.int(0) > 0 { found.append("\(stuck.int(0)) jobs are running without a live lease") }
