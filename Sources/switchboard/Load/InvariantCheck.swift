@@ -11,7 +11,8 @@ import Runtime
 /// - every finished completion and batch item, priced again from its recorded usage with the
 ///   server's price table (`LoadPrices`), cost what it recorded, and each tenant was charged
 ///   exactly that re-priced usage plus its sent messages' price;
-/// - idempotent resends answered the first answer and made nothing new;
+/// - idempotent resends (after a 2xx, or after a transport error, 5xx or 409) answered the
+///   first answer, and no key made or charged two jobs or messages;
 /// - no message was delivered twice by the provider, and every sent message was delivered;
 /// - no job is left `running` without a live lease.
 struct InvariantCheck {
@@ -29,7 +30,7 @@ struct InvariantCheck {
     private var tenantList: String { String(decoding: (try? JSONEncoder().encode(tenants)) ?? Data("[]".utf8), as: UTF8.self) }
 
     func run(_ work: LoadStats.Acknowledged, log: (String) -> Void) async -> [String] {
-        var violations = work.violations + work.replayMismatches.map { "idempotent resend answered differently: \($0)" }
+        var violations = work.violations + work.keyed.flatMap(\.violations)
         log("waiting for the server and for acknowledged work to finish (up to \(settleTimeout))…")
         let deadline = ContinuousClock.now + settleTimeout
         var unfinished: [String] = []
@@ -46,6 +47,7 @@ struct InvariantCheck {
         violations += unfinished
         do {
             violations += try await databaseChecks()
+            violations += try await keyChecks(work.keyed)
         } catch {
             violations.append("the database checks failed: \(error)")
         }
@@ -174,6 +176,66 @@ struct InvariantCheck {
                 """)
             if try duplicateKeys.step(), duplicateKeys.int(0) > 0 { found.append("\(duplicateKeys.int(0)) Idempotency-Keys made more than one message") }
             return found
+        }
+        return problems
+    }
+
+    /// Keyed requests against what the database holds: a key made at most one charged
+    /// completion (its prompt is unique per key) and at most one message (by key, and by its
+    /// body, unique per key), and that one is the one the server answered with.
+    private func keyChecks(_ keyed: [KeyedRequest]) async throws -> [String] {
+        guard !keyed.isEmpty else { return [] }
+        let database = try await open()
+        defer { Task { await database.close() } }
+        let tenantList = tenantList
+        struct Made: Hashable, Sendable {
+            var tenant: String
+            var marker: String
+        }
+        let (completions, messagesByBody, messagesByKey) = try await database.read { db in
+            var completions: [Made: [String]] = [:], messagesByBody: [Made: [String]] = [:], messagesByKey: [Made: [String]] = [:]
+            // Succeeded only: a try answered with a failure changed nothing and is not stored, so a
+            // resend runs again; what must not happen is two charged completions for one key.
+            let jobs = try db.statement("""
+                SELECT tenant, json_extract(payload, '$.messages[0].content'), id FROM jobs
+                WHERE kind = 'inference.complete' AND state = 'succeeded' AND tenant IN (SELECT value FROM json_each(?1))
+                AND json_extract(payload, '$.messages[0].content') LIKE 'load keyed %'
+                """)
+            jobs.bind(1, tenantList)
+            while try jobs.step() {
+                completions[Made(tenant: jobs.string(0) ?? "", marker: jobs.string(1) ?? ""), default: []]
+                    .append(JobID(rawValue: jobs.int64(2)).description)
+            }
+            let messages = try db.statement("""
+                SELECT tenant, body, idempotency_key, id FROM messages WHERE tenant IN (SELECT value FROM json_each(?1))
+                AND (idempotency_key IS NOT NULL OR body LIKE 'load keyed %' OR body LIKE 'retry load-%')
+                """)
+            messages.bind(1, tenantList)
+            while try messages.step() {
+                let tenant = messages.string(0) ?? "", id = messages.string(3) ?? ""
+                if let body = messages.string(1) { messagesByBody[Made(tenant: tenant, marker: body), default: []].append(id) }
+                if let key = messages.string(2) { messagesByKey[Made(tenant: tenant, marker: key), default: []].append(id) }
+            }
+            return (completions, messagesByBody, messagesByKey)
+        }
+        var problems: [String] = []
+        for request in keyed {
+            let made: [String]
+            switch request.kind {
+            case .completion:
+                made = completions[Made(tenant: request.tenant, marker: request.marker)] ?? []
+                if made.count > 1 {
+                    problems.append("key \(request.key) made \(made.count) charged completions: \(made.sorted().joined(separator: ", "))")
+                }
+            case .message:
+                made = messagesByBody[Made(tenant: request.tenant, marker: request.marker)] ?? []
+                let byKey = messagesByKey[Made(tenant: request.tenant, marker: request.key)] ?? []
+                if made.count > 1 { problems.append("key \(request.key) made \(made.count) messages: \(made.sorted().joined(separator: ", "))") }
+                if byKey != made { problems.append("key \(request.key) holds messages \(byKey) but its body made \(made)") }
+            }
+            if let answered = request.answeredID, let other = made.first(where: { $0 != answered }) {
+                problems.append("key \(request.key) was answered with \(request.kind.rawValue) \(answered), but \(other) was made for it")
+            }
         }
         return problems
     }
