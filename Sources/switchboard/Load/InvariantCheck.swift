@@ -34,11 +34,17 @@ struct InvariantCheck {
         log("waiting for the server and for acknowledged work to finish (up to \(settleTimeout))…")
         let deadline = ContinuousClock.now + settleTimeout
         var unfinished: [String] = []
+        var told = ContinuousClock.now
         while true {
             await nudgeOutbox()
             do {
                 unfinished = try await self.unfinished(work)
                 if unfinished.isEmpty || ContinuousClock.now > deadline { break }
+                // Work a killed server had leased waits for its lease (the relay's is 120 s): say what is awaited.
+                if ContinuousClock.now - told >= .seconds(15) {
+                    told = ContinuousClock.now
+                    log("  still waiting: \(unfinished.prefix(3).joined(separator: "; "))\(unfinished.count > 3 ? " (+\(unfinished.count - 3))" : "")")
+                }
             } catch {
                 if ContinuousClock.now > deadline { violations.append("the database could not be read: \(error)"); break }
             }

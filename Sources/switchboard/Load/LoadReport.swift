@@ -10,11 +10,15 @@ struct LoadReport {
     let checked: Bool
     let metricDeltas: [(String, Double)]
 
-    /// The job, queue and request series whose value changed during the run.
+    /// The job, queue and wallet series, and the provider, relay and limiter counters (and
+    /// histogram counts), whose value changed during the run. (`/metrics` starts from zero in
+    /// each server process: after a kill -9 these are the last process's only.)
     static func deltas(before: [String: Double], after: [String: Double]) -> [(String, Double)] {
         after.compactMap { series, value -> (String, Double)? in
-            guard series.hasPrefix("switchboard_jobs_finished_total") || series.hasPrefix("switchboard_queue_depth")
-                || series.hasPrefix("switchboard_wallet_") else { return nil }
+            let counted = ["switchboard_provider_", "switchboard_messaging_", "switchboard_rate_limiter_"].contains { series.hasPrefix($0) }
+                && (series.contains("_total") || series.contains("_count"))
+            guard counted || series.hasPrefix("switchboard_jobs_finished_total") || series.hasPrefix("switchboard_queue_depth")
+                || series.hasPrefix("switchboard_wallet_") || series.hasPrefix("switchboard_circuit_breaker_state") else { return nil }
             let delta = value - (before[series] ?? 0)
             return delta == 0 ? nil : (series, delta)
         }.sorted { $0.0 < $1.0 }
