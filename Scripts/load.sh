@@ -6,14 +6,17 @@
 # everything it started, also on Ctrl-C.
 #
 #   Scripts/load.sh [--duration 30] [--concurrency 32 | --rate R] [--tenants 4] [--mix complete=30,...]
-#                   [--latency-ms 0] [--error-rate 0] [--chaos] [--kills 5] [--debug | --bin path] [--report file.json] [--keep]
+#                   [--latency-ms 0] [--error-rate 0] [--chaos] [--kills 5] [--settle-seconds 180]
+#                   [--debug | --bin path] [--report file.json] [--keep]
 #
 # --chaos: while the load runs, kill -9 the server at random moments and restart it on the same
 # data directory, and make the mock provider fail, slow down or rate-limit in bursts; at least
-# --kills kills are required. The invariant check must hold afterwards.
+# --kills kills are required. The invariant check must hold afterwards. --settle-seconds: how
+# long the check waits for acknowledged work to finish; more than the outbox relay's 120 s lease,
+# which a killed server's leased messages wait out before they are sent again.
 set -euo pipefail
 
-duration=30 concurrency=32 rate="" tenants=4 mix="" latency=0 error_rate=0 chaos=0 kills=5 config=release report="" keep=0 bin=
+duration=30 concurrency=32 rate="" tenants=4 mix="" latency=0 error_rate=0 chaos=0 kills=5 settle=180 config=release report="" keep=0 bin=
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --duration) duration="$2"; shift 2 ;;
@@ -25,11 +28,12 @@ while [[ $# -gt 0 ]]; do
     --error-rate) error_rate="$2"; shift 2 ;;
     --chaos) chaos=1; shift ;;
     --kills) kills="$2"; shift 2 ;;
+    --settle-seconds) settle="$2"; shift 2 ;;
     --debug) config=debug; shift ;;
     --bin) bin="$2"; shift 2 ;;
     --report) report="$2"; shift 2 ;;
     --keep) keep=1; shift ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "load.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -136,7 +140,7 @@ if [[ $chaos -eq 1 ]]; then
 fi
 
 echo "== load for ${duration}s ($([[ -n "$rate" ]] && echo "rate $rate/s" || echo "concurrency $concurrency"), $tenants tenants$([[ $chaos -eq 1 ]] && echo ", chaos"))"
-args=(load --url "$url" --data-dir "$data" --mock-url "$mock" --tenants "$tenants" --duration "$duration" --concurrency "$concurrency")
+args=(load --url "$url" --data-dir "$data" --mock-url "$mock" --config "$work/config.json" --settle-seconds "$settle" --tenants "$tenants" --duration "$duration" --concurrency "$concurrency")
 [[ -n "$rate" ]] && args+=(--rate "$rate")
 [[ -n "$mix" ]] && args+=(--mix "$mix")
 [[ -n "$report" ]] && args+=(--report "$report")

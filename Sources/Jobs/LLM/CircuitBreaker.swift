@@ -1,3 +1,4 @@
+public import CoreMetrics
 import Foundation
 public import Runtime
 import Synchronization
@@ -31,10 +32,14 @@ public final class CircuitBreaker: Sendable {
     public let configuration: Configuration
     private let clock: any WallClock
     private let fields = Mutex(Fields())
+    /// `switchboard_circuit_breaker_state` of this breaker, set on every transition (under the lock, so in order).
+    private let gauge: Gauge?
 
-    public init(configuration: Configuration = Configuration(), clock: any WallClock) {
+    public init(configuration: Configuration = Configuration(), clock: any WallClock, gauge: Gauge? = nil) {
         self.configuration = configuration
         self.clock = clock
+        self.gauge = gauge
+        gauge?.record(State.closed.metricValue)
     }
 
     /// The state now (an open breaker whose time is up reads half-open).
@@ -54,6 +59,7 @@ public final class CircuitBreaker: Sendable {
                 guard now >= fields.openUntil else { return false }
                 fields.state = .halfOpen
                 fields.probeInFlight = true
+                gauge?.record(State.halfOpen.metricValue)
                 return true
             case .halfOpen:
                 guard !fields.probeInFlight else { return false }
@@ -70,7 +76,10 @@ public final class CircuitBreaker: Sendable {
     }
 
     public func recordSuccess() {
-        fields.withLock { $0 = Fields() }
+        fields.withLock { fields in
+            if fields.state != .closed { gauge?.record(State.closed.metricValue) }
+            fields = Fields()
+        }
     }
 
     public func recordFailure() {
@@ -81,6 +90,7 @@ public final class CircuitBreaker: Sendable {
                 fields.state = .open
                 fields.openUntil = now.addingTimeInterval(configuration.openDuration.timeInterval)
                 fields.probeInFlight = false
+                gauge?.record(State.open.metricValue)
             }
         }
     }

@@ -6,6 +6,8 @@ public import Runtime
 /// the provider's count after the answer) and passes its
 /// breaker; retryable failures are retried with exponential backoff while the deadline allows,
 /// then the next target is tried. A provider's 429 pauses its limiter for the time it asked.
+/// Every call, failure, retry, fallback, limiter wait and breaker transition is counted in
+/// `metrics` (see `ProviderMetrics`).
 public final class LLMRouter: Sendable {
     public struct Retry: Sendable, Equatable {
         public var attemptsPerTarget: Int
@@ -33,16 +35,21 @@ public final class LLMRouter: Sendable {
     private let breakers: [String: CircuitBreaker]
     private let clock: any WallClock
     private let retry: Retry
+    private let metrics: ProviderMetrics
 
     public init(providers: [any LLMProvider], routing: LLMRouting, limiter: RateLimiter, clock: any WallClock,
-                breaker: CircuitBreaker.Configuration = CircuitBreaker.Configuration(), retry: Retry = Retry()) {
+                breaker: CircuitBreaker.Configuration = CircuitBreaker.Configuration(), retry: Retry = Retry(),
+                metrics: ProviderMetrics = ProviderMetrics()) {
         self.providers = Dictionary(providers.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         self.routing = routing
         self.limiter = limiter
         self.clock = clock
         self.retry = retry
-        breakers = Dictionary(providers.map { ($0.id, CircuitBreaker(configuration: breaker, clock: clock)) },
-                              uniquingKeysWith: { first, _ in first })
+        self.metrics = metrics
+        breakers = Dictionary(providers.map { provider in
+            (provider.id, CircuitBreaker(configuration: breaker, clock: clock, gauge: metrics.breakers.gauge(provider: provider.id)))
+        }, uniquingKeysWith: { first, _ in first })
+        metrics.prepare(routing.routes.values.joined())
     }
 
     /// A provider's breaker state (for `GET /providers` and tests).
@@ -88,11 +95,15 @@ public final class LLMRouter: Sendable {
         var shortestWait: Duration?
         var otherFailure = false
         var lastFailure = "no target could be tried"
+        // The target tried last, which failed: moving on from it is a fallback.
+        var previous: RouteTarget?
         for target in targets {
             guard let provider = providers[target.provider], let breaker = breakers[target.provider] else {
                 lastFailure = "provider '\(target.provider)' is not configured"
                 continue
             }
+            if let previous { metrics.fellBack(from: previous, to: target) }
+            previous = target
             var attempt = 0
             while attempt < retry.attemptsPerTarget {
                 attempt += 1
@@ -102,9 +113,12 @@ public final class LLMRouter: Sendable {
                     break
                 }
                 let permit = Permit(requests: 1, tokens: TokenEstimate.inputTokens(request.messages) + request.maxTokens)
+                let asked = clock.now()
                 do {
                     try await limiter.acquire(key: target.limiterKey, permit: permit, deadline: deadline)
+                    metrics.limiter.waited(target.limiterKey, clock.elapsed(since: asked))
                 } catch let error as RateLimitError {
+                    metrics.limiter.refused(target.limiterKey)
                     breaker.releasePermit()  // not the provider's fault, nor a sign it is well
                     if let wait = error.retryAfter { shortestWait = min(shortestWait ?? wait, wait) }
                     lastFailure = error.description
@@ -115,14 +129,18 @@ public final class LLMRouter: Sendable {
                 var call = request
                 call.model = target.model
                 calls += 1
+                if attempt > 1 { metrics.retrying(target) }
+                let started = clock.now()
                 do {
                     let response = try await callProvider(provider, call)
+                    metrics.succeeded(target, after: clock.elapsed(since: started))
                     breaker.recordSuccess()
                     // The permit was estimated (input + maxTokens); charge the limiter what was used.
                     limiter.correct(key: target.limiterKey, estimated: permit,
                                     actual: Permit(requests: 1, tokens: response.usage.totalTokens))
                     return Routed(target: target, response: response, attempts: calls)
                 } catch {
+                    metrics.failed(target, error, after: clock.elapsed(since: started))
                     lastFailure = "\(target): \(error.message)"
                     guard error.allowsFallback else { throw RoutingError(.invalidRequest, lastFailure) }
                     if case .rateLimited(let wait) = error.kind {

@@ -11,11 +11,11 @@ public struct LLMService: Sendable {
     public let streams = CompletionStreams()
 
     public init(configuration: LLMConfiguration, providers: [any LLMProvider], clock: any WallClock,
-                limiter: RateLimiter? = nil, retry: LLMRouter.Retry = LLMRouter.Retry()) {
+                limiter: RateLimiter? = nil, retry: LLMRouter.Retry = LLMRouter.Retry(), metrics: ProviderMetrics = ProviderMetrics()) {
         self.configuration = configuration
         prices = configuration.prices
         router = LLMRouter(providers: providers, routing: configuration.routing, limiter: limiter ?? RateLimiter(clock: clock),
-                           clock: clock, retry: retry)
+                           clock: clock, retry: retry, metrics: metrics)
     }
 
     /// The development service: the simulated provider only.

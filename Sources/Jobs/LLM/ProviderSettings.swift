@@ -43,13 +43,15 @@ public struct ProviderSettings: Sendable, Equatable {
 extension LLMService {
     /// The service over configured providers; each provider's limits apply per model
     /// (limiter keys `llm:<provider>:<model>`).
-    public init(configuration: LLMConfiguration, providers settings: [ProviderSettings], clock: any WallClock) {
+    public init(configuration: LLMConfiguration, providers settings: [ProviderSettings], clock: any WallClock,
+                metrics: ProviderMetrics = ProviderMetrics()) {
         let quotas = Dictionary(settings.map { ($0.id, $0.quotas) }, uniquingKeysWith: { first, _ in first })
         let limiter = RateLimiter(clock: clock) { key in
             let parts = key.split(separator: ":", maxSplits: 2)
             guard parts.count == 3, parts[0] == "llm" else { return nil }
             return quotas[String(parts[1])]
         }
-        self.init(configuration: configuration, providers: settings.map { $0.makeProvider(clock: clock) }, clock: clock, limiter: limiter)
+        self.init(configuration: configuration, providers: settings.map { $0.makeProvider(clock: clock) }, clock: clock, limiter: limiter,
+                  metrics: metrics)
     }
 }

@@ -1,3 +1,4 @@
+import CoreMetrics
 public import Runtime
 import Synchronization
 
@@ -10,16 +11,20 @@ public final class MessagingHub: Sendable {
     let limiter: RateLimiter
     let clock: any WallClock
     private let health: [String: ProviderHealth]
+    let metrics: MessagingMetrics
     /// Signalled when a message is accepted, so the relay does not wait for its next pass.
     public let relayWake = WakeSignal()
 
     public init(configuration: MessagingConfiguration, providers: [any MessagingProvider], clock: any WallClock,
-                limiter: RateLimiter? = nil) {
+                limiter: RateLimiter? = nil, metrics: MessagingMetrics = MessagingMetrics()) {
         self.configuration = configuration
         self.providers = Dictionary(providers.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         self.clock = clock
         self.limiter = limiter ?? Self.limiter(for: configuration, clock: clock)
-        health = Dictionary(providers.map { ($0.id, ProviderHealth(clock: clock)) }, uniquingKeysWith: { first, _ in first })
+        self.metrics = metrics
+        health = Dictionary(providers.map { provider in
+            (provider.id, ProviderHealth(clock: clock, gauge: metrics.breakers.gauge(provider: provider.id)))
+        }, uniquingKeysWith: { first, _ in first })
     }
 
     /// The development hub: the simulated provider for every channel.
@@ -95,8 +100,8 @@ final class ProviderHealth: Sendable {
     private let recent = Mutex<[Bool]>([])
     private static let window = 50
 
-    init(clock: any WallClock) {
-        breaker = CircuitBreaker(clock: clock)
+    init(clock: any WallClock, gauge: Gauge? = nil) {
+        breaker = CircuitBreaker(clock: clock, gauge: gauge)
     }
 
     func record(success: Bool) {

@@ -101,10 +101,13 @@ public struct OutboxRelay: Sendable {
                 return try await retry(row, MessagingError(.transient, "\(provider.id)'s circuit breaker is open"), after: .seconds(5),
                                        countsAsAttempt: false)
             }
+            let limiterKey = MessagingHub.limiterKey(provider.id)
+            let asked = hub.clock.now()
             do {
-                try await hub.limiter.acquire(key: MessagingHub.limiterKey(provider.id), permit: Permit(requests: 1),
-                                              deadline: hub.clock.now().addingTimeInterval(1))
+                try await hub.limiter.acquire(key: limiterKey, permit: Permit(requests: 1), deadline: asked.addingTimeInterval(1))
+                hub.metrics.limiter.waited(limiterKey, hub.clock.elapsed(since: asked))
             } catch let error as RateLimitError {
+                hub.metrics.limiter.refused(limiterKey)
                 health?.breaker.releasePermit()  // not the provider's fault, nor a sign it is well
                 return try await retry(row, MessagingError(.rateLimited(retryAfter: error.retryAfter), "rate limited by our limiter"),
                                        after: error.retryAfter ?? .seconds(1), countsAsAttempt: false)
@@ -117,9 +120,12 @@ public struct OutboxRelay: Sendable {
                 id: message.id, channel: message.channel, to: message.to, from: message.from, subject: message.subject, body: message.body,
                 template: row.providerTemplateID.map { TemplateReference(providerTemplateID: $0, variables: message.variables ?? [:]) })
             let receipt: SendReceipt
+            let started = hub.clock.now()
             do {
                 receipt = try await provider.send(outgoing)
+                hub.metrics.sent(provider.id, message.channel, after: hub.clock.elapsed(since: started))
             } catch {
+                hub.metrics.failed(provider.id, message.channel, error, after: hub.clock.elapsed(since: started))
                 health?.record(success: error.kind == .permanent)  // a refused message is not the provider failing
                 switch error.kind {
                 case .permanent:
@@ -162,6 +168,7 @@ public struct OutboxRelay: Sendable {
         if hub.clock.now().timeIntervalSince(row.message.createdAt) > Self.maxAge.timeInterval {
             return try await fail(row, MessagingError(.permanent, code: error.code, "not sent within \(Self.maxAge): \(error.message)"))
         }
+        hub.metrics.retrying(row.message.provider)
         let backoff = min(configuration.maxBackoff, configuration.baseBackoff * (1 << min(max(attempts - 1, 0), 16)))
         let now = hub.clock.now()
         try await store.retry(row, owner: owner, dueAt: now.addingTimeInterval((wait ?? backoff).timeInterval), error: error,

@@ -62,8 +62,9 @@ struct Serve: AsyncParsableCommand {
         MetricsSystem.bootstrap(metrics.factory)
         let waiters = JobWaiters()
         let clock = SystemClock()
-        let llm = LLMService(configuration: settings.llm, providers: settings.providers, clock: clock)
-        let messaging = settings.messagingHub(clock: clock)
+        let llm = LLMService(configuration: settings.llm, providers: settings.providers, clock: clock,
+                             metrics: ProviderMetrics(factory: metrics.factory))
+        let messaging = settings.messagingHub(clock: clock, metrics: MessagingMetrics(factory: metrics.factory))
         let runtime = try await JobRuntime.open(
             RuntimeConfiguration(
                 store: StoreConfiguration(path: settings.databasePath, synchronous: settings.sync),

@@ -37,10 +37,11 @@ struct MessagingProviderSettings: Equatable {
 
 extension ServeSettings {
     /// The messaging hub `serve` runs with: the configured providers (or the simulated one).
-    func messagingHub(clock: any WallClock) -> MessagingHub {
+    func messagingHub(clock: any WallClock, metrics: MessagingMetrics = MessagingMetrics()) -> MessagingHub {
         let limiter = MessagingHub.limiter(for: messaging, clock: clock)
-        return MessagingHub(configuration: messaging, providers: messagingProviders.map { $0.make(clock: clock, limiter: limiter, publicBaseURL: publicBaseURL) },
-                            clock: clock, limiter: limiter)
+        return MessagingHub(configuration: messaging,
+                            providers: messagingProviders.map { $0.make(clock: clock, limiter: limiter, publicBaseURL: publicBaseURL) },
+                            clock: clock, limiter: limiter, metrics: metrics)
     }
 
     /// The config file's `messaging` section, checked: every channel's route names a configured

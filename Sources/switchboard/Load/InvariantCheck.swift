@@ -8,9 +8,11 @@ import Runtime
 /// read-only beside it), its API and the mock provider's record:
 /// - every acknowledged job, batch and message exists and has reached a final state;
 /// - every wallet equals its ledger and its held reservations, and none is below zero;
-/// - each tenant was charged exactly the usage its finished work recorded (completions' and
-///   batch items' `costMicroUSD`, sent messages' price);
-/// - idempotent resends answered the first answer and made nothing new;
+/// - every finished completion and batch item, priced again from its recorded usage with the
+///   server's price table (`LoadPrices`), cost what it recorded, and each tenant was charged
+///   exactly that re-priced usage plus its sent messages' price;
+/// - idempotent resends (after a 2xx, or after a transport error, 5xx or 409) answered the
+///   first answer, and no key made or charged two jobs or messages;
 /// - no message was delivered twice by the provider, and every sent message was delivered;
 /// - no job is left `running` without a live lease.
 struct InvariantCheck {
@@ -22,19 +24,27 @@ struct InvariantCheck {
     /// The run's tenants: the books and what is in flight are checked for them only, so the
     /// check holds on a server that serves others too.
     let tenants: [String]
+    /// The server's prices, to re-price finished work with.
+    let prices: LoadPrices
 
     private var tenantList: String { String(decoding: (try? JSONEncoder().encode(tenants)) ?? Data("[]".utf8), as: UTF8.self) }
 
     func run(_ work: LoadStats.Acknowledged, log: (String) -> Void) async -> [String] {
-        var violations = work.violations + work.replayMismatches.map { "idempotent resend answered differently: \($0)" }
+        var violations = work.violations + work.keyed.flatMap(\.violations)
         log("waiting for the server and for acknowledged work to finish (up to \(settleTimeout))…")
         let deadline = ContinuousClock.now + settleTimeout
         var unfinished: [String] = []
+        var told = ContinuousClock.now
         while true {
             await nudgeOutbox()
             do {
                 unfinished = try await self.unfinished(work)
                 if unfinished.isEmpty || ContinuousClock.now > deadline { break }
+                // Work a killed server had leased waits for its lease (the relay's is 120 s): say what is awaited.
+                if ContinuousClock.now - told >= .seconds(15) {
+                    told = ContinuousClock.now
+                    log("  still waiting: \(unfinished.prefix(3).joined(separator: "; "))\(unfinished.count > 3 ? " (+\(unfinished.count - 3))" : "")")
+                }
             } catch {
                 if ContinuousClock.now > deadline { violations.append("the database could not be read: \(error)"); break }
             }
@@ -43,6 +53,7 @@ struct InvariantCheck {
         violations += unfinished
         do {
             violations += try await databaseChecks()
+            violations += try await keyChecks(work.keyed)
         } catch {
             violations.append("the database checks failed: \(error)")
         }
@@ -119,31 +130,50 @@ struct InvariantCheck {
         defer { Task { await database.close() } }
         var problems = try await Wallets(database: database, clock: SystemClock()).audit()
         let tenantList = tenantList
+        // What each tenant was charged (settlements and charges on its wallets, net of refunds),
+        // its finished completions and batch items as recorded, and its sent messages' prices.
+        let (charged, finished, messagePrices) = try await database.read { db in
+            var charged: [String: Int64] = [:], messagePrices: [String: Int64] = [:]
+            var finished: [FinishedCompletion] = []
+            let ledger = try db.statement("""
+                SELECT w.tenant, SUM(CASE l.kind WHEN 'refund' THEN -l.amount ELSE l.amount END)
+                FROM wallet_ledger l JOIN wallets w ON w.id = l.wallet_id
+                WHERE l.kind IN ('settle', 'charge', 'refund') AND w.tenant IN (SELECT value FROM json_each(?1)) GROUP BY w.tenant
+                """)
+            ledger.bind(1, tenantList)
+            while try ledger.step() { charged[ledger.string(0) ?? "?"] = ledger.int64(1) }
+            let jobs = try db.statement("""
+                SELECT id, tenant, json_extract(result, '$.model'), json_extract(result, '$.usage.inputTokens'),
+                       json_extract(result, '$.usage.outputTokens'), json_extract(result, '$.costMicroUSD')
+                FROM jobs WHERE state = 'succeeded' AND kind IN ('inference.complete', 'inference.batch.item')
+                AND tenant IN (SELECT value FROM json_each(?1))
+                """)
+            jobs.bind(1, tenantList)
+            while try jobs.step() {
+                finished.append(FinishedCompletion(
+                    job: JobID(rawValue: jobs.int64(0)).description, tenant: jobs.string(1) ?? "?", model: jobs.string(2),
+                    inputTokens: jobs.isNull(3) ? nil : jobs.int64(3), outputTokens: jobs.isNull(4) ? nil : jobs.int64(4),
+                    recordedCostMicroUSD: jobs.isNull(5) ? nil : jobs.int64(5)))
+            }
+            let messages = try db.statement("""
+                SELECT tenant, SUM(price) FROM messages WHERE status IN ('sent', 'delivered')
+                AND tenant IN (SELECT value FROM json_each(?1)) GROUP BY tenant
+                """)
+            messages.bind(1, tenantList)
+            while try messages.step() { messagePrices[messages.string(0) ?? "?"] = messages.int64(1) }
+            return (charged, finished, messagePrices)
+        }
+        let repriced = Repricing(finished, prices: prices)
+        problems += repriced.violations
+        for tenant in Set(charged.keys).union(repriced.usageByTenant.keys).union(messagePrices.keys).sorted() {
+            let usage = repriced.usageByTenant[tenant, default: 0] + messagePrices[tenant, default: 0]
+            if charged[tenant, default: 0] != usage {
+                problems.append("tenant \(tenant) was charged \(MicroUSD(charged[tenant, default: 0])) USD for usage of \(MicroUSD(usage)) USD "
+                                + "(completions and batch items re-priced from their usage, plus messages sent)")
+            }
+        }
         problems += try await database.read { db in
             var found: [String] = []
-            // Charged per tenant (settlements and charges on its wallets) against recorded usage.
-            let charged = try db.statement("""
-                WITH run AS (SELECT value AS tenant FROM json_each(?1)),
-                charged AS (
-                    SELECT w.tenant, SUM(CASE l.kind WHEN 'refund' THEN -l.amount ELSE l.amount END) AS amount
-                    FROM wallet_ledger l JOIN wallets w ON w.id = l.wallet_id
-                    WHERE l.kind IN ('settle', 'charge', 'refund') AND w.tenant IN (SELECT tenant FROM run) GROUP BY w.tenant),
-                usage AS (
-                    SELECT tenant, SUM(cost) AS amount FROM (
-                        SELECT tenant, CAST(json_extract(result, '$.costMicroUSD') AS INTEGER) AS cost FROM jobs
-                        WHERE state = 'succeeded' AND kind IN ('inference.complete', 'inference.batch.item') AND tenant IN (SELECT tenant FROM run)
-                        UNION ALL
-                        SELECT tenant, price FROM messages WHERE status IN ('sent', 'delivered') AND tenant IN (SELECT tenant FROM run))
-                    GROUP BY tenant)
-                SELECT t.tenant, coalesce(c.amount, 0), coalesce(u.amount, 0)
-                FROM (SELECT tenant FROM charged UNION SELECT tenant FROM usage) t
-                LEFT JOIN charged c ON c.tenant = t.tenant LEFT JOIN usage u ON u.tenant = t.tenant
-                WHERE coalesce(c.amount, 0) != coalesce(u.amount, 0)
-                """)
-            charged.bind(1, tenantList)
-            while try charged.step() {
-                found.append("tenant \(charged.string(0) ?? "?") was charged \(MicroUSD(charged.int64(1))) USD for usage of \(MicroUSD(charged.int64(2))) USD")
-            }
             let stuck = try db.statement("SELECT count(*) FROM jobs WHERE state = 'running' AND lease_expires_at < ?")
             stuck.bind(1, Date().millisecondsSince1970 - 45_000)  // leases are recovered every 15 s
             if try stuck.step(), stuck.int(0) > 0 { found.append("\(stuck.int(0)) jobs are running without a live lease") }
@@ -152,6 +182,66 @@ struct InvariantCheck {
                 """)
             if try duplicateKeys.step(), duplicateKeys.int(0) > 0 { found.append("\(duplicateKeys.int(0)) Idempotency-Keys made more than one message") }
             return found
+        }
+        return problems
+    }
+
+    /// Keyed requests against what the database holds: a key made at most one charged
+    /// completion (its prompt is unique per key) and at most one message (by key, and by its
+    /// body, unique per key), and that one is the one the server answered with.
+    private func keyChecks(_ keyed: [KeyedRequest]) async throws -> [String] {
+        guard !keyed.isEmpty else { return [] }
+        let database = try await open()
+        defer { Task { await database.close() } }
+        let tenantList = tenantList
+        struct Made: Hashable, Sendable {
+            var tenant: String
+            var marker: String
+        }
+        let (completions, messagesByBody, messagesByKey) = try await database.read { db in
+            var completions: [Made: [String]] = [:], messagesByBody: [Made: [String]] = [:], messagesByKey: [Made: [String]] = [:]
+            // Succeeded only: a try answered with a failure changed nothing and is not stored, so a
+            // resend runs again; what must not happen is two charged completions for one key.
+            let jobs = try db.statement("""
+                SELECT tenant, json_extract(payload, '$.messages[0].content'), id FROM jobs
+                WHERE kind = 'inference.complete' AND state = 'succeeded' AND tenant IN (SELECT value FROM json_each(?1))
+                AND json_extract(payload, '$.messages[0].content') LIKE 'load keyed %'
+                """)
+            jobs.bind(1, tenantList)
+            while try jobs.step() {
+                completions[Made(tenant: jobs.string(0) ?? "", marker: jobs.string(1) ?? ""), default: []]
+                    .append(JobID(rawValue: jobs.int64(2)).description)
+            }
+            let messages = try db.statement("""
+                SELECT tenant, body, idempotency_key, id FROM messages WHERE tenant IN (SELECT value FROM json_each(?1))
+                AND (idempotency_key IS NOT NULL OR body LIKE 'load keyed %' OR body LIKE 'retry load-%')
+                """)
+            messages.bind(1, tenantList)
+            while try messages.step() {
+                let tenant = messages.string(0) ?? "", id = messages.string(3) ?? ""
+                if let body = messages.string(1) { messagesByBody[Made(tenant: tenant, marker: body), default: []].append(id) }
+                if let key = messages.string(2) { messagesByKey[Made(tenant: tenant, marker: key), default: []].append(id) }
+            }
+            return (completions, messagesByBody, messagesByKey)
+        }
+        var problems: [String] = []
+        for request in keyed {
+            let made: [String]
+            switch request.kind {
+            case .completion:
+                made = completions[Made(tenant: request.tenant, marker: request.marker)] ?? []
+                if made.count > 1 {
+                    problems.append("key \(request.key) made \(made.count) charged completions: \(made.sorted().joined(separator: ", "))")
+                }
+            case .message:
+                made = messagesByBody[Made(tenant: request.tenant, marker: request.marker)] ?? []
+                let byKey = messagesByKey[Made(tenant: request.tenant, marker: request.key)] ?? []
+                if made.count > 1 { problems.append("key \(request.key) made \(made.count) messages: \(made.sorted().joined(separator: ", "))") }
+                if byKey != made { problems.append("key \(request.key) holds messages \(byKey) but its body made \(made)") }
+            }
+            if let answered = request.answeredID, let other = made.first(where: { $0 != answered }) {
+                problems.append("key \(request.key) was answered with \(request.kind.rawValue) \(answered), but \(other) was made for it")
+            }
         }
         return problems
     }

@@ -13,6 +13,7 @@ struct LoadClient: Sendable {
     /// Bearer tokens by tenant.
     let tokens: [String: String]
     let stats: LoadStats
+    var retry = LoadRetry()
 
     struct Answer {
         var status: UInt
@@ -33,6 +34,28 @@ struct LoadClient: Sendable {
                answer.status == 200, let id = answer.data?["id"] as? String {
                 stats.acknowledge { $0.jobs[id] = tenant }
             }
+        case .keyedComplete:
+            let key = "load-c-\(UUID().uuidString)"
+            let prompt = "load keyed \(key): say something"
+            var request = await keyed("keyed-complete", .completion, "/llm-orch/v1/inference/complete", tenant: tenant, token: token,
+                                      key: key, marker: prompt, json: #"{"prompt":"\#(prompt)","maxTokens":16}"#)
+            if let id = request.answeredID {
+                stats.acknowledge { $0.jobs[id] = tenant }
+                // Every fourth is sent once more after its answer: a replay of it.
+                if sequence % 4 == 0 {
+                    request.attempts += await tries("keyed-complete", "/llm-orch/v1/inference/complete", token: token, key: key,
+                                                    json: #"{"prompt":"\#(prompt)","maxTokens":16}"#)
+                }
+            }
+            let done = request
+            stats.acknowledge { $0.keyed.append(done) }
+        case .keyedMessage:
+            let key = "load-m-\(UUID().uuidString)"
+            let body = "load keyed \(key)"
+            let request = await keyed("keyed-message", .message, "/cpaas/v1/messages", tenant: tenant, token: token, key: key, marker: body,
+                                      json: #"{"channel":"sms","to":"\#(Self.number(sequence))","body":"\#(body)"}"#)
+            if let id = request.answeredID { stats.acknowledge { $0.messages[id] = tenant } }
+            stats.acknowledge { $0.keyed.append(request) }
         case .stream:
             // Acknowledged as soon as the 200 and its job id arrive, even if the stream is cut later.
             _ = await call("stream", .POST, "/llm-orch/v1/inference/complete", token: token,
@@ -68,26 +91,47 @@ struct LoadClient: Sendable {
         }
     }
 
-    /// A message sent with a key, then resent with the key: the same message and
-    /// `Idempotency-Replayed: true`; every fifth also resent with another body: 422.
+    /// A message sent with a key, then resent with the key (each send itself resent after a
+    /// failure, as `keyed` does): the same message and `Idempotency-Replayed: true`
+    /// (`KeyedRequest.violations`); every fifth also resent with another body: 422.
     private func idempotentRetry(tenant: String, token: String, sequence: Int) async {
         let key = "load-\(UUID().uuidString)"
-        let body = #"{"channel":"sms","to":"\#(Self.number(sequence))","body":"retry \#(sequence)"}"#
-        guard let first = await call("retry", .POST, "/cpaas/v1/messages", token: token, json: body, headers: [("Idempotency-Key", key)]),
-              first.status == 202, let id = first.data?["id"] as? String else { return }
-        stats.acknowledge { $0.messages[id] = tenant }
-        if let again = await call("retry", .POST, "/cpaas/v1/messages", token: token, json: body, headers: [("Idempotency-Key", key)]),
-           (200..<300).contains(again.status) {
-            let replayedID = again.data?["id"] as? String
-            if replayedID != id || again.headers.first(name: "Idempotency-Replayed") != "true" {
-                stats.acknowledge { $0.replayMismatches.append("key \(key): first \(id), replay \(replayedID ?? "none")") }
-            }
+        let text = "retry \(key)"
+        let body = #"{"channel":"sms","to":"\#(Self.number(sequence))","body":"\#(text)"}"#
+        var request = await keyed("retry", .message, "/cpaas/v1/messages", tenant: tenant, token: token, key: key, marker: text, json: body)
+        guard let id = request.answeredID else {
+            stats.acknowledge { [request] in $0.keyed.append(request) }
+            return
         }
+        stats.acknowledge { $0.messages[id] = tenant }
+        request.attempts += await tries("retry", "/cpaas/v1/messages", token: token, key: key, json: body)
+        stats.acknowledge { [request] in $0.keyed.append(request) }
         if sequence % 5 == 0,
            let changed = await call("retry", .POST, "/cpaas/v1/messages", token: token, json: body.replacingOccurrences(of: "retry", with: "changed"),
                                     headers: [("Idempotency-Key", key)]),
            (200..<300).contains(changed.status) {
             stats.acknowledge { $0.violations.append("key \(key) with another body was answered \(changed.status), not 422") }
+        }
+    }
+
+    /// A keyed POST, resent with the same key and body while `LoadRetry` says so; every try
+    /// recorded under `operation`.
+    private func keyed(_ operation: String, _ kind: KeyedRequest.Kind, _ path: String, tenant: String, token: String, key: String,
+                       marker: String, json: String) async -> KeyedRequest {
+        KeyedRequest(kind: kind, tenant: tenant, key: key, marker: marker,
+                     attempts: await tries(operation, path, token: token, key: key, json: json))
+    }
+
+    /// The tries of one keyed POST: until an answer that is not worth resending, or `retry.maxAttempts`.
+    private func tries(_ operation: String, _ path: String, token: String, key: String, json: String) async -> [KeyedAttempt] {
+        var attempts: [KeyedAttempt] = []
+        while true {
+            let answer = await call(operation, .POST, path, token: token, json: json, headers: [("Idempotency-Key", key)])
+            attempts.append(KeyedAttempt(status: answer?.status, replayed: answer?.headers.first(name: "Idempotency-Replayed") == "true",
+                                         id: answer?.data?["id"] as? String,
+                                         code: (answer?.json?["error"] as? [String: Any])?["code"] as? String))
+            guard LoadRetry.shouldRetry(answer?.status), attempts.count < retry.maxAttempts else { return attempts }
+            try? await Task.sleep(for: retry.backoff(after: attempts.count))
         }
     }
 

@@ -25,6 +25,10 @@ struct LoadCommand: AsyncParsableCommand {
     @Option(help: "mock-provider's base URL, to check no message was delivered twice.")
     var mockUrl: String?
 
+    @Option(help: ArgumentHelp("The config file the server was started with: its prices re-price the finished work (default: the development prices).",
+                               valueName: "path"))
+    var config: String?
+
     @Option(help: "Tenants to spread the load over.")
     var tenants = 4
 
@@ -64,10 +68,12 @@ struct LoadCommand: AsyncParsableCommand {
         guard (0...86_400).contains(settleSeconds) else { throw ValidationError("--settle-seconds 0...86400") }
         guard (1...1_000_000_000).contains(fund) else { throw ValidationError("--fund 1...1000000000 (USD)") }
         _ = try LoadMix(parsing: mix)
+        do { _ = try LoadPrices(configFile: config) } catch { throw ValidationError("--config: \(error)") }
     }
 
     func run() async throws {
         let mix = try LoadMix(parsing: mix)
+        let prices = try LoadPrices(configFile: config)
         let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(
             timeout: .init(connect: .seconds(2)), connectionPool: .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: max(concurrency, 64))))
         defer { Task { try? await http.shutdown() } }
@@ -126,7 +132,8 @@ struct LoadCommand: AsyncParsableCommand {
         var violations: [String] = []
         if !noCheck {
             violations = await InvariantCheck(client: client, databasePath: RuntimeConfiguration.databasePath(inDataDirectory: dataDir),
-                                              internalKey: internalKey, mockURL: mockUrl, settleTimeout: .seconds(settleSeconds), tenants: names)
+                                              internalKey: internalKey, mockURL: mockUrl, settleTimeout: .seconds(settleSeconds), tenants: names,
+                                              prices: prices)
                 .run(stats.work) { print($0) }
         }
         let metricsAfter = await Self.metrics(http, url)

@@ -5,12 +5,17 @@ struct LoadMix: Sendable {
     enum Operation: String, CaseIterable, Sendable {
         /// `POST /inference/complete`.
         case complete
+        /// The same with an Idempotency-Key, resent with the key and body after a transport
+        /// error, a 5xx or a 409 (`LoadRetry`); every fourth is also resent after its 200 (a replay).
+        case keyedComplete = "keyed-complete"
         /// The same, streamed (SSE), read to the end.
         case stream
         /// `POST /inference/batches`, 10 items as NDJSON.
         case batch
         /// `POST /cpaas/v1/messages`, an SMS.
         case message
+        /// The same with an Idempotency-Key, resent like `keyed-complete`.
+        case keyedMessage = "keyed-message"
         /// A message with an Idempotency-Key, resent with the same key (the same answer, nothing
         /// new), and sometimes with a changed body (422).
         case retry
@@ -23,7 +28,7 @@ struct LoadMix: Sendable {
     let weights: [(Operation, Int)]
     private let total: Int
 
-    static let standard = "complete=30,stream=5,batch=2,message=30,retry=8,overbudget=5,read=20"
+    static let standard = "complete=20,keyed-complete=10,stream=5,batch=2,message=20,keyed-message=10,retry=8,overbudget=5,read=20"
 
     init(parsing text: String) throws {
         var weights: [(Operation, Int)] = []

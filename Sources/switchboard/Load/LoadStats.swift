@@ -16,8 +16,8 @@ final class LoadStats: Sendable {
         var jobs: [String: String] = [:]  // job id → tenant
         var batches: [String: String] = [:]
         var messages: [String: String] = [:]
-        /// Idempotent resends whose answer was not the first one's.
-        var replayMismatches: [String] = []
+        /// Every request sent with an Idempotency-Key and resent after a failure, with each try.
+        var keyed: [KeyedRequest] = []
         /// Requests that should have been refused but were not, and other broken promises seen while running.
         var violations: [String] = []
     }
