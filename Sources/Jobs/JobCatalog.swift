@@ -24,8 +24,7 @@ public enum JobCatalog {
     }
 
     /// The tables the domain's jobs keep beside the runtime's: pass to `JobRuntime.open`.
-    public static let migrations: [Migration] = BatchSchema.migrations + MessagingSchema.migrations + DeliveryInbox.migrations + Suppressions.migrations
-        + DeliveryReconcileJob.migrations
+    public static let migrations: [Migration] = BatchSchema.migrations + MessagingSchema.migrations
 
     /// The schedules the domain's jobs run on; saved at start only when missing, so an
     /// operator's change (through the schedules API) stays.

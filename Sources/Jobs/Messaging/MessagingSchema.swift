@@ -1,7 +1,8 @@
 public import Runtime
 
 /// The messaging tables (versions 310–399): messages and their status history, the outbox the
-/// relay drains, and the templates synced from providers.
+/// relay drains, the templates synced from providers, and (330–339) delivery reports,
+/// suppressions and reconciliation.
 public enum MessagingSchema {
     public static let migrations: [Migration] = [
         Migration(version: 310, name: "messages", sql: """
@@ -72,5 +73,5 @@ public enum MessagingSchema {
                 UNIQUE (provider, name, language)
             );
             """),
-    ]
+    ] + DeliveryInbox.migrations + Suppressions.migrations + DeliveryReconcileJob.migrations
 }
