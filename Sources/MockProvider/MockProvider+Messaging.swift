@@ -22,10 +22,13 @@ extension MockProvider {
         /// Share of accepted sends (0…1) answered 503 all the same: delivered, but the answer
         /// is lost, as when a connection drops. A resend with the same dedupe key is not delivered again.
         public var lostAnswerRate: Double
+        /// Signed status callbacks to a send's `StatusCallback`; nil sends none.
+        public var twilioCallbacks: TwilioCallbacks?
 
         public init(twilioTemplates: Int = 23, sendGridTemplates: Int = 12, sendGridRateLimit: Int = 600,
                     sendGridRateLimitWindow: Duration = .seconds(60), twilioAuthToken: String? = nil, sendGridAPIKey: String? = nil,
-                    lostAnswerRate: Double = 0) {
+                    lostAnswerRate: Double = 0, twilioCallbacks: TwilioCallbacks? = nil) {
+            self.twilioCallbacks = twilioCallbacks
             self.twilioTemplates = twilioTemplates
             self.sendGridTemplates = sendGridTemplates
             self.sendGridRateLimit = sendGridRateLimit

@@ -14,6 +14,7 @@ extension MockProvider {
         var Body: String?
         var ContentSid: String?
         var ContentVariables: String?
+        var StatusCallback: String?
     }
 
     private struct TwilioMessage: Encodable {
@@ -90,13 +91,16 @@ extension MockProvider {
         default: break
         }
         let dedupeKey = request.headers[Self.twilioIdempotencyToken]
+        var callbacks: [[(name: String, value: String)]] = []
         let (answer, duplicate) = ledger.deliver(provider: "twilio", dedupeKey: dedupeKey) { sequence in
             let sid = "SM" + Self.hex32(sequence)
+            if let url = form.StatusCallback { callbacks = twilioCallbacks(url: url, account: account, sid: sid, to: to, sequence: sequence) }
             let delivery = Delivery(provider: "twilio", id: sid, channel: to.hasPrefix("whatsapp:") ? "whatsapp" : "sms", to: to, from: from,
                                     dedupeKey: dedupeKey, subject: nil, body: template == nil ? form.Body : nil, template: template)
             let body = Self.jsonText(TwilioMessage(sid: sid, account_sid: account, to: to, from: from, body: delivery.body))
             return (delivery, MockMessagingLedger.Answer(status: 201, body: body, headers: [:]))
         }
+        if let url = form.StatusCallback { postTwilioCallbacks(callbacks, to: url) }
         if !duplicate, loseAnswer(ledger.nextCall()) { return Self.twilioError(503, code: 20503, "Service Unavailable") }
         return Self.response(.init(code: answer.status), body: answer.body)
     }
