@@ -65,7 +65,11 @@ private final class WriterLoop {
 
     init(connection: SQLiteConnection) { self.connection = connection }
 
-    func close() { connection.close() }
+    /// Empties the WAL into the database file (TRUNCATE), then closes.
+    func close() {
+        connection.checkpointTruncate()
+        connection.close()
+    }
 
     /// Runs the batch in one transaction. Optimistically without savepoints (a savepoint
     /// copies every page a body touches, which costs more than the body itself); if a body

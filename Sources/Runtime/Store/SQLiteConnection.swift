@@ -36,6 +36,7 @@ public final class SQLiteConnection {
     func close() {
         guard !isClosed else { return }
         isClosed = true
+        inUse.removeAll()
         statements.removeAll()
         sqlite3_close_v2(handle)
     }
