@@ -30,6 +30,7 @@ struct HealthTests {
                 #expect((degraded.dataObject?["reason"] as? String)?.contains(database.configuration.path) == true)
             }
             try await database.write { db in try db.execute("PRAGMA max_page_count = 1000000") }
+            try await database.write { db in try db.execute("CREATE TABLE IF NOT EXISTS filler (body TEXT); INSERT INTO filler VALUES ('x')") }
             #expect(try ParsedEnvelope(try await client.get("/llm-orch/v1/health")).dataObject?["status"] as? String == "ok")
         }
     }

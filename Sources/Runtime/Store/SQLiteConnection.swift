@@ -84,6 +84,9 @@ public final class SQLiteConnection {
         return stmt.int64(0)
     }
 
+    /// Rows changed by every INSERT, UPDATE or DELETE since the connection opened.
+    var totalChanges: Int { Int(sqlite3_total_changes(handle)) }
+
     /// Rows changed by the last INSERT, UPDATE or DELETE.
     public var changes: Int { Int(sqlite3_changes(handle)) }
 

@@ -53,10 +53,10 @@ public final class SQLiteStore: Sendable {
         }
         do {
             let value = try await writer.write(body)
-            health.writeCommitted()
+            health.writeCommitted(changingCommits: writer.changingCommits)
             return value
         } catch {
-            health.record(error)
+            health.record(error, changingCommits: writer.changingCommits)
             throw error
         }
     }

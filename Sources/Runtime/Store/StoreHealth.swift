@@ -28,6 +28,8 @@ public final class StoreHealth: Sendable {
     private struct State {
         var corrupt: Problem?
         var writes: Problem?
+        /// The writer's count of changing commits when writes were last refused.
+        var refusedAt = 0
     }
 
     private let path: String
@@ -43,7 +45,10 @@ public final class StoreHealth: Sendable {
     public var problem: Problem? { state.withLock { $0.corrupt ?? $0.writes } }
 
     /// Notes an error a store call ended with; errors that say nothing about the file are ignored.
-    public func record(_ error: any Error) {
+    public func record(_ error: any Error) { record(error, changingCommits: Int.max) }
+
+    /// `record`, for a write refused when the writer had made `changingCommits` changing commits.
+    func record(_ error: any Error, changingCommits: Int) {
         guard let error = error as? StoreError else { return }
         let now = Date()
         let logged: Problem? = state.withLock { state in
@@ -58,6 +63,7 @@ public final class StoreHealth: Sendable {
                 return problem
             case .diskFull, .readOnly, .other where Self.isIOError(error):
                 let code = error.kind == .diskFull ? Problem.full : error.kind == .readOnly ? Problem.readOnly : Problem.ioError
+                state.refusedAt = max(state.refusedAt, changingCommits == Int.max ? state.refusedAt : changingCommits)
                 guard state.writes?.code != code else { return nil }
                 let cause = code == Problem.full ? "the disk holding \(path) is full; free space"
                     : code == Problem.readOnly ? "\(path) cannot be written; check the file's and directory's permissions and the mount"
@@ -77,11 +83,14 @@ public final class StoreHealth: Sendable {
         }
     }
 
-    /// Notes a write that committed: writes are accepted again.
-    func writeCommitted() {
+    /// Notes a write that committed. Writes are accepted again once a commit that changed rows
+    /// came after the last refusal (`changingCommits` moved past it): a commit that changed
+    /// nothing needs no disk space and proves nothing.
+    func writeCommitted(changingCommits: Int) {
         let recovered = state.withLock { state -> Problem? in
-            defer { state.writes = nil }
-            return state.writes
+            guard let problem = state.writes, changingCommits > state.refusedAt else { return nil }
+            state.writes = nil
+            return problem
         }
         if let recovered, let logger {
             logger.notice("writes are accepted again", metadata: ["file": "\(path)", "after": "\(recovered.code)"])
