@@ -74,7 +74,7 @@ public final class JobRuntime: Service, Sendable {
         async throws -> JobRuntime {
         let database = try await SQLiteStore.open(configuration.store,
                                                   migrations: RuntimeSchema.migrations + WalletSchema.migrations
-                                                      + IdempotencySchema.migrations + migrations)
+                                                      + IdempotencySchema.migrations + migrations, logger: logger)
         let jobs = SQLiteJobStore(database: database)
         let wallets = Wallets(database: database, clock: clock)
         let owner = configuration.owner ?? RuntimeConfiguration.defaultOwner()

@@ -6,6 +6,6 @@ struct Switchboard: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "switchboard",
         abstract: "A multi-tenant job runtime for LLM inference and messaging, on SQLite.",
-        subcommands: [Serve.self, Token.self, MockProviderCommand.self, Bench.self, LoadCommand.self]
+        subcommands: [Serve.self, Token.self, Check.self, Backup.self, MockProviderCommand.self, Bench.self, LoadCommand.self]
     )
 }

@@ -21,6 +21,8 @@ final class TemporaryDirectory: Sendable {
 /// What a `ScriptedJob` does on a run, chosen by the test.
 enum Behaviour: String, Codable, Sendable {
     case succeed, fail, snooze, permanent, block, gate
+    /// Waits for the gate, then fails (as a provider call that timed out across a pause would).
+    case gateThenFail
 }
 
 /// A job whose behaviour the payload picks; `block` waits until the task is cancelled.
@@ -49,6 +51,10 @@ struct ScriptedJob: JobHandler {
         case .gate:
             await log.gate.wait()
             return Output(label: payload.label)
+        case .gateThenFail:
+            await log.gate.wait()
+            log.sawLapse(context.leaseLapsed)
+            throw TestFailure(message: "the provider call timed out")
         }
     }
 }
@@ -77,6 +83,11 @@ final class RunLog: Sendable {
     }
 
     var labels: [String] { state.withLock { $0.map(\.label) } }
+
+    private let lapses = Mutex<[Bool]>([])
+    /// What each `gateThenFail` run saw of its lease.
+    func sawLapse(_ lapsed: Bool) { lapses.withLock { $0.append(lapsed) } }
+    var lapsesSeen: [Bool] { lapses.withLock { $0 } }
     var attempts: [Int] { state.withLock { $0.map(\.attempt) } }
 }
 

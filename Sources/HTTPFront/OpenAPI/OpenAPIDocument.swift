@@ -62,7 +62,7 @@ enum OpenAPIDocument {
               "Health"
             ],
             "summary": "Health of the LLM orchestration API",
-            "description": "Liveness and readiness: 200 while the store is open and the workers run; 503 `unavailable` (with `Retry-After: 1`) while the runtime is starting or draining.",
+            "description": "Liveness and readiness: 200 while the store is open and the workers run (`status: degraded` with a `code` while the database refuses writes); 503 `storage_corrupt` once a damaged page of the database file was seen, until a restart on a sound file; 503 `unavailable` (with `Retry-After: 1`) while the runtime is starting or draining.",
             "security": [],
             "responses": {
               "200": {
@@ -101,7 +101,7 @@ enum OpenAPIDocument {
               "Health"
             ],
             "summary": "Health of the CPaaS orchestrator API",
-            "description": "Liveness and readiness: 200 while the store is open and the workers run; 503 `unavailable` (with `Retry-After: 1`) while the runtime is starting or draining.",
+            "description": "Liveness and readiness: 200 while the store is open and the workers run (`status: degraded` with a `code` while the database refuses writes); 503 `storage_corrupt` once a damaged page of the database file was seen, until a restart on a sound file; 503 `unavailable` (with `Retry-After: 1`) while the runtime is starting or draining.",
             "security": [],
             "responses": {
               "200": {
@@ -3321,7 +3321,7 @@ enum OpenAPIDocument {
           },
           "ErrorCode": {
             "type": "string",
-            "description": "Stable machine-readable error code; clients switch on it. invalid_request 400, unauthorized 401, insufficient_credits 402, budget_exceeded 402, forbidden 403, not_found 404, method_not_allowed 405, request_timeout 408, idempotency_conflict 409, job_finished 409, payload_too_large 413, unsupported_media_type 415, idempotency_mismatch 422, rate_limited 429, internal_error 500, provider_unavailable 502, unavailable 503, timeout 504; cancelled 409 (a cancelled completion); recipient_suppressed 422 (the recipient opted out).",
+            "description": "Stable machine-readable error code; clients switch on it. invalid_request 400, unauthorized 401, insufficient_credits 402, budget_exceeded 402, forbidden 403, not_found 404, method_not_allowed 405, request_timeout 408, idempotency_conflict 409, job_finished 409, payload_too_large 413, unsupported_media_type 415, idempotency_mismatch 422, rate_limited 429, internal_error 500, provider_unavailable 502, unavailable 503, timeout 504; cancelled 409 (a cancelled completion); recipient_suppressed 422 (the recipient opted out); storage_corrupt 503 (health, a damaged database file).",
             "enum": [
               "invalid_request",
               "unauthorized",
@@ -3342,7 +3342,8 @@ enum OpenAPIDocument {
               "provider_unavailable",
               "timeout",
               "cancelled",
-              "recipient_suppressed"
+              "recipient_suppressed",
+              "storage_corrupt"
             ]
           },
           "Error": {
@@ -3845,11 +3846,33 @@ enum OpenAPIDocument {
             "properties": {
               "status": {
                 "type": "string",
-                "const": "ok"
+                "enum": [
+                  "ok",
+                  "degraded"
+                ],
+                "description": "`degraded` while the database refuses writes (see `code`); reads still work."
               },
               "workers": {
                 "type": "string",
                 "const": "running"
+              },
+              "code": {
+                "type": "string",
+                "enum": [
+                  "storage_full",
+                  "storage_read_only",
+                  "storage_io_error"
+                ],
+                "description": "Why health is degraded (absent when `ok`): the disk is full, the file or directory cannot be written, or the disk reports I/O errors. Clears with the next write that commits."
+              },
+              "reason": {
+                "type": "string",
+                "description": "What was seen and what to do, naming the database file (absent when `ok`)."
+              },
+              "since": {
+                "type": "string",
+                "format": "date-time",
+                "description": "When the problem was first seen (absent when `ok`)."
               }
             }
           },

@@ -110,20 +110,6 @@ public struct HTTPFront: Sendable {
         addSuppressionRoutes(group, &table)
     }
 
-    /// Liveness and readiness: 200 while the workers run, 503 while starting or draining.
-    private func health(_ context: AppRequestContext) async throws -> Response {
-        let phase = runtime.currentPhase
-        guard phase == .running else {
-            throw APIError(.serviceUnavailable, "unavailable", "the runtime is \(phase.rawValue)", headers: [(.retryAfter, "1")])
-        }
-        return try EnvelopeResponse.success(Health(status: "ok", workers: phase.rawValue), context: context)
-    }
-
-    struct Health: Encodable {
-        var status: String
-        var workers: String
-    }
-
     /// The server as a `Service`: serves until a graceful shutdown, then stops accepting, lets
     /// in-flight requests finish and runs `services` (the runtime) down after itself.
     public func application(services: [any Service] = [], logger: Logger,

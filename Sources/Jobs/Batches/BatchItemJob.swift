@@ -73,6 +73,10 @@ public struct BatchItemJob: JobHandler {
             routed = try await llm.router.complete(request, targets: targets, deadline: context.clock.now().addingTimeInterval(Self.permitWait))
         } catch {
             if case .rateLimited(let wait) = error.kind { throw JobFailure.snooze(for: wait, reason: error.message) }
+            // The lease lapsed while this ran (the process was paused): the failure may be the
+            // pause's doing and another worker may own the item and its charge now. Touch no
+            // money; the pool requeues the item without using an attempt.
+            if context.leaseLapsed { throw error }
             // An earlier run of this item may have been charged before the process died: a failed item costs nothing.
             _ = try? await wallets.voidCharge(againstReservation: batch.holdID, on: batch.wallet, reference: "job:\(context.id)")
             throw JobFailure.permanent(InferenceFailure(error).encoded)

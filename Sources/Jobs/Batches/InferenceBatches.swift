@@ -114,10 +114,11 @@ public struct InferenceBatches: Sendable {
     /// Run at start, before serving. Batches a dead process left `validating` (their submitter
     /// was never answered 202): their hold, if made, is released and they are marked `failed`.
     /// Running batches whose finalizer is gone (failed for good, or cancelled by an operator)
-    /// get a new one. A batch that cannot be recovered is logged and left as it is.
+    /// get a new one. A batch hold whose batch has ended (or is gone) is released: its charges
+    /// stay, the rest goes back to the wallet. A batch that cannot be recovered is logged and left as it is.
     @discardableResult
-    public func recover(logger: Logger) async throws -> (failed: Int, refinalized: Int) {
-        var failed = 0, refinalized = 0
+    public func recover(logger: Logger) async throws -> (failed: Int, refinalized: Int, holdsReleased: Int) {
+        var failed = 0, refinalized = 0, holdsReleased = 0
         for batch in try await store.validating() {
             do {
                 let wallet = try batch.walletKey()
@@ -147,7 +148,18 @@ public struct InferenceBatches: Sendable {
                 logger.error("could not give a running batch a new finalizer", metadata: ["batch": "\(batch.id)", "error": "\(error)"])
             }
         }
-        return (failed, refinalized)
+        let prefix = InferenceBatch.holdReference("")
+        for hold in try await runtime.wallets.heldReservations(prefix: prefix) {
+            let id = String(hold.reference.dropFirst(prefix.count))
+            do {
+                if let batch = try await store.batch(id), !batch.status.isTerminal { continue }
+                _ = try await runtime.wallets.release(hold)
+                holdsReleased += 1
+            } catch {
+                logger.error("could not release the hold of an ended batch", metadata: ["batch": "\(id)", "error": "\(error)"])
+            }
+        }
+        return (failed, refinalized, holdsReleased)
     }
 
     // MARK: Reading

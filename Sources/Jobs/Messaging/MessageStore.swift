@@ -158,6 +158,16 @@ struct MessageStore: Sendable {
     }
 
     /// Outbox rows left (due or not).
+    /// Whether the message still has an outbox row (its sending is still to happen or under way).
+    func hasOutboxRow(messageSequence seq: Int64) async throws -> Bool {
+        try await database.read { db in
+            let select = try db.statement("SELECT 1 FROM outbox WHERE message_seq = ?")
+            select.bind(1, seq)
+            defer { select.reset() }
+            return try select.step()
+        }
+    }
+
     func outboxCount() async throws -> Int {
         try await database.read { db in Int(try db.scalar("SELECT count(*) FROM outbox") ?? 0) }
     }

@@ -186,7 +186,10 @@ public struct OutboxRelay: Sendable {
     }
 
     /// Settles or releases message holds whose message's outcome is recorded: sent or
-    /// delivered → settled at its price; failed → released; still queued or sending → kept.
+    /// delivered → settled at its price; failed → released; still queued or sending with its
+    /// outbox row → kept (the relay will send it); queued or sending without one (its work
+    /// ended but the outcome never reached the row) → settled if the provider took it (it has
+    /// a provider id), else released.
     /// With `orphans` (only before serving: no accept can be in flight), a hold whose message
     /// was never written is released too. Returns how many it closed.
     public func reconcileHolds(orphans: Bool = true) async throws -> Int {
@@ -197,7 +200,12 @@ public struct OutboxRelay: Sendable {
             let message = try await messages.message(id: id, tenant: hold.wallet.tenant)
             switch message?.status {
             case .queued?, .sending?:
-                continue
+                guard let message, !(try await messages.hasOutboxRow(messageSequence: message.sequence)) else { continue }
+                if message.providerMessageID != nil {
+                    _ = try await wallets.settle(hold, actualCost: MicroUSD(message.priceMicroUSD))
+                } else {
+                    _ = try await wallets.release(hold)
+                }
             case nil where !orphans:
                 continue
             case .sent?, .delivered?:

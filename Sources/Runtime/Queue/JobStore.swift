@@ -12,11 +12,13 @@ public protocol JobStore: Sendable {
     func claim(_ request: ClaimRequest) async throws -> ClaimResult
 
     /// Records how claimed jobs ended. Only the lease owner's word counts: a completion for a
-    /// job that was recovered and leased to someone else is ignored.
+    /// job that was recovered and leased to someone else — or recovered and leased again to
+    /// the same owner (`JobCompletion.recoveries` no longer matches) — is ignored.
     func complete(_ completions: [JobCompletion], now: Date) async throws
 
-    /// Extends the leases `owner` holds on `ids`; returns those whose cancellation was requested.
-    func renewLeases(owner: String, ids: [JobID], until: Date) async throws -> [JobID]
+    /// Extends the leases `owner` holds on `ids`: says which it still held (and renewed) and
+    /// which of those have had their cancellation requested.
+    func renewLeases(owner: String, ids: [JobID], until: Date) async throws -> LeaseRenewal
 
     /// Requeues running jobs whose lease expired (their worker is gone); a job recovered more
     /// than `maxRecoveries` times goes `dead`.
@@ -96,11 +98,28 @@ public struct JobCompletion: Sendable {
     public var id: JobID
     public var owner: String
     public var outcome: Outcome
+    /// The job's recovery count when it was claimed (the lease's generation); when given, the
+    /// completion counts only if the job has not been recovered since.
+    public var recoveries: Int?
 
-    public init(id: JobID, owner: String, outcome: Outcome) {
+    public init(id: JobID, owner: String, outcome: Outcome, recoveries: Int? = nil) {
         self.id = id
         self.owner = owner
         self.outcome = outcome
+        self.recoveries = recoveries
+    }
+}
+
+/// What a lease renewal found.
+public struct LeaseRenewal: Sendable, Equatable {
+    /// The jobs whose lease the owner still held, now extended.
+    public var renewed: [JobID] = []
+    /// Those of them whose cancellation was requested.
+    public var cancelRequested: [JobID] = []
+
+    public init(renewed: [JobID] = [], cancelRequested: [JobID] = []) {
+        self.renewed = renewed
+        self.cancelRequested = cancelRequested
     }
 }
 

@@ -244,7 +244,7 @@ public final class SQLiteJobStore: JobStore {
                 UPDATE jobs SET state = ?1, run_at = coalesce(?2, run_at), attempts = attempts - ?3,
                                 last_error = coalesce(?4, last_error), result = ?5, finished_at = ?6, updated_at = ?7,
                                 lease_owner = NULL, lease_expires_at = NULL
-                WHERE id = ?8 AND state = 'running' AND lease_owner = ?9
+                WHERE id = ?8 AND state = 'running' AND lease_owner = ?9 AND (?10 IS NULL OR recoveries = ?10)
                 """)
             for completion in completions {
                 var state = JobState.queued, runAt: Int64? = nil, refund: Int64 = 0
@@ -274,13 +274,14 @@ public final class SQLiteJobStore: JobStore {
                 update.bind(7, nowMS)
                 update.bind(8, completion.id.rawValue)
                 update.bind(9, completion.owner)
+                update.bind(10, completion.recoveries.map(Int64.init))
                 try update.run()
             }
         }
     }
 
-    public func renewLeases(owner: String, ids: [JobID], until: Date) async throws -> [JobID] {
-        guard !ids.isEmpty else { return [] }
+    public func renewLeases(owner: String, ids: [JobID], until: Date) async throws -> LeaseRenewal {
+        guard !ids.isEmpty else { return LeaseRenewal() }
         let list = "[" + ids.map { String($0.rawValue) }.joined(separator: ",") + "]"
         return try await database.write { db in
             let renew = try db.statement("""
@@ -291,9 +292,13 @@ public final class SQLiteJobStore: JobStore {
             renew.bind(1, until.millisecondsSince1970)
             renew.bind(2, list)
             renew.bind(3, owner)
-            var flagged: [JobID] = []
-            while try renew.step() { if renew.int(1) != 0 { flagged.append(JobID(rawValue: renew.int64(0))) } }
-            return flagged
+            var renewal = LeaseRenewal()
+            while try renew.step() {
+                let id = JobID(rawValue: renew.int64(0))
+                renewal.renewed.append(id)
+                if renew.int(1) != 0 { renewal.cancelRequested.append(id) }
+            }
+            return renewal
         }
     }
 

@@ -115,13 +115,28 @@ public final class Scheduler: Sendable {
         return FirePlan(jobs: jobs, lastFireAt: due.last ?? schedule.lastFireAt, nextFireAt: upcoming)
     }
 
-    /// Ticks at every due fire until cancelled.
+    /// Ticks at every due fire until cancelled. While ticks fail (a full disk refuses every
+    /// write) it backs off exponentially (`FailureBackoff`: 1 s doubling to 60 s) instead of
+    /// retrying a fire that is still due at once, and logs the failure once per minute with
+    /// how many ticks failed since, then once more when a tick succeeds again.
     func run() async {
+        var backoff = FailureBackoff(base: .seconds(1), cap: .seconds(60), logInterval: .seconds(60))
         while !Task.isCancelled {
             do {
                 try await tick()
+                if let failures = backoff.succeeded() {
+                    logger.notice("firing schedules works again", metadata: ["failedTicks": "\(failures)"])
+                }
             } catch {
-                logger.error("firing schedules failed", metadata: ["error": "\(error)"])
+                let now = clock.now()
+                let (retryAt, log) = backoff.failed(at: now)
+                if let failures = log {
+                    logger.error("firing schedules failed; backing off", metadata: [
+                        "error": "\(error)", "failedTicks": "\(failures)", "retryInSeconds": "\(retryAt.timeIntervalSince(now))",
+                    ])
+                }
+                do { try await clock.sleep(until: retryAt) } catch { return }
+                continue
             }
             // Wake for the next fire, a changed schedule, or a minute at the most (so a
             // schedule saved by another process is not missed for long).

@@ -18,7 +18,7 @@ final class GroupCommitWriter: Sendable {
         // The connection moves to the thread here and never leaves it.
         nonisolated(unsafe) let owned = connection
         let thread = Thread {
-            let loop = WriterLoop(connection: owned)
+            let loop = WriterLoop(connection: owned, counters: counters)
             while let batch = queue.popAll() {
                 counters.transactions.add(1, ordering: .relaxed)
                 counters.writes.add(batch.count, ordering: .relaxed)
@@ -43,6 +43,10 @@ final class GroupCommitWriter: Sendable {
         }
     }
 
+    /// Commits that changed rows so far: a refused write is only known to be over once this moves
+    /// (a commit that changed nothing needs no disk space, so it succeeds on a full disk too).
+    var changingCommits: Int { counters.changingCommits.load(ordering: .acquiring) }
+
     /// Writes waiting for the next group commit.
     var pendingCount: Int { queue.count }
 
@@ -62,10 +66,18 @@ final class GroupCommitWriter: Sendable {
 /// The writer thread's state: the connection and its transaction statements.
 private final class WriterLoop {
     let connection: SQLiteConnection
+    let counters: WriterCounters
 
-    init(connection: SQLiteConnection) { self.connection = connection }
+    init(connection: SQLiteConnection, counters: WriterCounters) {
+        self.connection = connection
+        self.counters = counters
+    }
 
-    func close() { connection.close() }
+    /// Empties the WAL into the database file (TRUNCATE), then closes.
+    func close() {
+        connection.checkpointTruncate()
+        connection.close()
+    }
 
     /// Runs the batch in one transaction. Optimistically without savepoints (a savepoint
     /// copies every page a body touches, which costs more than the body itself); if a body
@@ -83,6 +95,7 @@ private final class WriterLoop {
             for work in batch { work.finish(transactionError: error) }
             return
         }
+        let changesBefore = connection.totalChanges
         var lastOK = true
         for (index, work) in batch.enumerated() {
             if savepoints { try? connection.statement("SAVEPOINT work").run() }
@@ -111,6 +124,7 @@ private final class WriterLoop {
                 try connection.statement("ROLLBACK").run()
             } else {
                 try connection.statement("COMMIT").run()
+                if connection.totalChanges != changesBefore { counters.changingCommits.add(1, ordering: .releasing) }
             }
         } catch {
             commitError = error
@@ -120,7 +134,8 @@ private final class WriterLoop {
     }
 }
 
-private final class WriterCounters: Sendable {
+final class WriterCounters: Sendable {
+    let changingCommits = Atomic<Int>(0)
     let transactions = Atomic<Int>(0)
     let writes = Atomic<Int>(0)
 }

@@ -36,6 +36,7 @@ public final class SQLiteConnection {
     func close() {
         guard !isClosed else { return }
         isClosed = true
+        inUse.removeAll()
         statements.removeAll()
         sqlite3_close_v2(handle)
     }
@@ -120,6 +121,9 @@ public final class SQLiteConnection {
         guard try statement.step() else { return nil }
         return try make(SQLRow(statement: statement))
     }
+
+    /// Rows changed by every INSERT, UPDATE or DELETE since the connection opened.
+    var totalChanges: Int { Int(sqlite3_total_changes(handle)) }
 
     /// Rows changed by the last INSERT, UPDATE or DELETE.
     public var changes: Int { Int(sqlite3_changes(handle)) }

@@ -1,5 +1,6 @@
 import CSQLite
 import Foundation
+public import Logging
 
 /// The SQLite database: one group-committing writer, a pool of readers and a background
 /// checkpointer, all on dedicated threads. Opening applies the pending migrations. Every write
@@ -9,19 +10,26 @@ public final class SQLiteStore: Sendable {
     let writer: GroupCommitWriter
     private let readers: ReaderPool
     let checkpointer: Checkpointer?
+    /// Damaged pages and refused writes seen since opening (health checks read it).
+    public let health: StoreHealth
 
-    private init(configuration: StoreConfiguration, writer: GroupCommitWriter, readers: ReaderPool, checkpointer: Checkpointer?) {
+    private init(configuration: StoreConfiguration, writer: GroupCommitWriter, readers: ReaderPool, checkpointer: Checkpointer?,
+                 health: StoreHealth) {
         self.configuration = configuration
         self.writer = writer
         self.readers = readers
         self.checkpointer = checkpointer
+        self.health = health
     }
 
     /// Process-wide SQLite settings, applied before the first connection opens.
     private static let configureLibraryOnce: Void = { _ = csqlite_disable_memory_statistics() }()
 
-    /// Opens (creating if needed) the database and brings its schema up to date.
-    public static func open(_ configuration: StoreConfiguration, migrations: [Migration]) async throws -> SQLiteStore {
+    /// Opens (creating if needed) the database, checks it (`PRAGMA quick_check`, unless
+    /// `configuration.checkAtOpen` is off) and brings its schema up to date. A damaged file, a
+    /// read-only directory or a full disk is refused with a message that names the path and says
+    /// what to do. `logger` hears of problems seen later (see `health`).
+    public static func open(_ configuration: StoreConfiguration, migrations: [Migration], logger: Logger? = nil) async throws -> SQLiteStore {
         let opened = try await onDedicatedThread(name: "sqlite-open") {
             _ = configureLibraryOnce
             return try openConnections(configuration, migrations: migrations)
@@ -31,7 +39,8 @@ public final class SQLiteStore: Sendable {
         let checkpointer = opened.checkpointer.map {
             Checkpointer(connection: $0, interval: configuration.checkpointInterval, name: "sqlite-checkpoint")
         }
-        return SQLiteStore(configuration: configuration, writer: writer, readers: readers, checkpointer: checkpointer)
+        return SQLiteStore(configuration: configuration, writer: writer, readers: readers, checkpointer: checkpointer,
+                           health: StoreHealth(path: configuration.path, logger: logger))
     }
 
     /// Runs `body` in the next group commit; returns its value once the commit is durable.
@@ -42,24 +51,38 @@ public final class SQLiteStore: Sendable {
         if configuration.readOnly {
             throw StoreError(kind: .readOnly, message: "the store at \(configuration.path) was opened read-only")
         }
-        return try await writer.write(body)
+        do {
+            let value = try await writer.write(body)
+            health.writeCommitted(changingCommits: writer.changingCommits)
+            return value
+        } catch {
+            health.record(error, changingCommits: writer.changingCommits)
+            throw error
+        }
     }
 
     /// Runs `body` on a read-only connection (it sees every commit that finished before).
     public func read<Value: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> Value) async throws -> Value {
-        try await readers.read(body)
+        do {
+            return try await readers.read(body)
+        } catch {
+            health.record(error)
+            throw error
+        }
     }
 
     /// Group commits and writes so far.
     public var statistics: StoreStatistics { writer.statistics }
 
-    /// Finishes queued work and closes every connection.
+    /// Finishes queued work and closes every connection. The writer closes last, after a
+    /// TRUNCATE checkpoint: everything is in the database file and the WAL is empty, so a copy
+    /// of the file alone is a complete backup.
     public func close() async {
         let writer = self.writer, readers = self.readers, checkpointer = self.checkpointer
         _ = try? await onDedicatedThread(name: "sqlite-close") {
             checkpointer?.close()
-            writer.close()
             readers.close()
+            writer.close()
         }
     }
 }
@@ -74,6 +97,14 @@ private struct OpenedConnections: @unchecked Sendable {
 }
 
 private func openConnections(_ configuration: StoreConfiguration, migrations: [Migration]) throws -> OpenedConnections {
+    do {
+        return try openConnectionsUnexplained(configuration, migrations: migrations)
+    } catch let error as StoreError {
+        throw error.explained(path: configuration.path)
+    }
+}
+
+private func openConnectionsUnexplained(_ configuration: StoreConfiguration, migrations: [Migration]) throws -> OpenedConnections {
     let path = configuration.path
     if !configuration.readOnly, !path.hasPrefix("file:"), path != ":memory:" {
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
@@ -85,14 +116,16 @@ private func openConnections(_ configuration: StoreConfiguration, migrations: [M
     }
     let writer = try SQLiteConnection(path: path, readOnly: configuration.readOnly,
                                       busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds)
-    do {
-        try writer.execute("PRAGMA journal_mode = WAL")
-        try writer.execute("PRAGMA synchronous = \(configuration.synchronous.rawValue.uppercased())")
-        try writer.execute("PRAGMA cache_size = -32768; PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 65536; PRAGMA foreign_keys = ON")
-        try Migrator(connection: writer, readOnly: configuration.readOnly).apply(migrations)
-    } catch let error as StoreError {
-        throw explained(error, path: path)
+    try writer.execute("PRAGMA journal_mode = WAL")
+    try writer.execute("PRAGMA synchronous = \(configuration.synchronous.rawValue.uppercased())")
+    try writer.execute("PRAGMA cache_size = -32768; PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 65536; PRAGMA foreign_keys = ON")
+    if configuration.checkAtOpen {
+        let problems = try writer.integrityProblems(quick: true)
+        guard problems.isEmpty else {
+            throw StoreError(kind: .corrupt, resultCode: SQLITE_CORRUPT, message: "PRAGMA quick_check found: " + problems.prefix(5).joined(separator: "; "))
+        }
     }
+    try Migrator(connection: writer, readOnly: configuration.readOnly).apply(migrations)
     var readers: [SQLiteConnection] = []
     for _ in 0..<configuration.readerCount {
         let reader = try SQLiteConnection(path: path, readOnly: true, busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds)
@@ -106,17 +139,4 @@ private func openConnections(_ configuration: StoreConfiguration, migrations: [M
         checkpointer = connection
     }
     return OpenedConnections(writer: writer, readers: readers, checkpointer: checkpointer)
-}
-
-/// Turns the first error a bad file gives into a message an operator can act on.
-private func explained(_ error: StoreError, path: String) -> StoreError {
-    let advice: String
-    switch error.kind {
-    case .corrupt: advice = "the file at \(path) is not a SQLite database or is damaged; restore it from a backup or move it aside"
-    case .readOnly: advice = "the database at \(path) cannot be written; check the file's and directory's permissions and the disk"
-    case .diskFull: advice = "the disk holding \(path) is full"
-    case .busy: advice = "another process holds a lock on \(path)"
-    default: return error
-    }
-    return StoreError(kind: error.kind, resultCode: error.resultCode, message: "\(advice) (\(error.message))", sql: error.sql)
 }

@@ -19,9 +19,13 @@ public struct StoreConfiguration: Sendable {
     public var readOnly: Bool
     /// How often the background checkpointer copies the WAL into the database file.
     public var checkpointInterval: Duration
+    /// Run `PRAGMA quick_check` when opening, and refuse a damaged file.
+    public var checkAtOpen: Bool
 
     public init(path: String, synchronous: Synchronous = .normal, readerCount: Int = 2,
-                busyTimeoutMilliseconds: Int32 = 5_000, readOnly: Bool = false, checkpointInterval: Duration = .milliseconds(250)) {
+                busyTimeoutMilliseconds: Int32 = 5_000, readOnly: Bool = false, checkpointInterval: Duration = .milliseconds(250),
+                checkAtOpen: Bool = true) {
+        self.checkAtOpen = checkAtOpen
         self.checkpointInterval = max(checkpointInterval, .milliseconds(10))
         self.path = path
         self.synchronous = synchronous

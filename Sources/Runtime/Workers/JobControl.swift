@@ -7,6 +7,8 @@ final class JobControl: Sendable {
         case cancelRequested
         case timeout
         case shutdown
+        /// The store says another worker holds the job now: this attempt's word does not count.
+        case leaseLost
     }
 
     /// The running job's task. `UnsafeCurrentTask` may only be used while its task is alive:

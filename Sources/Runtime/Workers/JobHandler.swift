@@ -51,6 +51,12 @@ public struct JobContext: Sendable {
     public let uniqueKey: String?
     public let clock: any WallClock
     public let logger: Logger
+    /// This attempt's lease. When it has lapsed (the process was paused past it), another
+    /// worker may be running the job: do not undo what that one may have done.
+    public let lease: JobLease
+
+    /// Whether this attempt's lease ran out while it ran (see `JobLease`).
+    public var leaseLapsed: Bool { lease.lapsed }
 }
 
 /// Errors a handler throws to steer what happens next (any other error is a retryable failure).

@@ -6,6 +6,12 @@ import Synchronization
 /// at most `maxInFlight` running (and each kind's `maxConcurrency`). It renews the leases of
 /// what it runs, recovers jobs whose workers vanished, enforces per-kind timeouts, and on
 /// shutdown stops claiming, lets jobs finish within the grace period, then releases the rest.
+///
+/// A pause longer than the lease (`kill -STOP`, a stalled host) loses leases cleanly: an
+/// attempt whose lease lapsed (`JobLease`) never records a failure or a timeout — it is
+/// requeued without using an attempt — and one whose job the store gave to another worker
+/// meanwhile is stopped and records nothing. Completions carry the lease's generation (the
+/// job's recovery count), so a stale attempt's word never overwrites a newer lease's.
 final class WorkerPool: Sendable {
     let owner: String
     private let store: any JobStore
@@ -19,6 +25,7 @@ final class WorkerPool: Sendable {
         let control: JobControl
         let kind: String
         let deadline: Date
+        let lease: JobLease
     }
 
     private struct State {
@@ -128,38 +135,58 @@ final class WorkerPool: Sendable {
         guard let handler = registry[job.kind] else {
             // Enqueue refuses unknown kinds, so this is a job written by another build.
             let control = JobControl()
-            state.withLock { state in
-                state.running[job.id] = Running(control: control, kind: job.kind, deadline: now)
-                state.perKind[job.kind, default: 0] += 1
-            }
-            finish(job, .failed(error: "no handler is registered for kind '\(job.kind)'"))
+            register(job, Running(control: control, kind: job.kind, deadline: now, lease: lease(of: job, now: now)))
+            finish(job, .failed(error: "no handler is registered for kind '\(job.kind)'"), control: control)
             return
         }
         let control = JobControl()
         let deadline = now.addingTimeInterval(handler.options.timeout.timeInterval)
-        state.withLock { state in
-            state.running[job.id] = Running(control: control, kind: job.kind, deadline: deadline)
-            state.perKind[job.kind, default: 0] += 1
+        let lease = lease(of: job, now: now)
+        register(job, Running(control: control, kind: job.kind, deadline: deadline, lease: lease))
+        group.addTask { await self.execute(job, handler: handler, control: control, lease: lease) }
+    }
+
+    private func lease(of job: JobRecord, now: Date) -> JobLease {
+        JobLease(expiresAt: job.leaseExpiresAt ?? now.addingTimeInterval(configuration.leaseDuration.timeInterval), clock: clock)
+    }
+
+    /// Takes a slot for the job. An older attempt of the same job still running here (its lease
+    /// lapsed, the job was recovered and claimed again) is stopped: the new lease owns the job.
+    private func register(_ job: JobRecord, _ running: Running) {
+        let older = state.withLock { state -> JobControl? in
+            let older = state.running.updateValue(running, forKey: job.id)
+            if older == nil { state.perKind[job.kind, default: 0] += 1 }
+            return older?.control
         }
-        group.addTask { await self.execute(job, handler: handler, control: control) }
+        older?.stop(.leaseLost)
     }
 
     // MARK: Running
 
-    private func execute(_ job: JobRecord, handler: RegisteredHandler, control: JobControl) async {
+    private func execute(_ job: JobRecord, handler: RegisteredHandler, control: JobControl, lease: JobLease) async {
         let context = JobContext(id: job.id, tenant: job.tenant, kind: job.kind, attempt: job.attempts,
                                  maxAttempts: job.maxAttempts, batchID: job.batchID, uniqueKey: job.uniqueKey,
-                                 clock: clock, logger: logger)
+                                 clock: clock, logger: logger, lease: lease)
         let payload = job.payload
         let result = await control.run { try await handler.execute(payload, context) }
-        let outcome: JobCompletion.Outcome
+        let lapsed = lease.check(now: clock.now())
+        let outcome: JobCompletion.Outcome?
         switch (result, control.stopReason) {
+        case (_, .leaseLost?):
+            // Another worker holds the job now; whatever this attempt did, its word does not count.
+            outcome = nil
         case (_, .shutdown?):
             outcome = (try? result.get()).map { .succeeded(result: $0) } ?? .released
         case (.success(let output), _):
             outcome = .succeeded(result: output)
         case (.failure, .cancelRequested?):
             outcome = .cancelled
+        case (.failure, _) where lapsed:
+            // The lease (and maybe the deadline) ran out while the process was stopped: that is
+            // no failure of the job. Run it again, without using an attempt.
+            logger.warning("an attempt's lease lapsed (the process was paused or starved); requeueing it",
+                           metadata: ["job": "\(job.id)", "kind": "\(job.kind)"])
+            outcome = .released
         case (.failure, .timeout?):
             outcome = failed(job, options: handler.options, message: "timed out after \(handler.options.timeout)")
         case (.failure, nil) where Task.isCancelled:
@@ -173,7 +200,7 @@ final class WorkerPool: Sendable {
         case (.failure(let error), nil):
             outcome = failed(job, options: handler.options, message: String(describing: error))
         }
-        finish(job, outcome)
+        finish(job, outcome, control: control)
     }
 
     /// A retryable failure: retry with backoff while attempts remain, else `dead`.
@@ -188,13 +215,17 @@ final class WorkerPool: Sendable {
 
     /// Frees the job's slot and hands its outcome to the flusher. The slot counts running
     /// handlers; the write that follows overlaps the next claim in the same group commit.
-    private func finish(_ job: JobRecord, _ outcome: JobCompletion.Outcome) {
+    /// A nil outcome records nothing (the attempt lost its lease to another worker).
+    private func finish(_ job: JobRecord, _ outcome: JobCompletion.Outcome?, control: JobControl) {
         let claimNow = state.withLock { state -> Bool in
-            state.outcomes.append((job, outcome))
-            if state.running.removeValue(forKey: job.id) != nil { state.perKind[job.kind, default: 1] -= 1 }
+            if let outcome { state.outcomes.append((job, outcome)) }
+            if state.running[job.id]?.control === control {
+                state.running.removeValue(forKey: job.id)
+                state.perKind[job.kind, default: 1] -= 1
+            }
             return configuration.maxInFlight - state.running.count >= state.claimWhenFree
         }
-        outcomesWaiting.signal()
+        if outcome != nil { outcomesWaiting.signal() } else { jobEnded.signal() }
         if claimNow { wake.signal() }
     }
 
@@ -213,7 +244,7 @@ final class WorkerPool: Sendable {
     }
 
     private func write(_ batch: [(JobRecord, JobCompletion.Outcome)]) async {
-        let completions = batch.map { JobCompletion(id: $0.0.id, owner: owner, outcome: $0.1) }
+        let completions = batch.map { JobCompletion(id: $0.0.id, owner: owner, outcome: $0.1, recoveries: $0.0.recoveries) }
         for attempt in 1...3 {
             do {
                 try await store.complete(completions, now: clock.now())
@@ -242,13 +273,19 @@ final class WorkerPool: Sendable {
         while !Task.isCancelled {
             do { try await clock.sleep(until: clock.now().addingTimeInterval(tick.timeInterval)) } catch { return }
             let now = clock.now()
-            let (overdue, ids) = state.withLock { state in
-                (state.running.values.filter { $0.deadline <= now }.map(\.control), Array(state.running.keys))
+            let (overdue, attempts, expired) = state.withLock { state in
+                (state.running.values.filter { $0.deadline <= now }.map(\.control), state.running.mapValues(\.control),
+                 state.running.values.contains { $0.lease.expired(now: now) })
             }
+            // Leases that ran out (the process was paused) lapse for good before anything else
+            // looks at them: their attempts may then end without counting as failures.
+            state.withLock { state in for running in state.running.values { running.lease.check(now: now) } }
             for control in overdue { control.stop(.timeout) }
-            if now >= nextHeartbeat {
+            // Renew at once after a lapse, before this pass recovers expired leases, so the
+            // process keeps (rather than requeues under itself) what nobody else has taken.
+            if now >= nextHeartbeat || expired {
                 nextHeartbeat = now.addingTimeInterval(configuration.heartbeatInterval.timeInterval)
-                await renewLeases(ids, now: now)
+                await renewLeases(attempts, now: now)
             }
             if now >= nextRecovery {
                 nextRecovery = now.addingTimeInterval(configuration.recoveryInterval.timeInterval)
@@ -258,12 +295,27 @@ final class WorkerPool: Sendable {
         }
     }
 
-    private func renewLeases(_ ids: [JobID], now: Date) async {
-        guard !ids.isEmpty else { return }
+    /// Renews the leases of `attempts` (a snapshot of what runs). An attempt the store did not
+    /// renew while it still runs here, after its lease lapsed, lost its job to another worker:
+    /// it is stopped and records nothing. Each check is against the very attempt of the snapshot,
+    /// never a later attempt of the same job.
+    private func renewLeases(_ attempts: [JobID: JobControl], now: Date) async {
+        guard !attempts.isEmpty else { return }
         do {
             let until = now.addingTimeInterval(configuration.leaseDuration.timeInterval)
-            let cancelled = try await store.renewLeases(owner: owner, ids: ids, until: until)
-            for id in cancelled { stop(id, reason: .cancelRequested) }
+            let renewal = try await store.renewLeases(owner: owner, ids: Array(attempts.keys), until: until)
+            let renewed = Set(renewal.renewed)
+            let (leases, lost) = state.withLock { state -> ([JobLease], [(JobControl, JobLease)]) in
+                var leases: [JobLease] = [], lost: [(JobControl, JobLease)] = []
+                for (id, control) in attempts {
+                    guard let running = state.running[id], running.control === control else { continue }
+                    if renewed.contains(id) { leases.append(running.lease) } else { lost.append((control, running.lease)) }
+                }
+                return (leases, lost)
+            }
+            for lease in leases { lease.renewed(until: until) }
+            for (control, lease) in lost where lease.check(now: now) { control.stop(.leaseLost) }
+            for id in renewal.cancelRequested { stop(id, reason: .cancelRequested) }
         } catch {
             logger.error("renewing leases failed", metadata: ["error": "\(error)"])
         }

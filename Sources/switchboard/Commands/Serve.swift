@@ -80,8 +80,9 @@ struct Serve: AsyncParsableCommand {
             let holds = try await OutboxRelay(hub: messaging, database: runtime.database, wallets: runtime.wallets).reconcileHolds()
             if holds > 0 { logger.warning("closed message holds left by a previous process", metadata: ["count": "\(holds)"]) }
             try await JobCatalog.saveMissingSchedules(runtime.scheduler)
-            if recovered != (0, 0) {
-                logger.warning("recovered batches", metadata: ["interruptedFailed": "\(recovered.failed)", "refinalized": "\(recovered.refinalized)"])
+            if recovered != (0, 0, 0) {
+                logger.warning("recovered batches", metadata: ["interruptedFailed": "\(recovered.failed)", "refinalized": "\(recovered.refinalized)",
+                                                               "endedHoldsReleased": "\(recovered.holdsReleased)"])
             }
             try await serve(runtime, settings: settings, auth: auth, internalKey: internalKey, verifier: verifier, metrics: metrics,
                             llm: llm, messaging: messaging, waiters: waiters, logger: logger)

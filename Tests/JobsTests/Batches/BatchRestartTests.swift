@@ -98,4 +98,28 @@ struct BatchRestartTests {
         #expect(try await runtime.wallets.audit().isEmpty)
         await runtime.close()
     }
+
+    @Test("start-up releases the hold of a batch that has ended, and keeps the hold of one still running")
+    func endedBatchHoldReleased() async throws {
+        let directory = Directory()
+        let clock = TestClock(now: Date())
+        let team = WalletKey.team("acme")
+        let (runtime, llm) = try await Self.open(directory, clock: clock)
+        _ = try await runtime.wallets.credit(MicroUSD(usd: 1), to: team)
+        let batches = InferenceBatches(runtime: runtime)
+        let ended = try await batches.submit(tenant: "acme", wallet: team, items: try Self.items(llm, count: 3), ceiling: nil)
+        let running = try await batches.submit(tenant: "acme", wallet: team, items: try Self.items(llm, count: 2), ceiling: nil)
+        // The batch was recorded as ended, but the process died (a full disk) before its hold was closed.
+        let endedID = ended.id
+        try await runtime.database.write { db in
+            try db.execute("UPDATE inference_batches SET status = 'cancelled' WHERE id = '\(endedID)'")
+            try db.execute("UPDATE jobs SET state = 'cancelled' WHERE batch_id = '\(endedID)'")
+        }
+        let recovered = try await batches.recover(logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        #expect(recovered.holdsReleased == 1)
+        let balance = try #require(try await runtime.wallets.balance(of: team))
+        #expect(balance.reserved == MicroUSD(running.holdMicroUSD), "only the running batch still holds")
+        #expect(try await runtime.wallets.audit().isEmpty)
+        await runtime.close()
+    }
 }

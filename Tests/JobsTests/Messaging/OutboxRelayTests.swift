@@ -175,6 +175,26 @@ struct OutboxRelayTests {
         await harness.close()
     }
 
+    @Test("a queued or sending message whose outbox row is gone has ended: its hold is settled if the provider took it, else released")
+    func holdOfEndedMessage() async throws {
+        let harness = try await MessagingHarness.open()
+        try await harness.fund("acme")
+        let unsent = try await harness.messages.accept(Self.sms("+14155550101"), tenant: "acme", idempotencyKey: nil).message
+        let taken = try await harness.messages.accept(Self.sms("+14155550102"), tenant: "acme", idempotencyKey: nil).message
+        let waiting = try await harness.messages.accept(Self.sms("+14155550103"), tenant: "acme", idempotencyKey: nil).message
+        let (unsentSeq, takenSeq) = (unsent.sequence, taken.sequence)
+        try await harness.database.write { db in
+            try db.execute("DELETE FROM outbox WHERE message_seq IN (\(unsentSeq), \(takenSeq))")
+            try db.execute("UPDATE messages SET status = 'sending', provider_message_id = 'P-taken' WHERE seq = \(takenSeq)")
+        }
+        #expect(try await harness.relay("r").reconcileHolds() == 2)
+        let balance = try #require(try await harness.wallets.balance(of: .team("acme")))
+        #expect(balance.reserved == MicroUSD(waiting.priceMicroUSD), "the message still in the outbox keeps its hold")
+        #expect(balance.balance == MicroUSD(usd: 10) - MicroUSD(taken.priceMicroUSD))
+        #expect(try await harness.wallets.audit().isEmpty)
+        await harness.close()
+    }
+
     @Test("concurrent accepts with one Idempotency-Key make one message and hold its price once")
     func concurrentSameKey() async throws {
         let harness = try await MessagingHarness.open()

@@ -156,6 +156,24 @@ struct JobStoreTests {
         await database.close()
     }
 
+    @Test("a stale attempt's completion is ignored once its job was recovered and claimed again by the same owner")
+    func staleAttemptFenced() async throws {
+        let (database, store) = try await open()
+        let id = try await enqueue(store, [job("t")])[0].job.id
+        let first = try #require(try await claim(store, 1, owner: "w").first)
+        clock.advance(by: .seconds(31))
+        #expect(try await store.recoverExpiredLeases(now: clock.now(), maxRecoveries: 3).requeued == [id])
+        let second = try #require(try await claim(store, 1, owner: "w").first)
+        #expect(second.recoveries == first.recoveries + 1)
+        try await store.complete([JobCompletion(id: id, owner: "w", outcome: .failed(error: "stale"), recoveries: first.recoveries)],
+                                 now: clock.now())
+        #expect(try await store.job(id, tenant: nil)?.state == .running, "the first attempt's word does not count")
+        try await store.complete([JobCompletion(id: id, owner: "w", outcome: .succeeded(result: nil), recoveries: second.recoveries)],
+                                 now: clock.now())
+        #expect(try await store.job(id, tenant: nil)?.state == .succeeded)
+        await database.close()
+    }
+
     @Test("a job that keeps losing its worker goes dead after the recovery cap")
     func poisonJobCap() async throws {
         let (database, store) = try await open()
@@ -184,7 +202,8 @@ struct JobStoreTests {
         _ = try await claim(store, 1)
         #expect(try await store.cancel(running, tenant: "other", now: clock.now()) == .notFound)
         #expect(try await store.cancel(running, tenant: "t", now: clock.now()) == .cancelling)
-        #expect(try await store.renewLeases(owner: "w1", ids: [running], until: clock.now().addingTimeInterval(30)) == [running])
+        #expect(try await store.renewLeases(owner: "w1", ids: [running], until: clock.now().addingTimeInterval(30))
+                == LeaseRenewal(renewed: [running], cancelRequested: [running]))
         #expect(try await store.job(running, tenant: "other") == nil)
         await database.close()
     }

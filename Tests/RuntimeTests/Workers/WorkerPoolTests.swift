@@ -123,6 +123,45 @@ struct WorkerPoolTests {
         try await running.value
     }
 
+    @Test("a pause longer than the lease: the attempt that fails after it is requeued without using an attempt, not failed")
+    func pauseLongerThanLease() async throws {
+        let harness = try await TestHarness(options: JobKindOptions(retry: .exponentialJitter(maxAttempts: 1)))
+        let running = harness.start()
+        let job = try await harness.enqueue(.gateThenFail, label: "paused")
+        _ = await harness.nextStarted()
+        harness.clock.advance(by: .seconds(70))  // kill -STOP for 70 s, then -CONT
+        harness.log.gate.signal()
+        let (id, outcome) = await harness.nextFinished()
+        #expect(id == job.id && outcome.name == "released", "got \(outcome)")
+        #expect(harness.log.lapsesSeen == [true], "the handler could tell its lease had lapsed")
+        _ = await harness.nextStarted()
+        #expect(harness.log.attempts == [1, 1], "the rerun is still the first attempt")
+        harness.log.gate.signal()
+        #expect(await harness.nextFinished().1.name == "dead", "a failure with a sound lease still counts")
+        let stored = try await harness.job(job.id)
+        #expect(stored.state == .dead && stored.attempts == 1)
+        #expect(harness.log.lapsesSeen == [true, false])
+        harness.runtime.shutdown()
+        try await running.value
+    }
+
+    @Test("a deadline that passes during a pause longer than the lease is not a timeout: the job is requeued")
+    func deadlineDuringPause() async throws {
+        let harness = try await TestHarness(options: JobKindOptions(retry: .exponentialJitter(maxAttempts: 2), timeout: .seconds(60)),
+                                            workers: WorkerConfiguration(maxInFlight: 4, shutdownGrace: .zero))
+        let running = harness.start()
+        let job = try await harness.enqueue(.block)
+        _ = await harness.nextStarted()
+        harness.clock.advance(by: .seconds(70))
+        let (_, outcome) = await harness.nextFinished()
+        #expect(outcome.name == "released", "got \(outcome)")
+        _ = await harness.nextStarted()
+        #expect(try await harness.job(job.id).attempts == 1, "only the rerun counts")
+        harness.runtime.shutdown()
+        try await running.value
+        #expect(try await harness.job(job.id).recoveries == 0, "the process kept its own job: nothing recovered it")
+    }
+
     @Test("shutdown lets an in-flight job finish within the grace period")
     func shutdownFinishesInFlight() async throws {
         let harness = try await TestHarness()

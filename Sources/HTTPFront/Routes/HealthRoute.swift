@@ -1,0 +1,35 @@
+import Foundation
+import Hummingbird
+import Runtime
+
+extension HTTPFront {
+    /// Liveness and readiness. 200 `ok` while the workers run; 200 `degraded` with a `code` and
+    /// `reason` while the store refuses writes (`storage_full`, `storage_read_only`,
+    /// `storage_io_error`): reads still work, nothing new can be accepted; 503 `storage_corrupt`
+    /// once a damaged page of the database file was seen (until a restart on a repaired file);
+    /// 503 `unavailable` while starting or draining.
+    func health(_ context: AppRequestContext) async throws -> Response {
+        let phase = runtime.currentPhase
+        let problem = runtime.database.health.problem
+        if let problem, problem.isCorrupt {
+            throw APIError(.serviceUnavailable, problem.code, problem.message, details: ["file": runtime.database.configuration.path])
+        }
+        guard phase == .running else {
+            throw APIError(.serviceUnavailable, "unavailable", "the runtime is \(phase.rawValue)", headers: [(.retryAfter, "1")])
+        }
+        guard let problem else {
+            return try EnvelopeResponse.success(Health(status: "ok", workers: phase.rawValue), context: context)
+        }
+        return try EnvelopeResponse.success(Health(status: "degraded", workers: phase.rawValue, code: problem.code, reason: problem.message,
+                                                   since: problem.since), context: context)
+    }
+
+    /// The health body: `status` is `ok` or `degraded`; `code`, `reason` and `since` say why it is degraded.
+    struct Health: Encodable {
+        var status: String
+        var workers: String
+        var code: String?
+        var reason: String?
+        var since: Date?
+    }
+}
