@@ -66,12 +66,15 @@ port="$(free_port)"
 mock="http://127.0.0.1:$mock_port"
 url="http://127.0.0.1:$port"
 
-"$bin" mock-provider --port "$mock_port" --latency-ms "$latency" --error-rate "$error_rate" >"$work/mock.log" 2>&1 &
+# Twilio sends signed status callbacks (some twice, some reversed, some never) to the server's public URL.
+"$bin" mock-provider --port "$mock_port" --latency-ms "$latency" --error-rate "$error_rate" \
+  --twilio-auth-token load-token --twilio-callbacks --callback-duplicate-rate 0.1 --callback-out-of-order-rate 0.1 \
+  --callback-drop-rate 0.05 >"$work/mock.log" 2>&1 &
 pids+=($!)
 
 cat >"$work/config.json" <<JSON
 {
-  "host": "127.0.0.1", "port": $port, "dataDir": "$data", "dev": true,
+  "host": "127.0.0.1", "port": $port, "dataDir": "$data", "dev": true, "publicBaseUrl": "$url",
   "plans": { "internal-batch": { "requestsPerSecond": 100000, "burst": 100000 } },
   "llm": {
     "providers": [ { "id": "mock", "type": "openai", "baseUrl": "$mock", "timeoutSeconds": 10 } ],

@@ -24,6 +24,15 @@ extension MockProvider {
         public var subject: String?
         public var body: String?
         public var template: Template?
+        /// The final status its status callbacks report (`delivered`, `undelivered`); nil when
+        /// none are sent for it (none asked, or dropped).
+        public var reported: String?
+
+        public init(provider: String, id: String, channel: String, to: String, from: String, dedupeKey: String?, subject: String?,
+                    body: String?, template: Template?, reported: String? = nil) {
+            (self.provider, self.id, self.channel, self.to, self.from) = (provider, id, channel, to, from)
+            (self.dedupeKey, self.subject, self.body, self.template, self.reported) = (dedupeKey, subject, body, template, reported)
+        }
     }
 
     /// What `GET /_mock/messages` answers: every delivery in order, and how many sends were

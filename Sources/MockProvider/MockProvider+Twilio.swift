@@ -95,8 +95,10 @@ extension MockProvider {
         let (answer, duplicate) = ledger.deliver(provider: "twilio", dedupeKey: dedupeKey) { sequence in
             let sid = "SM" + Self.hex32(sequence)
             if let url = form.StatusCallback { callbacks = twilioCallbacks(url: url, account: account, sid: sid, to: to, sequence: sequence) }
+            let reported = callbacks.isEmpty ? nil : (to.hasSuffix("+15005550010") ? "undelivered" : "delivered")
             let delivery = Delivery(provider: "twilio", id: sid, channel: to.hasPrefix("whatsapp:") ? "whatsapp" : "sms", to: to, from: from,
-                                    dedupeKey: dedupeKey, subject: nil, body: template == nil ? form.Body : nil, template: template)
+                                    dedupeKey: dedupeKey, subject: nil, body: template == nil ? form.Body : nil, template: template,
+                                    reported: reported)
             let body = Self.jsonText(TwilioMessage(sid: sid, account_sid: account, to: to, from: from, body: delivery.body))
             return (delivery, MockMessagingLedger.Answer(status: 201, body: body, headers: [:]))
         }

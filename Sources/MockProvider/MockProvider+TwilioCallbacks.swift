@@ -45,7 +45,8 @@ extension MockProvider {
     }
 
     /// Posts `events` to `url` one after another after the configured delay, signed with the
-    /// account's auth token; failures are ignored (Twilio gives up too).
+    /// account's auth token. A post that gets no 2xx is tried again every second, up to a minute
+    /// (as Twilio's callback retries do), so a server that restarts still gets it.
     func postTwilioCallbacks(_ events: [[(name: String, value: String)]], to url: String) {
         guard !events.isEmpty, let behaviour = configuration.messaging.twilioCallbacks else { return }
         let token = configuration.messaging.twilioAuthToken ?? ""
@@ -58,7 +59,12 @@ extension MockProvider {
                 request.headers.add(name: "X-Twilio-Signature", value: Self.twilioSignature(url: url, fields: fields, authToken: token))
                 let body = fields.map { "\(Self.formEscape($0.name))=\(Self.formEscape($0.value))" }.joined(separator: "&")
                 request.body = .bytes(ByteBuffer(string: body))
-                _ = try? await HTTPClient.shared.execute(request, timeout: .seconds(5))
+                for _ in 0..<60 {
+                    if let answer = try? await HTTPClient.shared.execute(request, timeout: .seconds(5)), (200..<300).contains(answer.status.code) {
+                        break
+                    }
+                    try? await Task.sleep(for: .seconds(1))
+                }
             }
         }
     }

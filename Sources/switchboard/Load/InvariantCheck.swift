@@ -38,7 +38,7 @@ struct InvariantCheck {
         while true {
             await nudgeOutbox()
             do {
-                unfinished = try await self.unfinished(work)
+                unfinished = try await self.unfinished(work) + self.unreported()
                 if unfinished.isEmpty || ContinuousClock.now > deadline { break }
                 // Work a killed server had leased waits for its lease (the relay's is 120 s): say what is awaited.
                 if ContinuousClock.now - told >= .seconds(15) {
@@ -123,6 +123,48 @@ struct InvariantCheck {
             }
             return problems
         }
+    }
+
+    /// Messages of this run that the mock delivered and reported by status callback (it retries
+    /// them for a minute, across restarts) but whose status is not the reported one: each ends as
+    /// the provider said, `delivered` (or `undelivered`), or the report was lost.
+    private func unreported() async throws -> [String] {
+        let reported = Dictionary(try await mockDeliveries().compactMap { message -> (String, String)? in
+            guard let key = message["dedupeKey"] as? String, let status = message["reported"] as? String else { return nil }
+            return (key, status)
+        }, uniquingKeysWith: { first, _ in first })
+        guard !reported.isEmpty else { return [] }
+        let database = try await open()
+        defer { Task { await database.close() } }
+        let tenants = tenants, ids = Array(reported.keys)
+        let statuses = try await database.read { db in
+            try db.all("SELECT id, status FROM messages WHERE id IN (\(list: ids)) AND tenant IN (\(list: tenants))") {
+                (id: $0["id"] as String, status: $0["status"] as String)
+            }
+        }
+        let wrong = statuses.filter { reported[$0.id] != $0.status }
+        guard let first = wrong.first else { return [] }
+        return ["\(wrong.count) messages the provider reported are not in the reported status (e.g. \(first.id): \(first.status), reported \(reported[first.id] ?? "?"))"]
+    }
+
+    /// The client's Idempotency-Key of a stored one: the server keeps keys behind their caller's
+    /// scope (`u:` + 32 hex digits + `:`, per user).
+    static func clientKey(_ stored: String) -> String {
+        let scope = stored.utf8.prefix(35)
+        guard scope.count == 35, stored.hasPrefix("u:"), scope.last == UInt8(ascii: ":") else { return stored }
+        return String(stored.dropFirst(35))
+    }
+
+    /// `GET /_mock/messages`: every delivery the mock made.
+    private func mockDeliveries() async throws -> [[String: Any]] {
+        guard let mockURL else { return [] }
+        let response = try await client.http.execute(HTTPClientRequest(url: mockURL + "/_mock/messages"), timeout: .seconds(30))
+        let body = try await response.body.collect(upTo: 256 << 20)
+        guard let json = (try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [String: Any],
+              let delivered = json["messages"] as? [[String: Any]] else {
+            throw CancellationError()  // not JSON: the callers say the record could not be read
+        }
+        return delivered
     }
 
     private func databaseChecks() async throws -> [String] {
@@ -220,7 +262,7 @@ struct InvariantCheck {
             while try messages.step() {
                 let tenant = messages.string(0) ?? "", id = messages.string(3) ?? ""
                 if let body = messages.string(1) { messagesByBody[Made(tenant: tenant, marker: body), default: []].append(id) }
-                if let key = messages.string(2) { messagesByKey[Made(tenant: tenant, marker: key), default: []].append(id) }
+                if let key = messages.string(2) { messagesByKey[Made(tenant: tenant, marker: Self.clientKey(key)), default: []].append(id) }
             }
             return (completions, messagesByBody, messagesByKey)
         }
@@ -251,7 +293,7 @@ struct InvariantCheck {
     /// database says was sent among them. The database is read first: what it calls sent, the
     /// provider has by then.
     private func providerChecks() async -> [String] {
-        guard let mockURL else { return [] }
+        guard mockURL != nil else { return [] }
         let sent: [String]
         do {
             let database = try await open()
@@ -265,12 +307,7 @@ struct InvariantCheck {
         } catch {
             return ["the database could not be read for the provider check: \(error)"]
         }
-        guard let response = try? await client.http.execute(HTTPClientRequest(url: mockURL + "/_mock/messages"), timeout: .seconds(30)),
-              let body = try? await response.body.collect(upTo: 256 << 20),
-              let json = (try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [String: Any],
-              let delivered = json["messages"] as? [[String: Any]] else {
-            return ["the mock provider's record could not be read"]
-        }
+        guard let delivered = try? await mockDeliveries() else { return ["the mock provider's record could not be read"] }
         var byKey: [String: Int] = [:], byContent: [String: Int] = [:]
         var keyless = 0
         for message in delivered {

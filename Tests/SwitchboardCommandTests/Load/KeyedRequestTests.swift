@@ -46,4 +46,12 @@ struct KeyedRequestTests {
         let gaveUp = Resends([request(Array(repeating: KeyedAttempt(status: nil), count: LoadRetry().maxAttempts))])
         #expect(gaveUp.gaveUp == 1 && gaveUp.resends == LoadRetry().maxAttempts - 1)
     }
+
+    @Test("the check reads the client's key behind the server's per-user scope")
+    func scopedKeys() {
+        let scoped = "u:" + String(repeating: "a1", count: 16) + ":load-42"
+        #expect(InvariantCheck.clientKey(scoped) == "load-42")
+        #expect(InvariantCheck.clientKey("load-42") == "load-42")
+        #expect(InvariantCheck.clientKey("u:short:x") == "u:short:x")
+    }
 }
