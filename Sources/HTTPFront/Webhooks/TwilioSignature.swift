@@ -5,9 +5,9 @@ import Foundation
 /// account's auth token, over the full public URL Twilio called followed by each form field's
 /// name and value, sorted by name. The URL is the one Twilio was given (the configured public
 /// base URL, since a proxy changes the host), query string included.
-enum TwilioSignature {
+public enum TwilioSignature {
     /// The signature of a request to `url` with `fields`.
-    static func sign(url: String, fields: [(name: String, value: String)], authToken: String) -> String {
+    public static func sign(url: String, fields: [(name: String, value: String)], authToken: String) -> String {
         Data(HMAC<Insecure.SHA1>.authenticationCode(for: Data(signedText(url: url, fields: fields).utf8),
                                                      using: SymmetricKey(data: Data(authToken.utf8)))).base64EncodedString()
     }

@@ -7,10 +7,12 @@ import NIOCore
 enum BenchHTTP {
     @discardableResult
     static func post(_ client: HTTPClient, _ url: String, body: String, token: String?,
-                             contentType: String = "application/json", expect status: UInt = 200) async throws -> ByteBuffer {
+                     contentType: String = "application/json", headers: [(String, String)] = [], expect status: UInt = 200)
+        async throws -> ByteBuffer {
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: contentType)
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         request.body = .bytes(ByteBuffer(string: body))
         let response = try await client.execute(request, timeout: .seconds(120))

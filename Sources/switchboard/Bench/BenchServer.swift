@@ -28,6 +28,7 @@ enum BenchServer {
 
     static func run<Value: Sendable>(dataDir: String, maxInFlight: Int, llm: LLMConfiguration = .development,
                                      providers: [ProviderSettings] = [ProviderSettings(id: "simulated", kind: .simulated(.init()))],
+                                     messaging makeMessaging: (any WallClock) -> MessagingHub = { MessagingHub.development(clock: $0) },
                                      logger: Logger, _ body: @escaping @Sendable (Context) async throws -> Value) async throws -> Value {
         let scratch = try ScratchDirectory(in: dataDir, prefix: "bench-server")
         defer { scratch.remove() }
@@ -37,7 +38,7 @@ enum BenchServer {
         let metrics = FrontMetrics()
         let waiters = JobWaiters()
         let service = LLMService(configuration: llm, providers: providers, clock: clock)
-        let messaging = MessagingHub.development(clock: clock)
+        let messaging = makeMessaging(clock)
         let runtime = try await JobRuntime.open(
             RuntimeConfiguration(store: StoreConfiguration(path: RuntimeConfiguration.databasePath(inDataDirectory: scratch.path)),
                                  workers: WorkerConfiguration(maxInFlight: maxInFlight)),

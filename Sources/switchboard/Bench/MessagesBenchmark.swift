@@ -2,6 +2,7 @@ import ArgumentParser
 import AsyncHTTPClient
 import Foundation
 import Histogram
+import HTTPFront
 import Jobs
 import Logging
 
@@ -9,7 +10,9 @@ import Logging
 /// validation, the price held on the wallet, message + outbox row in one commit), the relay
 /// not running; then (b) the outbox drained by `--relays` relays against the zero-latency
 /// simulated provider (send, settle the hold, record sent). One recipient per message, so the
-/// per-recipient ordering does not serialize the run.
+/// per-recipient ordering does not serialize the run. Then (c) a Twilio status callback per
+/// message over HTTP, signed (`X-Twilio-Signature`), verified, stored once and applied by its
+/// job: `callbacksPerSec` counts from the first post until every report is applied.
 struct MessagesBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "messages", abstract: "Measure accepting and relaying messages.")
 
@@ -38,7 +41,7 @@ struct MessagesBenchmark: AsyncParsableCommand {
         let logger = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
         let client = HTTPClient(eventLoopGroupProvider: .singleton,
                                 configuration: .init(connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: concurrency)))
-        let measured: (accepted: (seconds: Double, latency: Histogram<UInt64>), relayed: Double)
+        let measured: (accepted: (seconds: Double, latency: Histogram<UInt64>), relayed: Double, callbacks: Double)
         do {
             measured = try await measure(client: client, logger: logger)
             try await client.shutdown()
@@ -46,19 +49,26 @@ struct MessagesBenchmark: AsyncParsableCommand {
             try? await client.shutdown()  // a client must be shut down, also when the run fails
             throw error
         }
-        let (accepted, relayed) = measured
+        let (accepted, relayed, callbacks) = measured
         let total = messages, relays = relays
-        let acceptedRate = Double(total) / accepted.seconds, relayedRate = Double(total) / relayed
+        let acceptedRate = Double(total) / accepted.seconds, relayedRate = Double(total) / relayed, callbackRate = Double(total) / callbacks
         print("messages: accepted \(Int(acceptedRate))/s (p50 \(accepted.latency.milliseconds(atPercentile: 50)) ms, "
               + "p99 \(accepted.latency.milliseconds(atPercentile: 99)) ms), "
-              + "relayed \(Int(relayedRate))/s by \(relays) relays")
-        printJSONLine(["bench": "messages", "acceptedPerSec": acceptedRate, "relayedPerSec": relayedRate])
+              + "relayed \(Int(relayedRate))/s by \(relays) relays, callbacks verified and applied \(Int(callbackRate))/s")
+        printJSONLine(["bench": "messages", "acceptedPerSec": acceptedRate, "relayedPerSec": relayedRate, "callbacksPerSec": callbackRate])
     }
 
     /// Accepts `messages` over HTTP, then drains the outbox; the acceptance latencies and the draining seconds.
-    private func measure(client: HTTPClient, logger: Logger) async throws -> ((seconds: Double, latency: Histogram<UInt64>), Double) {
+    private func measure(client: HTTPClient, logger: Logger) async throws
+        -> ((seconds: Double, latency: Histogram<UInt64>), Double, Double) {
         let total = messages, relays = relays, concurrency = concurrency
-        return try await BenchServer.run(dataDir: dataDir, maxInFlight: maxInFlight, logger: logger) { server in
+        // The simulated provider sends; a Twilio account is configured only to sign callbacks.
+        let account = "ACbench", authToken = "bench-twilio-token"
+        return try await BenchServer.run(dataDir: dataDir, maxInFlight: maxInFlight, messaging: { clock in
+            MessagingHub(configuration: .development, providers: [SimulatedMessagingProvider(),
+                                                                  TwilioProvider(accountSID: account, authToken: authToken, clock: clock)],
+                         clock: clock)
+        }, logger: logger) { server in
             let accepted = try await runConcurrently(total: total, concurrency: concurrency) { index in
                 let to = "+1415" + String(format: "%07d", index)
                 try await BenchHTTP.post(client, server.url + "/cpaas/v1/messages",
@@ -78,7 +88,41 @@ struct MessagesBenchmark: AsyncParsableCommand {
             let seconds = (ContinuousClock.now - start).timeInterval
             let sent = reports.reduce(0) { $0 + $1.sent }
             guard sent == total else { throw ValidationError("relayed \(sent) of \(total)") }
-            return (accepted, seconds)
+            let callbacks = try await Self.callbacks(client: client, server: server, account: account, authToken: authToken,
+                                                     concurrency: concurrency)
+            return (accepted, seconds, callbacks)
         }
+    }
+
+    /// Posts one signed `delivered` callback per sent message and waits until every report is
+    /// applied; the seconds that took. The messages were sent by the simulated provider (which
+    /// reports them delivered at once), so they are first handed to the Twilio account whose
+    /// token signs the callbacks, as `sent` (a fixture step, not timed).
+    private static func callbacks(client: HTTPClient, server: BenchServer.Context, account: String, authToken: String,
+                                  concurrency: Int) async throws -> Double {
+        let sent = try await server.runtime.database.write { db in
+            try db.run("UPDATE messages SET provider = 'twilio', status = 'sent' WHERE status IN ('sent', 'delivered')")
+            return try db.all("SELECT id, provider_message_id FROM messages WHERE status = 'sent' ORDER BY seq") {
+                (id: $0["id"] as String, sid: $0["provider_message_id"] as String)
+            }
+        }
+        let path = "/cpaas/v1/webhooks/twilio/status"
+        let start = ContinuousClock.now
+        _ = try await runConcurrently(total: sent.count, concurrency: concurrency) { index in
+            let message = sent[index]
+            let url = server.url + path + "?m=" + message.id
+            let fields = [(name: "AccountSid", value: account), (name: "MessageSid", value: message.sid),
+                          (name: "MessageStatus", value: "delivered")]
+            try await BenchHTTP.post(client, url, body: FormEncoding.encode(fields), token: nil,
+                                     contentType: "application/x-www-form-urlencoded",
+                                     headers: [("X-Twilio-Signature", TwilioSignature.sign(url: url, fields: fields, authToken: authToken))])
+        }
+        while try await server.runtime.database.read({ db in try db.scalar("SELECT count(*) FROM delivery_reports WHERE applied_at IS NULL") }) ?? 0 > 0 {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        let seconds = (ContinuousClock.now - start).timeInterval
+        let applied = try await server.runtime.database.read { db in try db.scalar("SELECT count(*) FROM messages WHERE status = 'delivered'") }
+        guard applied == Int64(sent.count) else { throw ValidationError("applied \(applied ?? 0) of \(sent.count) callbacks") }
+        return seconds
     }
 }
