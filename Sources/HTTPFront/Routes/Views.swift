@@ -2,7 +2,8 @@ import Foundation
 import Runtime
 import Jobs
 
-/// A job as the API shows it.
+/// A job as the API shows it; its payload and result in the public form (money as USD
+/// strings, dates as ISO 8601: `JSONValue.publicForm`).
 struct JobView: Encodable {
     var id: String
     var kind: String
@@ -29,8 +30,8 @@ struct JobView: Encodable {
         attempts = job.attempts
         maxAttempts = job.maxAttempts
         cancelRequested = job.cancelRequested
-        payload = JSONValue(stored: job.payload)
-        result = JSONValue(stored: job.result)
+        payload = JSONValue(stored: job.payload).publicForm
+        result = JSONValue(stored: job.result).publicForm
         lastError = job.lastError
         batchId = job.batchID
         runAt = job.runAt

@@ -35,8 +35,8 @@ struct RegisteredHandler: Sendable {
 
     init<Handler: JobHandler>(_ handler: Handler) {
         options = handler.options
-        let decoder = JSONDecoder()
-        let encoder = JSONEncoder()
+        let decoder = JobJSON.decoder
+        let encoder = JobJSON.encoder
         execute = { json, context in
             let payload: Handler.Payload
             do {
