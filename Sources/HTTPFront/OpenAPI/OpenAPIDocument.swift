@@ -2821,7 +2821,7 @@ enum OpenAPIDocument {
           },
           "ErrorCode": {
             "type": "string",
-            "description": "Stable machine-readable error code; clients switch on it. invalid_request 400, unauthorized 401, insufficient_credits 402, budget_exceeded 402, forbidden 403, not_found 404, method_not_allowed 405, request_timeout 408, idempotency_conflict 409, job_finished 409, payload_too_large 413, unsupported_media_type 415, idempotency_mismatch 422, rate_limited 429, internal_error 500, provider_unavailable 502, unavailable 503, timeout 504; cancelled 409 (a cancelled completion).",
+            "description": "Stable machine-readable error code; clients switch on it. invalid_request 400, unauthorized 401, insufficient_credits 402, budget_exceeded 402, forbidden 403, not_found 404, method_not_allowed 405, request_timeout 408, idempotency_conflict 409, job_finished 409, batch_finished 409, payload_too_large 413, unsupported_media_type 415, idempotency_mismatch 422, rate_limited 429, internal_error 500, provider_unavailable 502, unavailable 503, timeout 504; cancelled 409 (a cancelled completion).",
             "enum": [
               "invalid_request",
               "unauthorized",
@@ -2833,6 +2833,7 @@ enum OpenAPIDocument {
               "request_timeout",
               "idempotency_conflict",
               "job_finished",
+              "batch_finished",
               "payload_too_large",
               "unsupported_media_type",
               "idempotency_mismatch",
@@ -3102,7 +3103,8 @@ enum OpenAPIDocument {
                   "settle",
                   "release",
                   "refund",
-                  "adjustment"
+                  "adjustment",
+                  "charge"
                 ]
               },
               "amountUsd": {
@@ -3844,14 +3846,14 @@ enum OpenAPIDocument {
               },
               "costUsd": {
                 "type": "string",
-                "pattern": "^[0-9]+\\.[0-9]{6}$",
+                "pattern": "^[0-9]+\\.[0-9]{2,6}$",
                 "description": "Charged so far for the items that ran (final once the batch ended).",
                 "example": "0.012345"
               },
               "reservedUsd": {
                 "type": "string",
-                "pattern": "^[0-9]+\\.[0-9]{6}$",
-                "description": "The batch's worst case, held on the wallet at submission; what is not charged is released at the end.",
+                "pattern": "^[0-9]+\\.[0-9]{2,6}$",
+                "description": "What the batch still holds on the wallet: its worst case at submission less what its items were charged; 0.00 once the batch ended (the rest was released).",
                 "example": "0.012345"
               },
               "wallet": {
@@ -4385,6 +4387,8 @@ enum OpenAPIDocument {
             "type": "object",
             "required": [
               "id",
+              "name",
+              "channel",
               "channels",
               "state",
               "limits"
@@ -4392,6 +4396,17 @@ enum OpenAPIDocument {
             "properties": {
               "id": {
                 "type": "string"
+              },
+              "name": {
+                "type": "string",
+                "description": "What the provider is, for people: Twilio, SendGrid or Simulated."
+              },
+              "channel": {
+                "type": [
+                  "string",
+                  "null"
+                ],
+                "description": "The first of `channels` (the original contract names one channel per provider)."
               },
               "channels": {
                 "type": "array",
@@ -4410,9 +4425,16 @@ enum OpenAPIDocument {
               },
               "limits": {
                 "type": "object",
+                "required": [
+                  "requestsPerMinute"
+                ],
                 "properties": {
                   "requestsPerMinute": {
-                    "type": "integer"
+                    "type": [
+                      "integer",
+                      "null"
+                    ],
+                    "description": "The configured requests per minute; null when none is configured."
                   }
                 }
               }
