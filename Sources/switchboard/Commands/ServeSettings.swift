@@ -77,6 +77,10 @@ struct ServeSettings {
             if let value = limits.maxHeaderBytes { self.limits.maxHeaderBytes = value }
             if let value = limits.idleTimeoutSeconds { self.limits.idleTimeout = .seconds(value) }
             if let value = limits.bodyReadTimeoutSeconds { self.limits.bodyReadTimeout = .seconds(value) }
+            if let value = limits.bodyBudgetBytes {
+                guard (1 << 20...(64 << 30)).contains(value) else { throw SettingsError("limits.bodyBudgetBytes must be 1 MiB...64 GiB") }
+                self.limits.bodyBudget = BodyBudget(capacity: value)
+            }
         }
         if let plans = file?.plans { self.plans.plans.merge(plans) { _, configured in configured } }
         if let llm = file?.llm { (self.llm, providers) = try Self.llm(llm, environment: environment) }
