@@ -58,3 +58,18 @@ struct BodyBudgetSettingsTests {
         #expect(throws: SettingsError.self) { try settings(#"{"limits": {"bodyBudgetBytes": 1000}}"#) }
     }
 }
+
+@Suite("config file: schedule interval")
+struct ScheduleIntervalSettingsTests {
+    @Test("minScheduleIntervalSeconds sets the shortest @every interval (default 60); 0 is refused")
+    func configured() throws {
+        func settings(_ json: String) throws -> ServeSettings {
+            let path = NSTemporaryDirectory() + "switchboard-interval-\(UUID().uuidString).json"
+            try json.write(toFile: path, atomically: true, encoding: .utf8)
+            return try ServeSettings(try ServeOptions.parse(["--config", path]), environment: [:])
+        }
+        #expect(try settings("{}").minScheduleIntervalSeconds == 60)
+        #expect(try settings(#"{"minScheduleIntervalSeconds": 300}"#).minScheduleIntervalSeconds == 300)
+        #expect(throws: SettingsError.self) { try settings(#"{"minScheduleIntervalSeconds": 0}"#) }
+    }
+}

@@ -3228,7 +3228,7 @@ enum OpenAPIDocument {
               "cron": {
                 "type": "string",
                 "maxLength": 200,
-                "description": "A 5-field cron expression (minute hour day-of-month month day-of-week), a macro (`@hourly`, `@daily`, `@weekly`, `@monthly`, `@yearly`) or an interval `@every <duration>` such as `@every 10m`. At most 200 bytes.",
+                "description": "A 5-field cron expression (minute hour day-of-month month day-of-week), a macro (`@hourly`, `@daily`, `@weekly`, `@monthly`, `@yearly`) or an interval `@every <duration>` such as `@every 10m`, at least 60 s (`minScheduleIntervalSeconds`; cron itself fires at most once a minute). At most 200 bytes.",
                 "examples": [
                   "*/15 * * * *",
                   "@daily",
@@ -3265,7 +3265,7 @@ enum OpenAPIDocument {
                 "minLength": 1,
                 "maxLength": 200,
                 "default": "system",
-                "description": "The tenant the enqueued jobs belong to (1-200 bytes)."
+                "description": "The tenant the enqueued jobs belong to (1-200 bytes). Only the server's own kinds (noop, template sync, outbox relay, idempotency purge) may run without one (as `system`); any other kind without a tenant is 400 naming `tenant`. The payload must decode as the kind's (400 naming the field, e.g. `payload.batch`)."
               }
             }
           },

@@ -13,6 +13,8 @@ struct ConfigFile: Decodable {
     var sync: String?
     var maxInFlight: Int?
     var shutdownGrace: Int?
+    /// The shortest `@every` interval a schedule may have, in seconds (default 60).
+    var minScheduleIntervalSeconds: Int?
     var metrics: Bool?
     var auth: Auth?
     var limits: Limits?
@@ -105,7 +107,7 @@ struct ConfigFile: Decodable {
     }
 
     static let knownKeys: [String: Set<String>] = [
-        "": ["host", "port", "dataDir", "internalApiKey", "dev", "sync", "maxInFlight", "shutdownGrace", "metrics", "auth",
+        "": ["host", "port", "dataDir", "internalApiKey", "dev", "sync", "maxInFlight", "shutdownGrace", "minScheduleIntervalSeconds", "metrics", "auth",
              "limits", "plans", "llm", "messaging"],
         "messaging": ["providers", "routes", "prices", "maxAttempts"],
         "llm": ["providers", "models", "routes", "defaultUseCase", "requestDeadlineSeconds"],

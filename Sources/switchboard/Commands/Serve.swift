@@ -67,7 +67,8 @@ struct Serve: AsyncParsableCommand {
         let runtime = try await JobRuntime.open(
             RuntimeConfiguration(
                 store: StoreConfiguration(path: settings.databasePath, synchronous: settings.sync),
-                workers: WorkerConfiguration(maxInFlight: settings.maxInFlight, shutdownGrace: .seconds(settings.shutdownGrace))),
+                workers: WorkerConfiguration(maxInFlight: settings.maxInFlight, shutdownGrace: .seconds(settings.shutdownGrace)),
+                minimumScheduleInterval: .seconds(settings.minScheduleIntervalSeconds)),
             registry: { JobCatalog.registry(llm: llm, messaging: messaging, services: $0) }, migrations: JobCatalog.migrations, clock: clock, logger: logger,
             onJobFinished: { job, outcome in
                 metrics.jobFinished(job, outcome)

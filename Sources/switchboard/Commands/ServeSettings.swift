@@ -14,6 +14,7 @@ struct ServeSettings {
     var sync = StoreConfiguration.Synchronous.normal
     var maxInFlight = 256
     var shutdownGrace = 25
+    var minScheduleIntervalSeconds = 60
     var metrics = true
     var auth = AuthConfiguration()
     var limits = RequestLimits()
@@ -58,6 +59,7 @@ struct ServeSettings {
         maxInFlight = try int("MAX_IN_FLIGHT", options.maxInFlight) ?? file?.maxInFlight ?? maxInFlight
         shutdownGrace = try int("SHUTDOWN_GRACE", options.shutdownGrace) ?? file?.shutdownGrace ?? shutdownGrace
         metrics = try bool("METRICS", options.metrics) ?? file?.metrics ?? metrics
+        minScheduleIntervalSeconds = file?.minScheduleIntervalSeconds ?? minScheduleIntervalSeconds
 
         let fileAuth = file?.auth
         if let path = options.jwtPublicKeyFile ?? env("JWT_PUBLIC_KEY_FILE") ?? fileAuth?.publicKeyFile {
@@ -93,6 +95,7 @@ struct ServeSettings {
     private func validate() throws {
         guard (0...65_535).contains(port) else { throw SettingsError("port must be 0...65535") }
         guard (1...100_000).contains(maxInFlight) else { throw SettingsError("max-in-flight must be 1...100000") }
+        guard (1...86_400).contains(minScheduleIntervalSeconds) else { throw SettingsError("minScheduleIntervalSeconds must be 1...86400") }
         guard (0...3_600).contains(shutdownGrace) else { throw SettingsError("shutdown-grace must be 0...3600 seconds") }
         if let key = internalAPIKey, key.utf8.count < 16 { throw SettingsError("the internal API key must be at least 16 characters") }
         guard (1_024...(256 << 20)).contains(limits.maxBodyBytes) else { throw SettingsError("limits.maxBodyBytes must be 1 KiB...256 MiB") }
