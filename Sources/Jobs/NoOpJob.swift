@@ -8,6 +8,8 @@ public struct NoOpJob: JobHandler {
     }
 
     public static let kind = "noop"
+    /// It does nothing, so a schedule may run it without a tenant.
+    public var options: JobKindOptions { JobKindOptions(runsWithoutTenant: true) }
 
     public init() {}
 

@@ -103,7 +103,8 @@ public final class JobRuntime: Service, Sendable {
                               owner: owner, logger: logger, observer: onJobFinished)
         let maxAttempts: @Sendable (String) -> Int = { registry.options(for: $0)?.retry.maxAttempts ?? 1 }
         let scheduler = Scheduler(
-            store: SQLiteScheduleStore(jobs: jobs), clock: clock, kinds: registry.kinds,
+            store: SQLiteScheduleStore(jobs: jobs), clock: clock, kinds: registry.kinds, tenantlessKinds: registry.tenantlessKinds,
+            minimumInterval: configuration.minimumScheduleInterval, payloadProblem: { registry.payloadProblem(kind: $0, payload: $1) },
             misfireGrace: configuration.misfireGrace, logger: logger, defaultMaxAttempts: maxAttempts,
             enqueue: { job in
                 try Self.validate(job, registry: registry)

@@ -8,9 +8,12 @@ public struct RuntimeConfiguration: Sendable {
     public var misfireGrace: Duration
     /// This process's name on the leases it holds; defaults to host, pid and a random suffix.
     public var owner: String?
+    /// The shortest `@every` interval a schedule may have (cron fires at most once a minute).
+    public var minimumScheduleInterval: Duration
 
     public init(store: StoreConfiguration, workers: WorkerConfiguration = WorkerConfiguration(),
-                misfireGrace: Duration = .seconds(60), owner: String? = nil) {
+                misfireGrace: Duration = .seconds(60), owner: String? = nil, minimumScheduleInterval: Duration = .seconds(60)) {
+        self.minimumScheduleInterval = minimumScheduleInterval
         self.store = store
         self.workers = workers
         self.misfireGrace = misfireGrace

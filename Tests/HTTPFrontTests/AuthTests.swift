@@ -203,3 +203,17 @@ struct AuthTests {
         }
     }
 }
+
+@Suite("development tokens")
+struct DevelopmentTokenTests {
+    @Test("iat and exp are whole seconds (RFC 7519 NumericDate as an integer)")
+    func wholeSeconds() async throws {
+        let now = Date(timeIntervalSince1970: 1_800_000_000.734)
+        let token = try await Harness.sign(AccessClaims(sub: "u", tenantId: TestKeys.tenant, issuedAt: now, expiresAt: now.addingTimeInterval(3_600)))
+        var segment = String(token.split(separator: ".")[1]).replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while segment.count % 4 != 0 { segment += "=" }
+        let json = String(decoding: try #require(Data(base64Encoded: segment)), as: UTF8.self)
+        #expect(json.contains(#""iat":1800000000,"#) || json.contains(#""iat":1800000000}"#), "\(json)")
+        #expect(json.contains(#""exp":1800003600"#) && !json.contains("1800003600."), "\(json)")
+    }
+}

@@ -72,6 +72,7 @@ struct BatchTests {
             #expect(finished["costUsd"] as? String == total.usdString)
             #expect((finished["requestCounts"] as? [String: Any])?["completed"] as? Int == 25)
             #expect(finished["finishedAt"] is String)
+            #expect(finished["reservedUsd"] as? String == "0.00", "a finished batch still shows its released hold")
             let balance = try #require(try await harness.runtime.wallets.balance(of: .team(TestKeys.tenant)))
             #expect(balance.balance == MicroUSD(usd: 1) - total && balance.reserved == MicroUSD(0))
             #expect(try await harness.runtime.wallets.audit().isEmpty)

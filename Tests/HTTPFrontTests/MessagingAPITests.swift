@@ -158,3 +158,32 @@ struct MessagingAPITests {
         }
     }
 }
+
+@Suite("GET /cpaas/v1/providers")
+struct ProvidersAPITests {
+    @Test("each provider shows id, name, channel, state and its configured limits")
+    func contractFields() async throws {
+        let configuration = MessagingConfiguration(routes: MessagingConfiguration.development.routes,
+                                                   prices: MessagingConfiguration.development.prices, requestsPerMinute: ["simulated": 120])
+        let harness = try await Harness.make(messaging: { MessagingHub(configuration: configuration, providers: [SimulatedMessagingProvider()], clock: $0) })
+        let token = try await harness.token()
+        try await harness.test { client in
+            let providers = try #require(try ParsedEnvelope(try await client.get("/cpaas/v1/providers", token: token)).dataArray)
+            let provider = try #require(providers.first)
+            #expect(provider["id"] as? String == "simulated" && provider["name"] as? String == "Simulated")
+            #expect(provider["channel"] as? String == "email" && provider["state"] as? String == "healthy")
+            #expect((provider["limits"] as? [String: Any])?["requestsPerMinute"] as? Int == 120)
+        }
+    }
+
+    @Test("a provider without limits shows requestsPerMinute null, not an empty object")
+    func noLimits() async throws {
+        let harness = try await Harness.make()
+        let token = try await harness.token()
+        try await harness.test { client in
+            let providers = try #require(try ParsedEnvelope(try await client.get("/cpaas/v1/providers", token: token)).dataArray)
+            let limits = try #require(providers.first?["limits"] as? [String: Any])
+            #expect(limits["requestsPerMinute"] is NSNull)
+        }
+    }
+}

@@ -51,8 +51,15 @@ struct SchedulesAPITests {
         ("ok", #"{"cron":"* * * * *","kind":"noop","enabled":"yes"}"#, "enabled"),
         ("ok", #"{"kind":"noop"}"#, "cron"),
         ("bad name!", #"{"cron":"* * * * *","kind":"noop"}"#, "name"),
+        ("ok", #"{"cron":"@every 1s","kind":"noop"}"#, "cron"),
+        ("ok", #"{"cron":"@every 59s","kind":"noop"}"#, "cron"),
+        ("ok", #"{"cron":"@daily","kind":"inference.batch.finalize","payload":{},"tenant":"t1"}"#, "payload.batch"),
+        ("ok", #"{"cron":"@daily","kind":"inference.batch.finalize","payload":{"batch":7},"tenant":"t1"}"#, "payload.batch"),
+        ("ok", #"{"cron":"@daily","kind":"inference.batch.finalize","payload":{"batch":"b"}}"#, "tenant"),
+        ("ok", #"{"cron":"@daily","kind":"inference.batch.finalize","payload":{"batch":"b"},"tenant":"system"}"#, "tenant"),
     ])
     func badSchedules(name: String, body: String, field: String) async throws {
+        // (the interval, payload and tenant cases are checked when the schedule is saved, not when it fires)
         let harness = try await Harness.make()
         try await harness.test { client in
             let path = "/cpaas/v1/jobs/schedules/" + (name.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? name)
@@ -60,6 +67,19 @@ struct SchedulesAPITests {
             #expect(response.status == .badRequest)
             #expect(try ParsedEnvelope(response).errorField == field)
             #expect(try await harness.runtime.scheduler.schedule(named: name) == nil)
+        }
+    }
+
+    @Test("a minute interval runs without a tenant for the server's own kinds; other kinds run with a tenant and a payload that decodes")
+    func accepted() async throws {
+        let harness = try await Harness.make()
+        try await harness.test { client in
+            let base = "/cpaas/v1/jobs/schedules/"
+            for (name, body) in [("ping", #"{"cron":"@every 1m","kind":"noop"}"#),
+                                 ("final", #"{"cron":"@daily","kind":"inference.batch.finalize","payload":{"batch":"b"},"tenant":"t1"}"#)] {
+                let response = try await client.send(.put, base + name, internalKey: TestKeys.internalKey, json: body)
+                #expect(response.status == .created, "\(name): \(String(buffer: response.body))")
+            }
         }
     }
 }

@@ -102,3 +102,18 @@ struct WalletsAPITests {
         }
     }
 }
+
+@Suite("POST /_internal/wallets/credit: reserved tenants")
+struct ReservedTenantCreditTests {
+    @Test("credit to a reserved tenant is 400 naming tenantId, and no wallet is made", arguments: ["system", "_internal"])
+    func refused(tenant: String) async throws {
+        let harness = try await Harness.make()
+        try await harness.test { client in
+            let response = try await client.credit(tenant: tenant, amount: "1.00")
+            #expect(response.status == .badRequest)
+            let envelope = try ParsedEnvelope(response)
+            #expect(envelope.errorCode == "invalid_request" && envelope.errorField == "tenantId")
+            #expect(try await harness.runtime.wallets.balance(of: .team(tenant)) == nil)
+        }
+    }
+}

@@ -28,7 +28,7 @@ struct CheckBackupCommandTests {
     func check() async throws {
         let directory = Directory()
         try await makeDatabase(directory)
-        var sound = try Check.parse(["--data-dir", directory.path])
+        let sound = try Check.parse(["--data-dir", directory.path])
         try await sound.run()
         let handle = try FileHandle(forUpdating: URL(fileURLWithPath: directory.database))
         let size = try handle.seekToEnd()
@@ -36,11 +36,11 @@ struct CheckBackupCommandTests {
         try handle.write(contentsOf: Data(repeating: 0x5A, count: Int(size) - 2 * 4_096))
         try handle.close()
         for arguments in [["--data-dir", directory.path], ["--data-dir", directory.path, "--quick"]] {
-            var damaged = try Check.parse(arguments)
+            let damaged = try Check.parse(arguments)
             let error = await #expect(throws: ExitCode.self) { try await damaged.run() }
             #expect(error == .failure)
         }
-        var missing = try Check.parse(["--data-dir", directory.path + "/nope"])
+        let missing = try Check.parse(["--data-dir", directory.path + "/nope"])
         await #expect(throws: ExitCode.self) { try await missing.run() }
     }
 
@@ -49,10 +49,10 @@ struct CheckBackupCommandTests {
         let directory = Directory()
         try await makeDatabase(directory)
         let target = directory.path + "/copy.sqlite"
-        var command = try Backup.parse(["--data-dir", directory.path, "--to", target])
+        let command = try Backup.parse(["--data-dir", directory.path, "--to", target])
         try await command.run()
         #expect(try await SQLiteStore.integrityProblems(databaseAt: target).isEmpty)
-        var again = try Backup.parse(["--data-dir", directory.path, "--to", target])
+        let again = try Backup.parse(["--data-dir", directory.path, "--to", target])
         await #expect(throws: ExitCode.self) { try await again.run() }
     }
 }

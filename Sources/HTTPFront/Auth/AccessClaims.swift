@@ -23,12 +23,15 @@ public struct AccessClaims: JWTPayload, Equatable {
         self.email = email
         self.roles = roles
         self.planTier = planTier
-        iat = IssuedAtClaim(value: issuedAt)
-        exp = expiresAt.map(ExpirationClaim.init(value:))
-        nbf = notBefore.map(NotBeforeClaim.init(value:))
+        // Whole seconds: RFC 7519's NumericDate is commonly integral, and some verifiers refuse fractions.
+        iat = IssuedAtClaim(value: Self.wholeSeconds(issuedAt))
+        exp = expiresAt.map { ExpirationClaim(value: Self.wholeSeconds($0)) }
+        nbf = notBefore.map { NotBeforeClaim(value: Self.wholeSeconds($0)) }
         iss = issuer.map(IssuerClaim.init(value:))
         aud = audience.map { AudienceClaim(value: [$0]) }
     }
+
+    static func wholeSeconds(_ date: Date) -> Date { Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down)) }
 
     /// Signature checks only; `TokenVerifier.check` does the rest.
     public func verify(using algorithm: some JWTAlgorithm) async throws {}

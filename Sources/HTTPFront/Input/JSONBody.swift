@@ -9,28 +9,32 @@ struct JSONBody: Sendable {
 
     static let decoder = JSONDecoder()
 
-    /// The body's bytes, at most `limits.maxBodyBytes`, within `limits.bodyReadTimeout`.
+    /// The body's bytes, at most `limits.maxBodyBytes`, within `limits.bodyReadTimeout`, read
+    /// only when its size fits in the process's `BodyBudget` (else 503 before reading).
     func bytes(_ request: Request) async throws -> ByteBuffer {
         let body = request.body
         let limit = limits.maxBodyBytes
         let timeout = limits.bodyReadTimeout
-        return try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
-            group.addTask {
-                do { return try await body.collect(upTo: limit) } catch let error as HTTPError where error.status == .contentTooLarge {
-                    throw APIError.payloadTooLarge(limit: limit)
-                } catch is NIOTooManyBytesError {
-                    throw APIError.payloadTooLarge(limit: limit)
+        let declared = request.headers[.contentLength].flatMap { Int($0) }.map { min(max(0, $0), limit) }
+        return try await limits.bodyBudget.reading(declared ?? limit) {
+            try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
+                group.addTask {
+                    do { return try await body.collect(upTo: limit) } catch let error as HTTPError where error.status == .contentTooLarge {
+                        throw APIError.payloadTooLarge(limit: limit)
+                    } catch is NIOTooManyBytesError {
+                        throw APIError.payloadTooLarge(limit: limit)
+                    }
                 }
+                group.addTask {
+                    try await Task.sleep(for: timeout)
+                    return nil
+                }
+                defer { group.cancelAll() }
+                guard let first = try await group.next(), let buffer = first else {
+                    throw APIError(.requestTimeout, "request_timeout", "the request body did not arrive within \(timeout)")
+                }
+                return buffer
             }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                return nil
-            }
-            defer { group.cancelAll() }
-            guard let first = try await group.next(), let buffer = first else {
-                throw APIError(.requestTimeout, "request_timeout", "the request body did not arrive within \(timeout)")
-            }
-            return buffer
         }
     }
 

@@ -10,9 +10,13 @@ public struct RequestLimits: Sendable {
     public var idleTimeout: Duration
     /// A request body must arrive completely within this long (408 `request_timeout`).
     public var bodyReadTimeout: Duration
+    /// The bound on the bytes of bodies read at once, across the process (shared by every copy
+    /// of these limits; 503 `unavailable` with `Retry-After` past it).
+    public var bodyBudget: BodyBudget
 
     public init(maxBodyBytes: Int = 1 << 20, maxBatchBodyBytes: Int = 64 << 20, maxHeaderBytes: Int = 32 * 1024, idleTimeout: Duration = .seconds(60),
-                bodyReadTimeout: Duration = .seconds(30)) {
+                bodyReadTimeout: Duration = .seconds(30), bodyBudgetBytes: Int = 256 << 20) {
+        bodyBudget = BodyBudget(capacity: bodyBudgetBytes)
         self.maxBodyBytes = maxBodyBytes
         self.maxBatchBodyBytes = max(maxBodyBytes, maxBatchBodyBytes)
         self.maxHeaderBytes = maxHeaderBytes

@@ -3321,7 +3321,7 @@ enum OpenAPIDocument {
           },
           "ErrorCode": {
             "type": "string",
-            "description": "Stable machine-readable error code; clients switch on it. invalid_request 400, unauthorized 401, insufficient_credits 402, budget_exceeded 402, forbidden 403, not_found 404, method_not_allowed 405, request_timeout 408, idempotency_conflict 409, job_finished 409, payload_too_large 413, unsupported_media_type 415, idempotency_mismatch 422, rate_limited 429, internal_error 500, provider_unavailable 502, unavailable 503, timeout 504; cancelled 409 (a cancelled completion); recipient_suppressed 422 (the recipient opted out); storage_corrupt 503 (health, a damaged database file).",
+            "description": "Stable machine-readable error code; clients switch on it. invalid_request 400, unauthorized 401, insufficient_credits 402, budget_exceeded 402, forbidden 403, not_found 404, method_not_allowed 405, request_timeout 408, idempotency_conflict 409, job_finished 409, batch_finished 409, payload_too_large 413, unsupported_media_type 415, idempotency_mismatch 422, rate_limited 429, internal_error 500, provider_unavailable 502, unavailable 503, timeout 504; cancelled 409 (a cancelled completion); recipient_suppressed 422 (the recipient opted out); storage_corrupt 503 (health, a damaged database file).",
             "enum": [
               "invalid_request",
               "unauthorized",
@@ -3333,6 +3333,7 @@ enum OpenAPIDocument {
               "request_timeout",
               "idempotency_conflict",
               "job_finished",
+              "batch_finished",
               "payload_too_large",
               "unsupported_media_type",
               "idempotency_mismatch",
@@ -3604,7 +3605,8 @@ enum OpenAPIDocument {
                   "settle",
                   "release",
                   "refund",
-                  "adjustment"
+                  "adjustment",
+                  "charge"
                 ]
               },
               "amountUsd": {
@@ -3728,7 +3730,7 @@ enum OpenAPIDocument {
               "cron": {
                 "type": "string",
                 "maxLength": 200,
-                "description": "A 5-field cron expression (minute hour day-of-month month day-of-week), a macro (`@hourly`, `@daily`, `@weekly`, `@monthly`, `@yearly`) or an interval `@every <duration>` such as `@every 10m`. At most 200 bytes.",
+                "description": "A 5-field cron expression (minute hour day-of-month month day-of-week), a macro (`@hourly`, `@daily`, `@weekly`, `@monthly`, `@yearly`) or an interval `@every <duration>` such as `@every 10m`, at least 60 s (`minScheduleIntervalSeconds`; cron itself fires at most once a minute). At most 200 bytes.",
                 "examples": [
                   "*/15 * * * *",
                   "@daily",
@@ -3765,7 +3767,7 @@ enum OpenAPIDocument {
                 "minLength": 1,
                 "maxLength": 200,
                 "default": "system",
-                "description": "The tenant the enqueued jobs belong to (1-200 bytes)."
+                "description": "The tenant the enqueued jobs belong to (1-200 bytes). Only the server's own kinds (noop, template sync, outbox relay, idempotency purge) may run without one (as `system`); any other kind without a tenant is 400 naming `tenant`. The payload must decode as the kind's (400 naming the field, e.g. `payload.batch`)."
               }
             }
           },
@@ -4368,14 +4370,14 @@ enum OpenAPIDocument {
               },
               "costUsd": {
                 "type": "string",
-                "pattern": "^[0-9]+\\.[0-9]{6}$",
+                "pattern": "^[0-9]+\\.[0-9]{2,6}$",
                 "description": "Charged so far for the items that ran (final once the batch ended).",
                 "example": "0.012345"
               },
               "reservedUsd": {
                 "type": "string",
-                "pattern": "^[0-9]+\\.[0-9]{6}$",
-                "description": "The batch's worst case, held on the wallet at submission; what is not charged is released at the end.",
+                "pattern": "^[0-9]+\\.[0-9]{2,6}$",
+                "description": "What the batch still holds on the wallet: its worst case at submission less what its items were charged; 0.00 once the batch ended (the rest was released).",
                 "example": "0.012345"
               },
               "wallet": {
@@ -4920,6 +4922,8 @@ enum OpenAPIDocument {
             "type": "object",
             "required": [
               "id",
+              "name",
+              "channel",
               "channels",
               "state",
               "limits"
@@ -4927,6 +4931,17 @@ enum OpenAPIDocument {
             "properties": {
               "id": {
                 "type": "string"
+              },
+              "name": {
+                "type": "string",
+                "description": "What the provider is, for people: Twilio, SendGrid or Simulated."
+              },
+              "channel": {
+                "type": [
+                  "string",
+                  "null"
+                ],
+                "description": "The first of `channels` (the original contract names one channel per provider)."
               },
               "channels": {
                 "type": "array",
@@ -4945,9 +4960,16 @@ enum OpenAPIDocument {
               },
               "limits": {
                 "type": "object",
+                "required": [
+                  "requestsPerMinute"
+                ],
                 "properties": {
                   "requestsPerMinute": {
-                    "type": "integer"
+                    "type": [
+                      "integer",
+                      "null"
+                    ],
+                    "description": "The configured requests per minute; null when none is configured."
                   }
                 }
               }

@@ -149,6 +149,15 @@ struct MessageView: Encodable {
         var status: String
         var detail: String?
         var at: Date
+
+        enum CodingKeys: String, CodingKey { case status, detail, at }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(status, forKey: .status)
+            try container.encode(detail, forKey: .detail)
+            try container.encode(at, forKey: .at)
+        }
     }
 
     var id: String
@@ -194,6 +203,35 @@ struct MessageView: Encodable {
         updatedAt = message.updatedAt
         history = message.events.map { Event(status: $0.status.rawValue, detail: $0.detail, at: $0.at) }
     }
+
+    /// Absent values are `null`, not missing keys: the OpenAPI document marks every key required.
+    enum CodingKeys: String, CodingKey {
+        case id, channel, to, from, subject, body, templateId, variables, status, provider, providerMessageId, error, attempts
+        case segments, priceUsd, sendAt, createdAt, updatedAt, history
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(channel, forKey: .channel)
+        try container.encode(to, forKey: .to)
+        try container.encode(from, forKey: .from)
+        try container.encode(subject, forKey: .subject)
+        try container.encode(body, forKey: .body)
+        try container.encode(templateId, forKey: .templateId)
+        try container.encode(variables, forKey: .variables)
+        try container.encode(status, forKey: .status)
+        try container.encode(provider, forKey: .provider)
+        try container.encode(providerMessageId, forKey: .providerMessageId)
+        try container.encode(error, forKey: .error)
+        try container.encode(attempts, forKey: .attempts)
+        try container.encode(segments, forKey: .segments)
+        try container.encode(priceUsd, forKey: .priceUsd)
+        try container.encode(sendAt, forKey: .sendAt)
+        try container.encode(createdAt, forKey: .createdAt)
+        try container.encode(updatedAt, forKey: .updatedAt)
+        try container.encode(history, forKey: .history)
+    }
 }
 
 /// A synced template as the API shows it.
@@ -223,19 +261,69 @@ struct TemplateView: Encodable {
         body = template.body
         syncedAt = template.syncedAt
     }
+
+    /// Absent values are `null`, not missing keys.
+    enum CodingKeys: String, CodingKey {
+        case id, provider, providerTemplateId, channel, name, language, category, status, variables, body, syncedAt
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(provider, forKey: .provider)
+        try container.encode(providerTemplateId, forKey: .providerTemplateId)
+        try container.encode(channel, forKey: .channel)
+        try container.encode(name, forKey: .name)
+        try container.encode(language, forKey: .language)
+        try container.encode(category, forKey: .category)
+        try container.encode(status, forKey: .status)
+        try container.encode(variables, forKey: .variables)
+        try container.encode(body, forKey: .body)
+        try container.encode(syncedAt, forKey: .syncedAt)
+    }
 }
 
+/// A messaging provider as `GET /providers` shows it: the contract's `id, channel, name, state,
+/// limits`, plus every channel it sends (`channel` is the first of them). Every limit key is
+/// present; `null` means no limit is configured.
 struct ProviderView: Encodable {
+    struct Limits: Encodable {
+        var requestsPerMinute: Int?
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(requestsPerMinute, forKey: .requestsPerMinute)
+        }
+
+        enum CodingKeys: String, CodingKey { case requestsPerMinute }
+    }
+
     var id: String
+    var name: String
+    var channel: String?
     var channels: [String]
     var state: String
-    var limits: [String: Int]
+    var limits: Limits
 
     init(_ status: ProviderStatus) {
         id = status.id
+        name = status.name
+        channel = status.channels.first
         channels = status.channels
         state = status.state.rawValue
-        limits = status.requestsPerMinute.map { ["requestsPerMinute": $0] } ?? [:]
+        limits = Limits(requestsPerMinute: status.requestsPerMinute)
+    }
+
+    enum CodingKeys: String, CodingKey { case id, name, channel, channels, state, limits }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(name, forKey: .name)
+        try container.encode(channel, forKey: .channel)
+        try container.encode(channels, forKey: .channels)
+        try container.encode(state, forKey: .state)
+        try container.encode(limits, forKey: .limits)
     }
 }
 

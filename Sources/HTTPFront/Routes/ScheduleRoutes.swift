@@ -47,6 +47,8 @@ extension HTTPFront {
         if message.hasPrefix("time zone") { return "timezone" }
         if message.hasPrefix("kind") { return "kind" }
         if message.hasPrefix("catch-up") { return "catchUp" }
+        if message.hasPrefix("tenant") { return "tenant" }
+        if message.hasPrefix("payload") { return String(message.prefix { $0 != " " }) }
         return "cron"
     }
 
@@ -74,7 +76,7 @@ extension HTTPFront {
             let payloadData = try (payload ?? .object([:])).encoded()
             guard payloadData.count <= 64 * 1024 else { throw APIError.invalid("payload", "payload must be at most 64 KiB of JSON") }
             let schedule = Schedule(name: name, expression: cron, timeZone: timezone ?? "UTC", kind: kind,
-                                    tenant: tenant ?? "system", payload: payloadData, enabled: enabled ?? true, catchUp: catchUpPolicy)
+                                    tenant: tenant ?? Scheduler.systemTenant, payload: payloadData, enabled: enabled ?? true, catchUp: catchUpPolicy)
             do { _ = try schedule.validated() } catch {
                 throw APIError.invalid(HTTPFront.field(of: error), error.message)
             }

@@ -2,7 +2,8 @@ import Foundation
 import Runtime
 import Jobs
 
-/// A job as the API shows it.
+/// A job as the API shows it; its payload and result in the public form (money as USD
+/// strings, dates as ISO 8601: `JSONValue.publicForm`).
 struct JobView: Encodable {
     var id: String
     var kind: String
@@ -29,8 +30,8 @@ struct JobView: Encodable {
         attempts = job.attempts
         maxAttempts = job.maxAttempts
         cancelRequested = job.cancelRequested
-        payload = JSONValue(stored: job.payload)
-        result = JSONValue(stored: job.result)
+        payload = JSONValue(stored: job.payload).publicForm
+        result = JSONValue(stored: job.result).publicForm
         lastError = job.lastError
         batchId = job.batchID
         runAt = job.runAt
@@ -188,7 +189,8 @@ struct BatchView: Encodable {
     var status: String
     var requestCounts: RequestCounts
     var costUsd: String
-    /// The worst case held on the wallet at submission.
+    /// What the batch's hold still holds on the wallet: the worst case at submission less what
+    /// its items were charged while it runs; 0 once it ended (the rest was released).
     var reservedUsd: String
     var wallet: String
     var error: String?
@@ -204,7 +206,7 @@ struct BatchView: Encodable {
         requestCounts = RequestCounts(total: batch.counts.total, completed: batch.counts.completed, failed: batch.counts.failed,
                                       cancelled: batch.counts.cancelled)
         costUsd = MicroUSD(batch.costMicroUSD).usdString
-        reservedUsd = MicroUSD(batch.holdMicroUSD).usdString
+        reservedUsd = MicroUSD(batch.status.isTerminal ? 0 : max(0, batch.holdMicroUSD - batch.costMicroUSD)).usdString
         wallet = batch.wallet.hasPrefix("user:") ? "user" : "team"
         error = batch.error
         createdAt = batch.createdAt
@@ -212,6 +214,27 @@ struct BatchView: Encodable {
         cancelRequestedAt = batch.cancelRequestedAt
         expiredAt = batch.expiredAt
         finishedAt = batch.finishedAt
+    }
+
+    /// Absent values are `null`, not missing keys: the OpenAPI document marks every key required.
+    enum CodingKeys: String, CodingKey {
+        case id, status, requestCounts, costUsd, reservedUsd, wallet, error, createdAt, expiresAt, cancelRequestedAt, expiredAt, finishedAt
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(status, forKey: .status)
+        try container.encode(requestCounts, forKey: .requestCounts)
+        try container.encode(costUsd, forKey: .costUsd)
+        try container.encode(reservedUsd, forKey: .reservedUsd)
+        try container.encode(wallet, forKey: .wallet)
+        try container.encode(error, forKey: .error)
+        try container.encode(createdAt, forKey: .createdAt)
+        try container.encode(expiresAt, forKey: .expiresAt)
+        try container.encode(cancelRequestedAt, forKey: .cancelRequestedAt)
+        try container.encode(expiredAt, forKey: .expiredAt)
+        try container.encode(finishedAt, forKey: .finishedAt)
     }
 }
 
@@ -249,5 +272,23 @@ struct BatchResultView: Encodable {
             costUsd = MicroUSD(output.costMicroUSD).usdString
         }
         if let failure = result.failure { error = Failure(code: failure.code, message: failure.message) }
+    }
+
+    /// Absent values are `null`, not missing keys: the OpenAPI document marks every key required.
+    enum CodingKeys: String, CodingKey {
+        case customId, status, text, model, provider, finishReason, usage, costUsd, error
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(customId, forKey: .customId)
+        try container.encode(status, forKey: .status)
+        try container.encode(text, forKey: .text)
+        try container.encode(model, forKey: .model)
+        try container.encode(provider, forKey: .provider)
+        try container.encode(finishReason, forKey: .finishReason)
+        try container.encode(usage, forKey: .usage)
+        try container.encode(costUsd, forKey: .costUsd)
+        try container.encode(error, forKey: .error)
     }
 }

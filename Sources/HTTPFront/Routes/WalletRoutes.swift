@@ -54,6 +54,10 @@ extension HTTPFront {
         guard !input.tenantId.isEmpty, input.tenantId.utf8.count <= 200 else {
             throw APIError.invalid("tenantId", "tenantId must be 1 to 200 bytes")
         }
+        // `system` (and `_…`) run the server's own jobs; no token can name them, so no wallet of theirs is ever spent.
+        guard !TokenVerifier.isReserved(input.tenantId) else {
+            throw APIError.invalid("tenantId", "tenantId '\(input.tenantId)' is reserved for the server's own jobs and holds no wallets")
+        }
         let wallet: WalletKey
         do { wallet = try WalletKey(tenant: input.tenantId, parsing: input.wallet) } catch {
             throw APIError.invalid("wallet", error.message)

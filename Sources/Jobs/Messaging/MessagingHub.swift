@@ -75,7 +75,7 @@ public final class MessagingHub: Sendable {
     public func statuses() -> [ProviderStatus] {
         providers.keys.sorted().map { id in
             let channels = configuration.routes.filter { $0.value == id }.map(\.key.rawValue).sorted()
-            return ProviderStatus(id: id, channels: channels.isEmpty ? (providers[id]?.channels.map(\.rawValue).sorted() ?? []) : channels,
+            return ProviderStatus(id: id, name: providers[id]?.name ?? id, channels: channels.isEmpty ? (providers[id]?.channels.map(\.rawValue).sorted() ?? []) : channels,
                                   state: health[id]?.state ?? .healthy, requestsPerMinute: configuration.requestsPerMinute[id])
         }
     }
@@ -88,6 +88,7 @@ public struct ProviderStatus: Sendable, Equatable {
     }
 
     public var id: String
+    public var name: String
     public var channels: [String]
     public var state: State
     public var requestsPerMinute: Int?

@@ -103,6 +103,8 @@ public protocol MessagingProvider: Sendable {
     var id: String { get }
     /// The channels it sends.
     var channels: Set<Channel> { get }
+    /// What it is, for people (`Twilio`, `SendGrid`, `Simulated`); `GET /providers` shows it.
+    var name: String { get }
     func send(_ message: OutgoingMessage) async throws(MessagingError) -> SendReceipt
     /// One page of its templates, from the start (`page` nil) or from the cursor of the previous page.
     func templates(page: String?) async throws(MessagingError) -> TemplatePage
@@ -124,6 +126,11 @@ public struct ProviderStatusReport: Sendable, Equatable {
         self.status = status
         self.errorCode = errorCode
     }
+}
+
+extension MessagingProvider {
+    /// A provider that does not name itself is shown by its id.
+    public var name: String { id }
 }
 
 /// Why a send or a template listing failed, sorted by what the relay may do about it.

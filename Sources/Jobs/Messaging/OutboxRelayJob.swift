@@ -15,7 +15,7 @@ public struct OutboxRelayJob: JobHandler {
 
     public static let kind = "outbox.relay"
     public static let schedule = Schedule(name: kind, expression: "@every 1m", kind: kind, tenant: "system")
-    public var options: JobKindOptions { JobKindOptions(retry: .exponentialJitter(maxAttempts: 3), timeout: .seconds(300), maxConcurrency: 1) }
+    public var options: JobKindOptions { JobKindOptions(retry: .exponentialJitter(maxAttempts: 3), timeout: .seconds(300), maxConcurrency: 1, runsWithoutTenant: true) }
 
     let relay: OutboxRelay
 

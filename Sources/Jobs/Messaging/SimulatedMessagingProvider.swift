@@ -20,6 +20,7 @@ public final class SimulatedMessagingProvider: MessagingProvider {
     }
 
     public let id: String
+    public var name: String { "Simulated" }
     public let channels: Set<Channel> = Set(Channel.allCases)
     private let configuration: Configuration
     private let state = Mutex(State())

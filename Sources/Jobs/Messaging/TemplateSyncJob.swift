@@ -13,7 +13,7 @@ public struct TemplateSyncJob: JobHandler {
 
     public static let kind = "templates.sync"
     public static let schedule = Schedule(name: kind, expression: "*/15 * * * *", kind: kind, tenant: "system")
-    public var options: JobKindOptions { JobKindOptions(retry: .exponentialJitter(maxAttempts: 3), timeout: .seconds(600), maxConcurrency: 1) }
+    public var options: JobKindOptions { JobKindOptions(retry: .exponentialJitter(maxAttempts: 3), timeout: .seconds(600), maxConcurrency: 1, runsWithoutTenant: true) }
 
     let sync: TemplateSync
 

@@ -10,7 +10,7 @@ struct IdempotencyPurgeJob: JobHandler {
 
     let store: IdempotencyStore
 
-    var options: JobKindOptions { JobKindOptions(retry: .exponentialJitter(maxAttempts: 3), timeout: .seconds(300), maxConcurrency: 1) }
+    var options: JobKindOptions { JobKindOptions(retry: .exponentialJitter(maxAttempts: 3), timeout: .seconds(300), maxConcurrency: 1, runsWithoutTenant: true) }
 
     func run(_ payload: Payload, context: JobContext) async throws -> Output {
         var purged = 0

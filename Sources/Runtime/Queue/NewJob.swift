@@ -32,7 +32,7 @@ public struct NewJob: Sendable {
     public init<Handler: JobHandler>(_ handler: Handler.Type, tenant: String, payload: Handler.Payload, priority: Int = 0,
                                      runAt: Date? = nil, maxAttempts: Int? = nil, uniqueKey: String? = nil,
                                      batchID: String? = nil) throws {
-        self.init(kind: Handler.kind, tenant: tenant, payload: try JSONEncoder().encode(payload), priority: priority,
+        self.init(kind: Handler.kind, tenant: tenant, payload: try JobJSON.encoder.encode(payload), priority: priority,
                   runAt: runAt, maxAttempts: maxAttempts, uniqueKey: uniqueKey, batchID: batchID)
     }
 }

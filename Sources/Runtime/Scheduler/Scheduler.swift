@@ -9,6 +9,9 @@ public final class Scheduler: Sendable {
     private let store: any ScheduleStore
     private let clock: any WallClock
     private let kinds: Set<String>
+    private let tenantlessKinds: Set<String>
+    private let minimumInterval: Int64
+    private let payloadProblem: @Sendable (String, Data) -> String?
     private let misfireGrace: Duration
     private let logger: Logger
     private let defaultMaxAttempts: @Sendable (String) -> Int
@@ -16,12 +19,17 @@ public final class Scheduler: Sendable {
     private let fired: @Sendable () -> Void
     private let changed = WakeSignal()
 
-    init(store: any ScheduleStore, clock: any WallClock, kinds: Set<String>, misfireGrace: Duration, logger: Logger,
+    init(store: any ScheduleStore, clock: any WallClock, kinds: Set<String>, tenantlessKinds: Set<String> = [],
+         minimumInterval: Duration = .seconds(60), payloadProblem: @escaping @Sendable (String, Data) -> String? = { _, _ in nil },
+         misfireGrace: Duration, logger: Logger,
          defaultMaxAttempts: @escaping @Sendable (String) -> Int,
          enqueue: @escaping @Sendable (NewJob) async throws -> EnqueuedJob, fired: @escaping @Sendable () -> Void) {
         self.store = store
         self.clock = clock
         self.kinds = kinds
+        self.tenantlessKinds = tenantlessKinds
+        self.minimumInterval = minimumInterval.components.seconds
+        self.payloadProblem = payloadProblem
         self.misfireGrace = misfireGrace
         self.logger = logger
         self.defaultMaxAttempts = defaultMaxAttempts
@@ -29,15 +37,31 @@ public final class Scheduler: Sendable {
         self.fired = fired
     }
 
+    /// The tenant a schedule without one runs as.
+    public static let systemTenant = "system"
+
     // MARK: Managing schedules
 
     /// Creates or replaces a schedule. Its next fire is computed from now when it is new, when
     /// its timing changed, or when it is re-enabled; otherwise the pending fire is kept.
+    /// Refused: an `@every` interval below the minimum (`RuntimeConfiguration.minimumScheduleInterval`;
+    /// cron's own resolution is a minute), a payload that does not decode as the kind's, and
+    /// the tenant `system` for a kind that is not the server's own work (`runsWithoutTenant`).
     @discardableResult
     public func save(_ schedule: Schedule) async throws -> Schedule {
         let (rule, zone) = try schedule.validated()
         guard kinds.contains(schedule.kind) else {
             throw ScheduleError("kind '\(schedule.kind)' has no registered handler")
+        }
+        if case .every(let seconds) = rule, seconds < minimumInterval {
+            throw ScheduleError("cron: the interval of '\(schedule.expression)' is below the minimum of \(minimumInterval) s")
+        }
+        if schedule.tenant == Self.systemTenant, !tenantlessKinds.contains(schedule.kind) {
+            let allowed = tenantlessKinds.sorted().joined(separator: ", ")
+            throw ScheduleError("tenant is required for kind '\(schedule.kind)'; only \(allowed) run without a tenant")
+        }
+        if let problem = payloadProblem(schedule.kind, schedule.payload) {
+            throw ScheduleError("\(problem) (for kind '\(schedule.kind)')")
         }
         let now = clock.now()
         var updated = schedule

@@ -31,11 +31,16 @@ public struct JobKindOptions: Sendable {
     public var timeout: Duration
     /// At most this many jobs of the kind run at once in this process (nil: only the global bound).
     public var maxConcurrency: Int?
+    /// True for the server's own work (maintenance, template sync, the outbox relay), which a
+    /// schedule may run as the reserved tenant `system`; a schedule of any other kind must name a tenant.
+    public var runsWithoutTenant: Bool
 
-    public init(retry: RetryPolicy = .exponentialJitter(), timeout: Duration = .seconds(300), maxConcurrency: Int? = nil) {
+    public init(retry: RetryPolicy = .exponentialJitter(), timeout: Duration = .seconds(300), maxConcurrency: Int? = nil,
+                runsWithoutTenant: Bool = false) {
         self.retry = retry
         self.timeout = timeout
         self.maxConcurrency = maxConcurrency.map { max(1, $0) }
+        self.runsWithoutTenant = runsWithoutTenant
     }
 }
 

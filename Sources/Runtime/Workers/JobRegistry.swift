@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import Logging
 
 /// The handlers a runtime can run, by kind. Build it, then hand it to the runtime, which
@@ -25,6 +25,13 @@ public struct JobRegistry: Sendable {
 
     func options(for kind: String) -> JobKindOptions? { handlers[kind]?.options }
 
+    /// The kinds a schedule may run without a tenant (as `system`).
+    public var tenantlessKinds: Set<String> { Set(handlers.filter { $0.value.options.runsWithoutTenant }.keys) }
+
+    /// Why `payload` would not decode as `kind`'s payload (`batch is required`), or nil when it
+    /// would (or the kind is unknown), so a schedule is refused when saved instead of failing when it fires.
+    public func payloadProblem(kind: String, payload: Data) -> String? { handlers[kind]?.check(payload) }
+
     subscript(kind: String) -> RegisteredHandler? { handlers[kind] }
 }
 
@@ -32,11 +39,22 @@ public struct JobRegistry: Sendable {
 struct RegisteredHandler: Sendable {
     let options: JobKindOptions
     let execute: @Sendable (Data, JobContext) async throws -> Data?
+    let check: @Sendable (Data) -> String?
 
     init<Handler: JobHandler>(_ handler: Handler) {
         options = handler.options
-        let decoder = JSONDecoder()
-        let encoder = JSONEncoder()
+        let decoder = JobJSON.decoder
+        let encoder = JobJSON.encoder
+        check = { json in
+            do {
+                _ = try decoder.decode(Handler.Payload.self, from: json)
+                return nil
+            } catch let error as DecodingError {
+                return PayloadProblem.describe(error)
+            } catch {
+                return "the payload does not decode: \(error)"
+            }
+        }
         execute = { json, context in
             let payload: Handler.Payload
             do {

@@ -13,6 +13,8 @@ struct ConfigFile: Decodable {
     var sync: String?
     var maxInFlight: Int?
     var shutdownGrace: Int?
+    /// The shortest `@every` interval a schedule may have, in seconds (default 60).
+    var minScheduleIntervalSeconds: Int?
     var metrics: Bool?
     var publicBaseUrl: String?
     var auth: Auth?
@@ -111,15 +113,18 @@ struct ConfigFile: Decodable {
         var maxHeaderBytes: Int?
         var idleTimeoutSeconds: Int?
         var bodyReadTimeoutSeconds: Int?
+        /// The bytes of request bodies read at once across the process (default 256 MiB).
+        var bodyBudgetBytes: Int?
     }
 
     static let knownKeys: [String: Set<String>] = [
-        "": ["host", "port", "dataDir", "internalApiKey", "dev", "sync", "maxInFlight", "shutdownGrace", "metrics", "publicBaseUrl", "auth",
+        "": ["host", "port", "dataDir", "internalApiKey", "dev", "sync", "maxInFlight", "shutdownGrace", "minScheduleIntervalSeconds", "metrics",
+             "publicBaseUrl", "auth",
              "limits", "plans", "llm", "messaging"],
         "messaging": ["providers", "routes", "prices", "maxAttempts", "sendWindows"],
         "llm": ["providers", "models", "routes", "defaultUseCase", "requestDeadlineSeconds"],
         "auth": ["publicKeyFile", "jwksFile", "jwksUrl", "hs256Secret", "issuer", "audience", "leewaySeconds"],
-        "limits": ["maxBodyBytes", "maxHeaderBytes", "idleTimeoutSeconds", "bodyReadTimeoutSeconds"],
+        "limits": ["maxBodyBytes", "maxHeaderBytes", "idleTimeoutSeconds", "bodyReadTimeoutSeconds", "bodyBudgetBytes"],
     ]
 
     static func load(_ path: String) throws -> ConfigFile {
@@ -141,9 +146,52 @@ struct ConfigFile: Decodable {
                 throw SettingsError("config file \(path): unknown key 'plans.\(plan).\(unknown)'")
             }
         }
+        if let problem = unknownEntryKey(in: object) { throw SettingsError("config file \(path): \(problem)") }
         do { return try JSONDecoder().decode(ConfigFile.self, from: data) } catch let error as DecodingError {
             throw SettingsError("config file \(path): \(Self.describe(error))")
         }
+    }
+
+    /// The keys of each entry of the lists and maps inside sections (`llm.providers[]`,
+    /// `llm.models.<name>`, `llm.routes.<useCase>[]`, `messaging.providers[]`).
+    static let entryKeys: [(section: String, field: String, keys: Set<String>)] = [
+        ("llm", "providers", ["id", "type", "baseUrl", "apiKeyEnv", "timeoutSeconds", "requestsPerMinute", "tokensPerMinute",
+                              "latencyMs", "errorRate", "rateLimitRate", "outputTokens", "seed"]),
+        ("llm", "models", ["maxOutputTokens", "inputPer1K", "outputPer1K"]),
+        ("llm", "routes", ["provider", "model"]),
+        ("messaging", "providers", ["id", "type", "baseUrl", "contentBaseUrl", "accountSid", "secretEnv", "smsFrom", "whatsappFrom",
+                                    "emailFrom", "requestsPerMinute", "timeoutSeconds", "transientFailureRate"]),
+    ]
+
+    /// The first key inside an entry that the entry does not have, as
+    /// `llm.providers[1]: unknown key 'base_url'` (sorted, so the message is stable); nil when none.
+    static func unknownEntryKey(in object: [String: Any]) -> String? {
+        func check(_ value: Any, at path: String, _ keys: Set<String>) -> String? {
+            switch value {
+            case let entry as [String: Any]:
+                return entry.keys.sorted().first { !keys.contains($0) }.map { "\(path): unknown key '\($0)'" }
+            case let list as [Any]:
+                for (index, element) in list.enumerated() {
+                    if let problem = check(element, at: "\(path)[\(index)]", keys) { return problem }
+                }
+                return nil
+            default:
+                return nil
+            }
+        }
+        for (section, field, keys) in entryKeys {
+            guard let value = (object[section] as? [String: Any])?[field] else { continue }
+            let path = "\(section).\(field)"
+            if let list = value as? [Any] {
+                if let problem = check(list, at: path, keys) { return problem }
+            } else if let map = value as? [String: Any] {
+                // A map of entries (models by name) or of lists of entries (routes by use case).
+                for name in map.keys.sorted() {
+                    if let problem = check(map[name] as Any, at: "\(path).\(name)", keys) { return problem }
+                }
+            }
+        }
+        return nil
     }
 
     private static func describe(_ error: DecodingError) -> String {

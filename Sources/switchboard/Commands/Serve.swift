@@ -68,7 +68,8 @@ struct Serve: AsyncParsableCommand {
         let runtime = try await JobRuntime.open(
             RuntimeConfiguration(
                 store: StoreConfiguration(path: settings.databasePath, synchronous: settings.sync),
-                workers: WorkerConfiguration(maxInFlight: settings.maxInFlight, shutdownGrace: .seconds(settings.shutdownGrace))),
+                workers: WorkerConfiguration(maxInFlight: settings.maxInFlight, shutdownGrace: .seconds(settings.shutdownGrace)),
+                minimumScheduleInterval: .seconds(settings.minScheduleIntervalSeconds)),
             registry: { JobCatalog.registry(llm: llm, messaging: messaging, services: $0) }, migrations: JobCatalog.migrations, clock: clock, logger: logger,
             onJobFinished: { job, outcome in
                 metrics.jobFinished(job, outcome)
@@ -120,7 +121,14 @@ struct Serve: AsyncParsableCommand {
 
     /// The first stdout line says where the server listens (scripts read the port from it).
     private static func announce(_ settings: ServeSettings, port: Int, internalKey: (String, Bool)) {
-        var lines = ["switchboard listening on http://\(settings.host):\(port) (data \(settings.dataDir), \(settings.dev ? "development" : "production") mode)"]
+        FileHandle.standardOutput.write(Data((banner(settings, port: port, internalKey: internalKey).joined(separator: "\n") + "\n").utf8))
+    }
+
+    /// The banner's lines; the `token` command it suggests names the executable as it can be run
+    /// from here (`InvocationHint`), not a bare `switchboard` that is not on `PATH` after `swift run`.
+    static func banner(_ settings: ServeSettings, port: Int, internalKey: (String, Bool),
+                       executable: String = InvocationHint.command()) -> [String] {
+        var lines = ["switchboard listening on http://\(settings.host):\(port) (data \(settings.dataDir), \(settings.dev ? "development" : "production") mode, version \(SwitchboardVersion.current))"]
         let keyFile = (settings.dataDir as NSString).appendingPathComponent(DevelopmentKeys.internalKeyFile)
         if internalKey.1 {
             // A generated key is shown once in development; in production only where it is.
@@ -128,8 +136,8 @@ struct Serve: AsyncParsableCommand {
                                       : "internal API key generated into \(keyFile)")
         }
         if settings.dev {
-            lines.append("demo tenant \(DevelopmentKeys.demoTenant); mint a token with: switchboard token --data-dir \(settings.dataDir) --tenant \(DevelopmentKeys.demoTenant)")
+            lines.append("demo tenant \(DevelopmentKeys.demoTenant); mint a token with: \(executable) token --data-dir \(settings.dataDir) --tenant \(DevelopmentKeys.demoTenant)")
         }
-        FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+        return lines
     }
 }

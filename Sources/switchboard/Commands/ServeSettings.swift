@@ -14,6 +14,7 @@ struct ServeSettings {
     var sync = StoreConfiguration.Synchronous.normal
     var maxInFlight = 256
     var shutdownGrace = 25
+    var minScheduleIntervalSeconds = 60
     var metrics = true
     /// Where providers reach this server (`https://host`), for their signed webhooks.
     var publicBaseURL: String?
@@ -68,6 +69,7 @@ struct ServeSettings {
             }
             publicBaseURL = url.hasSuffix("/") ? String(url.dropLast()) : url
         }
+        minScheduleIntervalSeconds = file?.minScheduleIntervalSeconds ?? minScheduleIntervalSeconds
 
         let fileAuth = file?.auth
         if let path = options.jwtPublicKeyFile ?? env("JWT_PUBLIC_KEY_FILE") ?? fileAuth?.publicKeyFile {
@@ -87,6 +89,10 @@ struct ServeSettings {
             if let value = limits.maxHeaderBytes { self.limits.maxHeaderBytes = value }
             if let value = limits.idleTimeoutSeconds { self.limits.idleTimeout = .seconds(value) }
             if let value = limits.bodyReadTimeoutSeconds { self.limits.bodyReadTimeout = .seconds(value) }
+            if let value = limits.bodyBudgetBytes {
+                guard (1 << 20...(64 << 30)).contains(value) else { throw SettingsError("limits.bodyBudgetBytes must be 1 MiB...64 GiB") }
+                self.limits.bodyBudget = BodyBudget(capacity: value)
+            }
         }
         if let plans = file?.plans { self.plans.plans.merge(plans) { _, configured in configured } }
         if let llm = file?.llm { (self.llm, providers) = try Self.llm(llm, environment: environment) }
@@ -99,6 +105,7 @@ struct ServeSettings {
     private func validate() throws {
         guard (0...65_535).contains(port) else { throw SettingsError("port must be 0...65535") }
         guard (1...100_000).contains(maxInFlight) else { throw SettingsError("max-in-flight must be 1...100000") }
+        guard (1...86_400).contains(minScheduleIntervalSeconds) else { throw SettingsError("minScheduleIntervalSeconds must be 1...86400") }
         guard (0...3_600).contains(shutdownGrace) else { throw SettingsError("shutdown-grace must be 0...3600 seconds") }
         if let key = internalAPIKey, key.utf8.count < 16 { throw SettingsError("the internal API key must be at least 16 characters") }
         guard (1_024...(256 << 20)).contains(limits.maxBodyBytes) else { throw SettingsError("limits.maxBodyBytes must be 1 KiB...256 MiB") }

@@ -78,11 +78,11 @@ struct SchedulerTests {
         let clock = TestClock(now: Self.start)
         let harness = try await TestHarness(clock: clock)
         let running = harness.start()
-        try await harness.runtime.scheduler.save(schedule("@every 30s", name: "ping"))
-        clock.advance(by: .seconds(30))
+        try await harness.runtime.scheduler.save(schedule("@every 1m", name: "ping"))
+        clock.advance(by: .seconds(60))
         let (id, outcome) = await harness.nextFinished()
         #expect(outcome.name == "succeeded")
-        #expect(try await harness.job(id).uniqueKey == "schedule:ping:2027-01-15T08:00:30Z")
+        #expect(try await harness.job(id).uniqueKey == "schedule:ping:2027-01-15T08:01:00Z")
         harness.runtime.shutdown()
         try await running.value
     }

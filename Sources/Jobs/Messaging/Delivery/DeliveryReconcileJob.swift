@@ -8,7 +8,9 @@ public import Runtime
 public struct DeliveryReconcileJob: JobHandler {
     public static let kind = "messages.reconcile"
     public static let schedule = Schedule(name: kind, expression: "@every 5m", kind: kind, tenant: "system")
-    public var options: JobKindOptions { JobKindOptions(retry: .exponentialJitter(maxAttempts: 3), timeout: .seconds(300), maxConcurrency: 1) }
+    public var options: JobKindOptions {
+        JobKindOptions(retry: .exponentialJitter(maxAttempts: 3), timeout: .seconds(300), maxConcurrency: 1, runsWithoutTenant: true)
+    }
 
     static let batchSize = 200
 

@@ -26,6 +26,7 @@ public import Runtime
 ///   template) fails `.permanent` without a request.
 public struct SendGridProvider: MessagingProvider {
     public let id: String
+    public var name: String { "SendGrid" }
     public var channels: Set<Channel> { [.email] }
     let baseURL: String
     let apiKey: String

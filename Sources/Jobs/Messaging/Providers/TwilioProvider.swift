@@ -22,6 +22,7 @@ public import Runtime
 ///   `.permanent` without a request.
 public struct TwilioProvider: MessagingProvider {
     public let id: String
+    public var name: String { "Twilio" }
     public var channels: Set<Channel> { [.sms, .whatsapp] }
     let baseURL: String
     let contentBaseURL: String

@@ -1,0 +1,75 @@
+import Foundation
+@testable import switchboard
+import Testing
+
+@Suite("config file: unknown keys inside entries")
+struct ConfigFileEntryKeysTests {
+    func load(_ json: String) throws -> ConfigFile {
+        let path = NSTemporaryDirectory() + "switchboard-entries-\(UUID().uuidString).json"
+        try json.write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        return try ConfigFile.load(path)
+    }
+
+    static let llm = #"""
+        "llm": {"providers": [{"id": "sim", "type": "simulated"}, {"id": "o", "type": "openai", %P}],
+                "models": {"m": {"maxOutputTokens": 10, "inputPer1K": 1, "outputPer1K": 1%M}},
+                "routes": {"chat": [{"provider": "sim", "model": "m"%R}]}, "defaultUseCase": "chat"}
+        """#
+    static let messaging = #"""
+        "messaging": {"providers": [{"id": "s", "type": "simulated"%S}], "routes": {}, "prices": {}}
+        """#
+
+    static func file(provider: String = #""baseUrl": "http://127.0.0.1:1""#, model: String = "", route: String = "", messagingProvider: String = "") -> String {
+        let llm = Self.llm.replacingOccurrences(of: "%P", with: provider).replacingOccurrences(of: "%M", with: model)
+            .replacingOccurrences(of: "%R", with: route)
+        return "{\(llm), \(Self.messaging.replacingOccurrences(of: "%S", with: messagingProvider))}"
+    }
+
+    @Test("a file with only known keys loads")
+    func known() throws {
+        _ = try load(Self.file())
+    }
+
+    @Test("an unknown key inside an entry is refused, naming its path", arguments: [
+        (file(provider: #""base_url": "http://127.0.0.1:1""#), "llm.providers[1]: unknown key 'base_url'"),
+        (file(model: #", "inputPer1k": 2"#), "llm.models.m: unknown key 'inputPer1k'"),
+        (file(route: #", "weight": 2"#), "llm.routes.chat[0]: unknown key 'weight'"),
+        (file(messagingProvider: #", "limits": {"requestsPerMinute": 60}"#), "messaging.providers[0]: unknown key 'limits'"),
+    ])
+    func refused(json: String, message: String) throws {
+        let error = #expect(throws: SettingsError.self) { try load(json) }
+        #expect(error?.description.hasSuffix(message) == true, "\(String(describing: error))")
+    }
+}
+
+@Suite("config file: body budget")
+struct BodyBudgetSettingsTests {
+    func settings(_ json: String) throws -> ServeSettings {
+        let path = NSTemporaryDirectory() + "switchboard-budget-\(UUID().uuidString).json"
+        try json.write(toFile: path, atomically: true, encoding: .utf8)
+        return try ServeSettings(try ServeOptions.parse(["--config", path]), environment: [:])
+    }
+
+    @Test("limits.bodyBudgetBytes sets the bound (default 256 MiB); below 1 MiB is refused")
+    func configured() throws {
+        #expect(try settings("{}").limits.bodyBudget.capacity == 256 << 20)
+        #expect(try settings(#"{"limits": {"bodyBudgetBytes": 2097152}}"#).limits.bodyBudget.capacity == 2_097_152)
+        #expect(throws: SettingsError.self) { try settings(#"{"limits": {"bodyBudgetBytes": 1000}}"#) }
+    }
+}
+
+@Suite("config file: schedule interval")
+struct ScheduleIntervalSettingsTests {
+    @Test("minScheduleIntervalSeconds sets the shortest @every interval (default 60); 0 is refused")
+    func configured() throws {
+        func settings(_ json: String) throws -> ServeSettings {
+            let path = NSTemporaryDirectory() + "switchboard-interval-\(UUID().uuidString).json"
+            try json.write(toFile: path, atomically: true, encoding: .utf8)
+            return try ServeSettings(try ServeOptions.parse(["--config", path]), environment: [:])
+        }
+        #expect(try settings("{}").minScheduleIntervalSeconds == 60)
+        #expect(try settings(#"{"minScheduleIntervalSeconds": 300}"#).minScheduleIntervalSeconds == 300)
+        #expect(throws: SettingsError.self) { try settings(#"{"minScheduleIntervalSeconds": 0}"#) }
+    }
+}
