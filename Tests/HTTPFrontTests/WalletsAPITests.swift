@@ -77,6 +77,8 @@ struct WalletsAPITests {
             (#"{"tenantId":"t","wallet":"bank","amountUsd":"1"}"#, "wallet"),
             (#"{"tenantId":"t","wallet":"user:","amountUsd":"1"}"#, "wallet"),
             (#"{"tenantId":"","wallet":"team","amountUsd":"1"}"#, "tenantId"),
+            (#"{"tenantId":"acme ","wallet":"team","amountUsd":"1"}"#, "tenantId"),
+            (#"{"tenantId":"ac\u0000me","wallet":"team","amountUsd":"1"}"#, "tenantId"),
             (#"{"wallet":"team","amountUsd":"1"}"#, "tenantId"),
             (#"{"tenantId":7,"wallet":"team","amountUsd":"1"}"#, "tenantId"),
             (#"{"tenantId":"t","wallet":null,"amountUsd":"1"}"#, "wallet"),

@@ -51,8 +51,9 @@ extension HTTPFront {
     /// retry after a crash between the credit and the stored answer credits once.
     func credit(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let input = try await body.decode(CreditRequest.self, from: request)
-        guard !input.tenantId.isEmpty, input.tenantId.utf8.count <= 200 else {
-            throw APIError.invalid("tenantId", "tenantId must be 1 to 200 bytes")
+        // The same form a token's tenantId must have, so no credit goes to a tenant no token can name.
+        guard CleanID.isTenant(input.tenantId) else {
+            throw APIError.invalid("tenantId", "tenantId must be 1 to \(CleanID.maxTenantBytes) of A-Z a-z 0-9 . _ : -")
         }
         // `system` (and `_…`) run the server's own jobs; no token can name them, so no wallet of theirs is ever spent.
         guard !TokenVerifier.isReserved(input.tenantId) else {
