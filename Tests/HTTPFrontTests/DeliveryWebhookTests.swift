@@ -165,6 +165,10 @@ struct DeliveryWebhookTests {
                 #expect(try await client.send(.post, "/cpaas/v1/_internal/process-outbox", internalKey: TestKeys.internalKey).status == .ok)
                 let again = try await client.send(.post, "/cpaas/v1/messages", token: token, json: #"{"channel":"sms","to":"+15005550006","body":"x"}"#)
                 #expect(try ParsedEnvelope(again).errorCode == "recipient_suppressed")
+                // START undoes a STOP, not the provider's 21610.
+                _ = try await Self.inbound(client, from: "+15005550006", to: "+15550000000", body: "START")
+                let still = try await client.send(.post, "/cpaas/v1/messages", token: token, json: #"{"channel":"sms","to":"+15005550006","body":"y"}"#)
+                #expect(try ParsedEnvelope(still).errorCode == "recipient_suppressed")
                 #expect(try await client.send(.delete, "/cpaas/v1/suppressions/sms/%2B15005550006", token: token).status == .ok)
                 #expect(try await client.send(.delete, "/cpaas/v1/suppressions/sms/%2B15005550006", token: token).status == .notFound)
                 #expect(try await client.send(.delete, "/cpaas/v1/suppressions/fax/x", token: token).status == .badRequest)

@@ -61,6 +61,9 @@ struct SendGridEventTests {
                 #expect(accepted.status == .ok)
                 #expect(try ParsedEnvelope(accepted).dataObject?["recorded"] as? Int == 3)
                 #expect(try ParsedEnvelope(try await Self.post(client, body, timestamp: now)).dataObject?["recorded"] as? Int == 0)
+                // Mail someone else sent on the account (no id of ours, none of SendGrid's): not stored at all.
+                let foreign = try await Self.post(client, #"[{"event":"delivered","sg_event_id":"e9","email":"x@example.test"}]"#, timestamp: now)
+                #expect(try ParsedEnvelope(foreign).dataObject?["recorded"] as? Int == 0)
 
                 try await BatchTests.waitUntil(harness, "the events are applied") {
                     try await harness.runtime.database.read { db in

@@ -185,11 +185,11 @@ public struct OutboxRelay: Sendable {
         return .failed
     }
 
-    /// Settles or releases message holds whose message's outcome is recorded: sent or
-    /// delivered → settled at its price; failed → released; still queued or sending with its
-    /// outbox row → kept (the relay will send it); queued or sending without one (its work
-    /// ended but the outcome never reached the row) → settled if the provider took it (it has
-    /// a provider id), else released.
+    /// Settles or releases message holds whose message's outcome is recorded: any message still
+    /// in the outbox → kept (the relay will send it and close the hold); sent or delivered →
+    /// settled at its price; failed → released; queued or sending without an outbox row (its
+    /// work ended but the outcome never reached the row) → settled if the provider took it (it
+    /// has a provider id), else released.
     /// With `orphans` (only before serving: no accept can be in flight), a hold whose message
     /// was never written is released too. Returns how many it closed.
     public func reconcileHolds(orphans: Bool = true) async throws -> Int {
@@ -197,12 +197,20 @@ public struct OutboxRelay: Sendable {
         let prefix = MessageRecord.holdReference("")
         for hold in try await wallets.heldReservations(prefix: prefix) {
             let id = String(hold.reference.dropFirst(prefix.count))
-            let message = try await messages.message(id: id, tenant: hold.wallet.tenant)
+            var message = try await messages.message(id: id, tenant: hold.wallet.tenant)
+            if let known = message {
+                // A message still in the outbox is the relay's, whatever a delivery report said of it.
+                guard !(try await messages.hasOutboxRow(messageSequence: known.sequence)) else { continue }
+                // Read again after the row check: a relay records the outcome and deletes the row in
+                // one commit, so what was `sending` a moment ago may be `sent` now, with its provider id.
+                if known.status == .queued || known.status == .sending {
+                    message = try await messages.message(id: id, tenant: hold.wallet.tenant)
+                }
+            }
             switch message?.status {
             case .queued?, .sending?:
-                guard let message, !(try await messages.hasOutboxRow(messageSequence: message.sequence)) else { continue }
-                if message.providerMessageID != nil {
-                    _ = try await wallets.settle(hold, actualCost: MicroUSD(message.priceMicroUSD))
+                if message?.providerMessageID != nil {
+                    _ = try await wallets.settle(hold, actualCost: MicroUSD(message?.priceMicroUSD ?? 0))
                 } else {
                     _ = try await wallets.release(hold)
                 }

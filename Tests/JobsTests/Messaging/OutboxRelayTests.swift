@@ -175,6 +175,21 @@ struct OutboxRelayTests {
         await harness.close()
     }
 
+    @Test("a message a delivery report finished while it is still in the outbox keeps its hold: the relay sends and settles it")
+    func holdOfReportedMessageInTheOutbox() async throws {
+        let harness = try await MessagingHarness.open()
+        try await harness.fund("acme")
+        let message = try await harness.messages.accept(Self.sms("+14155550101"), tenant: "acme", idempotencyKey: nil).message
+        // An early report (before the send's answer) made it undelivered; its outbox row stays.
+        _ = try await harness.database.write { db in try db.run("UPDATE messages SET status = 'undelivered' WHERE id = \(message.id)") }
+        #expect(try await harness.relay("r").reconcileHolds(orphans: false) == 0)
+        #expect(try await harness.wallets.balance(of: .team("acme"))?.reserved == MicroUSD(message.priceMicroUSD))
+        _ = try await harness.relay("r").drain()
+        let balance = try #require(try await harness.wallets.balance(of: .team("acme")))
+        #expect(balance.reserved == MicroUSD(0) && balance.balance == MicroUSD(usd: 10) - MicroUSD(message.priceMicroUSD))
+        await harness.close()
+    }
+
     @Test("a queued or sending message whose outbox row is gone has ended: its hold is settled if the provider took it, else released")
     func holdOfEndedMessage() async throws {
         let harness = try await MessagingHarness.open()

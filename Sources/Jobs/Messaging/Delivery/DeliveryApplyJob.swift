@@ -26,7 +26,14 @@ public struct DeliveryApplyJob: JobHandler {
     public func run(_ payload: Payload, context: JobContext) async throws -> NoOutput {
         let now = context.clock.now().millisecondsSince1970
         let outcome = try await database.write { db in try Self.apply(payload.dedupeKey, now: now, db) }
-        guard outcome != nil else { throw JobFailure.snooze(for: .seconds(10), reason: "the report's message is not known yet") }
+        guard outcome != nil else {
+            // Soon at first (the send's answer is usually a moment away), then less often: a tenth
+            // of the report's age, 10 s to 1 h, so a day of waiting is about 60 tries, not 8,640.
+            let age = try await database.read { db in
+                try db.first("SELECT received_at FROM delivery_reports WHERE dedupe_key = \(payload.dedupeKey)") { $0["received_at"] as Int64 }
+            }.map { max(0, now - $0) } ?? 0
+            throw JobFailure.snooze(for: .milliseconds(min(3_600_000, max(10_000, age / 10))), reason: "the report's message is not known yet")
+        }
         return NoOutput()
     }
 

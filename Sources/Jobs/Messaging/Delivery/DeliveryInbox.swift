@@ -27,6 +27,10 @@ public enum DeliveryInbox {
     /// commit; returns how many were new.
     @discardableResult
     public static func record(_ reports: [DeliveryReport], runtime: JobRuntime) async throws -> Int {
+        // A report with neither our id nor the provider's can never find a message (e.g. SendGrid
+        // events for mail sent by something else on the account): not stored.
+        let reports = reports.filter { $0.messageID != nil || !$0.providerMessageID.isEmpty }
+        guard !reports.isEmpty else { return 0 }
         let now = runtime.clock.now().millisecondsSince1970
         var jobs: [NewJob] = []
         for report in reports {

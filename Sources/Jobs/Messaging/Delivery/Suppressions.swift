@@ -26,6 +26,8 @@ public struct Suppressions: Sendable {
                 created_at INTEGER NOT NULL,
                 UNIQUE (tenant, channel, address)
             );
+            -- An inbound STOP finds the tenants that sent to its sender from that number.
+            CREATE INDEX messages_recipient ON messages (recipient, sender, channel);
             """),
     ]
 
@@ -90,7 +92,11 @@ public struct Suppressions: Sendable {
                 if stop {
                     try Self.add(tenant: tenant, channel: channel, address: address, reason: "replied \(word)", at: at, db)
                 } else {
-                    _ = try Self.remove(tenant: tenant, channel: channel, address: address, db)
+                    // START undoes a STOP only: bounces, 21610 and an operator's entries stay.
+                    try db.run("""
+                        DELETE FROM suppressions WHERE tenant = \(tenant) AND channel = \(channel.rawValue) AND address = \(address)
+                          AND reason LIKE 'replied %'
+                        """)
                 }
             }
             return tenants.count

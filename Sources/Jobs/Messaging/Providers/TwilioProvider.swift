@@ -116,7 +116,8 @@ public struct TwilioProvider: MessagingProvider {
         // Our id in the callback URL (which Twilio signs), so a report that comes before the
         // send's answer still finds its message.
         if let statusCallbackURL {
-            fields.append((name: "StatusCallback", value: statusCallbackURL + "?m=" + FormEncoding.percentEncode(message.id)))
+            let separator = statusCallbackURL.contains("?") ? "&" : "?"
+            fields.append((name: "StatusCallback", value: statusCallbackURL + separator + "m=" + FormEncoding.percentEncode(message.id)))
         }
         return fields
     }
