@@ -147,35 +147,26 @@ extension HTTPFront {
 struct MessageView: Encodable {
     struct Event: Encodable {
         var status: String
-        var detail: String?
+        @Nullable var detail: String?
         var at: Date
-
-        enum CodingKeys: String, CodingKey { case status, detail, at }
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(status, forKey: .status)
-            try container.encode(detail, forKey: .detail)
-            try container.encode(at, forKey: .at)
-        }
     }
 
     var id: String
     var channel: String
     var to: String
     var from: String
-    var subject: String?
-    var body: String?
-    var templateId: String?
-    var variables: [String: String]?
+    @Nullable var subject: String?
+    @Nullable var body: String?
+    @Nullable var templateId: String?
+    @Nullable var variables: [String: String]?
     var status: String
     var provider: String
-    var providerMessageId: String?
-    var error: [String: String]?
+    @Nullable var providerMessageId: String?
+    @Nullable var error: [String: String]?
     var attempts: Int
     var segments: Int
     var priceUsd: String
-    var sendAt: Date?
+    @Nullable var sendAt: Date?
     var createdAt: Date
     var updatedAt: Date
     var history: [Event]
@@ -203,35 +194,6 @@ struct MessageView: Encodable {
         updatedAt = message.updatedAt
         history = message.events.map { Event(status: $0.status.rawValue, detail: $0.detail, at: $0.at) }
     }
-
-    /// Absent values are `null`, not missing keys: the OpenAPI document marks every key required.
-    enum CodingKeys: String, CodingKey {
-        case id, channel, to, from, subject, body, templateId, variables, status, provider, providerMessageId, error, attempts
-        case segments, priceUsd, sendAt, createdAt, updatedAt, history
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id, forKey: .id)
-        try container.encode(channel, forKey: .channel)
-        try container.encode(to, forKey: .to)
-        try container.encode(from, forKey: .from)
-        try container.encode(subject, forKey: .subject)
-        try container.encode(body, forKey: .body)
-        try container.encode(templateId, forKey: .templateId)
-        try container.encode(variables, forKey: .variables)
-        try container.encode(status, forKey: .status)
-        try container.encode(provider, forKey: .provider)
-        try container.encode(providerMessageId, forKey: .providerMessageId)
-        try container.encode(error, forKey: .error)
-        try container.encode(attempts, forKey: .attempts)
-        try container.encode(segments, forKey: .segments)
-        try container.encode(priceUsd, forKey: .priceUsd)
-        try container.encode(sendAt, forKey: .sendAt)
-        try container.encode(createdAt, forKey: .createdAt)
-        try container.encode(updatedAt, forKey: .updatedAt)
-        try container.encode(history, forKey: .history)
-    }
 }
 
 /// A synced template as the API shows it.
@@ -242,10 +204,10 @@ struct TemplateView: Encodable {
     var channel: String
     var name: String
     var language: String
-    var category: String?
+    @Nullable var category: String?
     var status: String
     var variables: [String]
-    var body: String?
+    @Nullable var body: String?
     var syncedAt: Date
 
     init(_ template: TemplateRecord) {
@@ -261,26 +223,6 @@ struct TemplateView: Encodable {
         body = template.body
         syncedAt = template.syncedAt
     }
-
-    /// Absent values are `null`, not missing keys.
-    enum CodingKeys: String, CodingKey {
-        case id, provider, providerTemplateId, channel, name, language, category, status, variables, body, syncedAt
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id, forKey: .id)
-        try container.encode(provider, forKey: .provider)
-        try container.encode(providerTemplateId, forKey: .providerTemplateId)
-        try container.encode(channel, forKey: .channel)
-        try container.encode(name, forKey: .name)
-        try container.encode(language, forKey: .language)
-        try container.encode(category, forKey: .category)
-        try container.encode(status, forKey: .status)
-        try container.encode(variables, forKey: .variables)
-        try container.encode(body, forKey: .body)
-        try container.encode(syncedAt, forKey: .syncedAt)
-    }
 }
 
 /// A messaging provider as `GET /providers` shows it: the contract's `id, channel, name, state,
@@ -288,19 +230,12 @@ struct TemplateView: Encodable {
 /// present; `null` means no limit is configured.
 struct ProviderView: Encodable {
     struct Limits: Encodable {
-        var requestsPerMinute: Int?
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(requestsPerMinute, forKey: .requestsPerMinute)
-        }
-
-        enum CodingKeys: String, CodingKey { case requestsPerMinute }
+        @Nullable var requestsPerMinute: Int?
     }
 
     var id: String
     var name: String
-    var channel: String?
+    @Nullable var channel: String?
     var channels: [String]
     var state: String
     var limits: Limits
@@ -312,18 +247,6 @@ struct ProviderView: Encodable {
         channels = status.channels
         state = status.state.rawValue
         limits = Limits(requestsPerMinute: status.requestsPerMinute)
-    }
-
-    enum CodingKeys: String, CodingKey { case id, name, channel, channels, state, limits }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id, forKey: .id)
-        try container.encode(name, forKey: .name)
-        try container.encode(channel, forKey: .channel)
-        try container.encode(channels, forKey: .channels)
-        try container.encode(state, forKey: .state)
-        try container.encode(limits, forKey: .limits)
     }
 }
 

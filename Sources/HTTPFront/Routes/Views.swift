@@ -14,13 +14,13 @@ struct JobView: Encodable {
     var cancelRequested: Bool
     var payload: JSONValue
     var result: JSONValue
-    var lastError: String?
-    var batchId: String?
+    @Nullable var lastError: String?
+    @Nullable var batchId: String?
     var runAt: Date
     var createdAt: Date
     var updatedAt: Date
-    var startedAt: Date?
-    var finishedAt: Date?
+    @Nullable var startedAt: Date?
+    @Nullable var finishedAt: Date?
 
     init(_ job: JobRecord) {
         id = job.id.description
@@ -39,32 +39,6 @@ struct JobView: Encodable {
         updatedAt = job.updatedAt
         startedAt = job.startedAt
         finishedAt = job.finishedAt
-    }
-
-    /// Absent values are `null`, not missing keys: every job has the same keys.
-    enum CodingKeys: String, CodingKey {
-        case id, kind, state, priority, attempts, maxAttempts, cancelRequested, payload, result, lastError, batchId
-        case runAt, createdAt, updatedAt, startedAt, finishedAt
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id, forKey: .id)
-        try container.encode(kind, forKey: .kind)
-        try container.encode(state, forKey: .state)
-        try container.encode(priority, forKey: .priority)
-        try container.encode(attempts, forKey: .attempts)
-        try container.encode(maxAttempts, forKey: .maxAttempts)
-        try container.encode(cancelRequested, forKey: .cancelRequested)
-        try container.encode(payload, forKey: .payload)
-        try container.encode(result, forKey: .result)
-        try container.encode(lastError, forKey: .lastError)
-        try container.encode(batchId, forKey: .batchId)
-        try container.encode(runAt, forKey: .runAt)
-        try container.encode(createdAt, forKey: .createdAt)
-        try container.encode(updatedAt, forKey: .updatedAt)
-        try container.encode(startedAt, forKey: .startedAt)
-        try container.encode(finishedAt, forKey: .finishedAt)
     }
 }
 
@@ -96,9 +70,9 @@ struct LedgerEntryView: Encodable {
     var amountUsd: String
     var balanceDeltaUsd: String
     var reservedDeltaUsd: String
-    var reservationId: String?
-    var reference: String?
-    var detail: String?
+    @Nullable var reservationId: String?
+    @Nullable var reference: String?
+    @Nullable var detail: String?
     var createdAt: Date
 
     init(_ entry: LedgerEntry) {
@@ -112,23 +86,6 @@ struct LedgerEntryView: Encodable {
         detail = entry.detail
         createdAt = entry.createdAt
     }
-
-    enum CodingKeys: String, CodingKey {
-        case id, kind, amountUsd, balanceDeltaUsd, reservedDeltaUsd, reservationId, reference, detail, createdAt
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id, forKey: .id)
-        try container.encode(kind, forKey: .kind)
-        try container.encode(amountUsd, forKey: .amountUsd)
-        try container.encode(balanceDeltaUsd, forKey: .balanceDeltaUsd)
-        try container.encode(reservedDeltaUsd, forKey: .reservedDeltaUsd)
-        try container.encode(reservationId, forKey: .reservationId)
-        try container.encode(reference, forKey: .reference)
-        try container.encode(detail, forKey: .detail)
-        try container.encode(createdAt, forKey: .createdAt)
-    }
 }
 
 /// A cron schedule as the API shows it.
@@ -141,8 +98,8 @@ struct ScheduleView: Encodable {
     var payload: JSONValue
     var enabled: Bool
     var catchUp: String
-    var lastFireAt: Date?
-    var nextFireAt: Date?
+    @Nullable var lastFireAt: Date?
+    @Nullable var nextFireAt: Date?
 
     init(_ schedule: Schedule) {
         name = schedule.name
@@ -155,24 +112,6 @@ struct ScheduleView: Encodable {
         catchUp = schedule.catchUp.description
         lastFireAt = schedule.lastFireAt
         nextFireAt = schedule.nextFireAt
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case name, cron, timezone, kind, tenant, payload, enabled, catchUp, lastFireAt, nextFireAt
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(name, forKey: .name)
-        try container.encode(cron, forKey: .cron)
-        try container.encode(timezone, forKey: .timezone)
-        try container.encode(kind, forKey: .kind)
-        try container.encode(tenant, forKey: .tenant)
-        try container.encode(payload, forKey: .payload)
-        try container.encode(enabled, forKey: .enabled)
-        try container.encode(catchUp, forKey: .catchUp)
-        try container.encode(lastFireAt, forKey: .lastFireAt)
-        try container.encode(nextFireAt, forKey: .nextFireAt)
     }
 }
 
@@ -193,12 +132,12 @@ struct BatchView: Encodable {
     /// its items were charged while it runs; 0 once it ended (the rest was released).
     var reservedUsd: String
     var wallet: String
-    var error: String?
+    @Nullable var error: String?
     var createdAt: Date
     var expiresAt: Date
-    var cancelRequestedAt: Date?
-    var expiredAt: Date?
-    var finishedAt: Date?
+    @Nullable var cancelRequestedAt: Date?
+    @Nullable var expiredAt: Date?
+    @Nullable var finishedAt: Date?
 
     init(_ batch: InferenceBatch) {
         id = batch.id
@@ -214,27 +153,6 @@ struct BatchView: Encodable {
         cancelRequestedAt = batch.cancelRequestedAt
         expiredAt = batch.expiredAt
         finishedAt = batch.finishedAt
-    }
-
-    /// Absent values are `null`, not missing keys: the OpenAPI document marks every key required.
-    enum CodingKeys: String, CodingKey {
-        case id, status, requestCounts, costUsd, reservedUsd, wallet, error, createdAt, expiresAt, cancelRequestedAt, expiredAt, finishedAt
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id, forKey: .id)
-        try container.encode(status, forKey: .status)
-        try container.encode(requestCounts, forKey: .requestCounts)
-        try container.encode(costUsd, forKey: .costUsd)
-        try container.encode(reservedUsd, forKey: .reservedUsd)
-        try container.encode(wallet, forKey: .wallet)
-        try container.encode(error, forKey: .error)
-        try container.encode(createdAt, forKey: .createdAt)
-        try container.encode(expiresAt, forKey: .expiresAt)
-        try container.encode(cancelRequestedAt, forKey: .cancelRequestedAt)
-        try container.encode(expiredAt, forKey: .expiredAt)
-        try container.encode(finishedAt, forKey: .finishedAt)
     }
 }
 
@@ -252,13 +170,13 @@ struct BatchResultView: Encodable {
 
     var customId: String
     var status: String
-    var text: String?
-    var model: String?
-    var provider: String?
-    var finishReason: String?
-    var usage: Usage?
-    var costUsd: String?
-    var error: Failure?
+    @Nullable var text: String?
+    @Nullable var model: String?
+    @Nullable var provider: String?
+    @Nullable var finishReason: String?
+    @Nullable var usage: Usage?
+    @Nullable var costUsd: String?
+    @Nullable var error: Failure?
 
     init(_ result: BatchItemResult) {
         customId = result.customID
@@ -272,23 +190,5 @@ struct BatchResultView: Encodable {
             costUsd = MicroUSD(output.costMicroUSD).usdString
         }
         if let failure = result.failure { error = Failure(code: failure.code, message: failure.message) }
-    }
-
-    /// Absent values are `null`, not missing keys: the OpenAPI document marks every key required.
-    enum CodingKeys: String, CodingKey {
-        case customId, status, text, model, provider, finishReason, usage, costUsd, error
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(customId, forKey: .customId)
-        try container.encode(status, forKey: .status)
-        try container.encode(text, forKey: .text)
-        try container.encode(model, forKey: .model)
-        try container.encode(provider, forKey: .provider)
-        try container.encode(finishReason, forKey: .finishReason)
-        try container.encode(usage, forKey: .usage)
-        try container.encode(costUsd, forKey: .costUsd)
-        try container.encode(error, forKey: .error)
     }
 }
