@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 public import Logging
 public import ServiceLifecycle
 import Synchronization
@@ -8,6 +8,8 @@ import Synchronization
 /// shutdown, which stops claiming, lets running jobs finish within the grace period, releases
 /// the rest and returns.
 public final class JobRuntime: Service, Sendable {
+    /// Where all state lives; its transactions let callers commit several repositories' writes together.
+    public let backend: any Backend
     public let database: SQLiteStore
     public let jobs: SQLiteJobStore
     public let scheduler: Scheduler
@@ -32,8 +34,9 @@ public final class JobRuntime: Service, Sendable {
         case stopped
     }
 
-    private init(database: SQLiteStore, jobs: SQLiteJobStore, scheduler: Scheduler, wallets: Wallets,
+    private init(backend: any Backend, database: SQLiteStore, jobs: SQLiteJobStore, scheduler: Scheduler, wallets: Wallets,
                  idempotency: IdempotencyStore, clock: any WallClock, registry: JobRegistry, pool: WorkerPool) {
+        self.backend = backend
         self.database = database
         self.jobs = jobs
         self.scheduler = scheduler
@@ -75,8 +78,9 @@ public final class JobRuntime: Service, Sendable {
         let database = try await SQLiteStore.open(configuration.store,
                                                   migrations: RuntimeSchema.migrations + WalletSchema.migrations
                                                       + IdempotencySchema.migrations + migrations, logger: logger)
-        let jobs = SQLiteJobStore(database: database)
-        let wallets = Wallets(database: database, clock: clock)
+        let backend = SQLiteBackend(store: database)
+        let jobs = backend.sqliteJobs
+        let wallets = Wallets(backend: backend, clock: clock)
         let owner = configuration.owner ?? RuntimeConfiguration.defaultOwner()
         var idempotencyConfiguration = idempotencyConfiguration
         idempotencyConfiguration.owner = idempotencyConfiguration.owner ?? owner
@@ -114,7 +118,7 @@ public final class JobRuntime: Service, Sendable {
             },
             fired: { pool.workArrived() })
         if !configuration.store.readOnly { _ = try await scheduler.save(IdempotencyPurgeJob.schedule) }
-        return JobRuntime(database: database, jobs: jobs, scheduler: scheduler, wallets: wallets, idempotency: idempotency,
+        return JobRuntime(backend: backend, database: database, jobs: jobs, scheduler: scheduler, wallets: wallets, idempotency: idempotency,
                           clock: clock, registry: registry, pool: pool)
     }
 
@@ -164,6 +168,35 @@ public final class JobRuntime: Service, Sendable {
             throw RuntimeError(.invalidJob, "payload must be 1 byte to 1 MiB of JSON")
         }
     }
+
+    // MARK: Inline work
+
+    /// Inserts `job` running its first attempt and leased to this process, inside the caller's
+    /// transaction (with its reservation, say). Run it with `runInline`, then record its outcome
+    /// with `complete(_:_:now:in:)`; if the process dies in between, the job is recovered like any
+    /// leased job. With a unique key that exists, the existing job comes back (`created` false).
+    public func insertRunning(_ job: NewJob, now: Date, in tx: Transaction) throws -> EnqueuedJob {
+        try Self.validate(job, registry: registry)
+        let attempts = job.maxAttempts ?? registry.options(for: job.kind)?.retry.maxAttempts ?? 1
+        return try jobs.insertRunning(job, maxAttempts: attempts, owner: owner,
+                                      leaseUntil: now.addingTimeInterval(pool.leaseDuration.timeInterval), now: now, in: tx)
+    }
+
+    /// Runs the attempt of a job made by `insertRunning` in the caller's own task, within the
+    /// worker pool's budget: its lease is renewed while it runs, and a cancel, the kind's timeout
+    /// or a shutdown stop it (see `InlineAttempt.Stop`). Nothing is recorded: the caller does.
+    public func runInline<Value: Sendable>(_ job: JobRecord, _ body: (JobContext) async throws -> Value) async -> InlineAttempt<Value> {
+        await pool.runInline(job, body)
+    }
+
+    /// Records the outcome of an inline attempt inside the caller's transaction (with its
+    /// settlement). Ignored if the job is no longer this process's (its lease was lost).
+    public func complete(_ job: JobRecord, _ outcome: JobCompletion.Outcome, now: Date, in tx: Transaction) throws {
+        try jobs.complete([JobCompletion(id: job.id, owner: owner, outcome: outcome, recoveries: job.recoveries)], now: now, in: tx)
+    }
+
+    /// Tells `onJobFinished` (metrics) that an inline attempt ended; call it once its outcome committed.
+    public func inlineFinished(_ job: JobRecord, _ outcome: JobCompletion.Outcome) { pool.observe(job, outcome) }
 
     /// Cancels a job: a queued job never starts; a running job's task is cancelled.
     public func cancel(_ id: JobID, tenant: String? = nil) async throws -> CancelOutcome {

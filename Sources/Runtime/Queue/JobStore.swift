@@ -8,6 +8,20 @@ public protocol JobStore: Sendable {
     /// inserted; the existing one is returned with `created == false`.
     func enqueue(_ jobs: [NewJob], defaultMaxAttempts: @Sendable (String) -> Int, now: Date) async throws -> [EnqueuedJob]
 
+    /// Inserts jobs inside the caller's transaction (see `enqueue`), so they commit with the
+    /// caller's other writes or not at all.
+    func enqueue(_ jobs: [NewJob], maxAttempts: [Int], now: Date, in tx: Transaction) throws -> [EnqueuedJob]
+
+    /// Inserts `job` already running its first attempt, leased to `owner` until `leaseUntil`,
+    /// inside the caller's transaction: synchronous work that runs in the request's own task
+    /// and is recovered like any leased job if the process dies. A job whose (tenant, unique
+    /// key) exists is not inserted; the existing one is returned with `created == false`.
+    func insertRunning(_ job: NewJob, maxAttempts: Int, owner: String, leaseUntil: Date, now: Date, in tx: Transaction) throws
+        -> EnqueuedJob
+
+    /// `complete` inside the caller's transaction (an inline attempt's outcome commits with its settlement).
+    func complete(_ completions: [JobCompletion], now: Date, in tx: Transaction) throws
+
     /// Leases up to `request.limit` due jobs to `request.owner`, fairly across tenants.
     func claim(_ request: ClaimRequest) async throws -> ClaimResult
 

@@ -99,7 +99,9 @@ private final class WriterLoop {
         var lastOK = true
         for (index, work) in batch.enumerated() {
             if savepoints { try? connection.statement("SAVEPOINT work").run() }
-            lastOK = work.run(connection)
+            let changesBeforeBody = connection.totalChanges
+            // A body that threw before changing a row (a refused reservation) leaves nothing to roll back.
+            lastOK = work.run(connection) || connection.totalChanges == changesBeforeBody
             if connection.isAutocommit {
                 // SQLite rolled the whole transaction back (disk full, I/O error, busy): the
                 // bodies before this one lost their changes; the ones after have not run yet.

@@ -61,6 +61,33 @@ public final class SQLiteJobStore: JobStore {
         }
     }
 
+    public func enqueue(_ jobs: [NewJob], maxAttempts: [Int], now: Date, in tx: Transaction) throws -> [EnqueuedJob] {
+        try insert(jobs, maxAttempts: maxAttempts, tx.connection, now: now)
+    }
+
+    public func insertRunning(_ job: NewJob, maxAttempts: Int, owner: String, leaseUntil: Date, now: Date, in tx: Transaction) throws
+        -> EnqueuedJob {
+        let db = tx.connection, at = now.millisecondsSince1970
+        let id = try nextID(db, nowMilliseconds: at)
+        let inserted = try tx.run("""
+            INSERT INTO jobs (id, tenant, kind, payload, priority, run_at, attempts, max_attempts, state, lease_owner, lease_expires_at,
+                              unique_key, batch_id, created_at, updated_at, started_at)
+            VALUES (\(id), \(job.tenant), \(job.kind), \(SQLText(job.payload)), \(job.priority), \(at), 1, \(maxAttempts), 'running',
+                    \(owner), \(leaseUntil.millisecondsSince1970), \(job.uniqueKey), \(job.batchID), \(at), \(at), \(at))
+            ON CONFLICT (tenant, unique_key) WHERE unique_key IS NOT NULL DO NOTHING
+            """)
+        if inserted == 0, let key = job.uniqueKey, let existing = try Self.job(db, tenant: job.tenant, uniqueKey: key) {
+            return EnqueuedJob(job: existing, created: false)
+        }
+        let date = Date(millisecondsSince1970: at)
+        return EnqueuedJob(job: JobRecord(
+            id: JobID(rawValue: id), tenant: job.tenant, kind: job.kind, payload: job.payload, priority: job.priority, runAt: date,
+            attempts: 1, maxAttempts: maxAttempts, recoveries: 0, state: .running, leaseOwner: owner,
+            leaseExpiresAt: Date(millisecondsSince1970: leaseUntil.millisecondsSince1970), cancelRequested: false, lastError: nil,
+            result: nil, uniqueKey: job.uniqueKey, batchID: job.batchID, createdAt: date, updatedAt: date, startedAt: date,
+            finishedAt: nil), created: true)
+    }
+
     /// Inserts jobs inside the caller's transaction (the scheduler enqueues its fires and
     /// moves its schedules on in one commit).
     func insert(_ jobs: [NewJob], maxAttempts attempts: [Int], _ db: SQLiteConnection, now: Date) throws -> [EnqueuedJob] {
@@ -238,7 +265,12 @@ public final class SQLiteJobStore: JobStore {
 
     public func complete(_ completions: [JobCompletion], now: Date) async throws {
         guard !completions.isEmpty else { return }
-        try await database.write { db in
+        try await database.write { db in try self.complete(completions, now: now, in: Transaction(db)) }
+    }
+
+    public func complete(_ completions: [JobCompletion], now: Date, in tx: Transaction) throws {
+        let db = tx.connection
+        do {
             let nowMS = now.millisecondsSince1970
             let update = try db.statement("""
                 UPDATE jobs SET state = ?1, run_at = coalesce(?2, run_at), attempts = attempts - ?3,

@@ -1,30 +1,30 @@
-import Foundation
+public import Foundation
 
 /// Tenants' credit wallets: reserve before calling a provider, settle to the actual cost
 /// after, release on failure; credits, refunds and adjustments. Promises:
 /// - money is integer micro-USD; a balance never goes below what is reserved, nor below zero,
-///   under any concurrency (the live figures are decided in actors, the database's CHECK
-///   constraints refuse anything else);
+///   under any concurrency and across processes: the database decides each change with a
+///   conditional statement (`LedgerRepository`), and nothing about money is kept in memory;
 /// - every change is an append-only ledger line, and a wallet's balance and reserved amount
 ///   always equal the sums of its lines (`audit` proves it);
-/// - a call returns only after its change is durable (group commit);
+/// - a call returns only after its change is durable; the `in:` forms join the caller's
+///   transaction instead (a job and its reservation, a message and its hold, in one commit);
 /// - every call is idempotent by reference: reserving again returns the held (or settled)
 ///   reservation, settling twice charges once, a credit with a used reference is not posted twice.
-///
-/// Wallet state is sharded over actors by tenant, so unrelated tenants never wait for each other.
 public final class Wallets: Sendable {
-    private let shards: [WalletShard]
-    let database: SQLiteStore
+    let backend: any Backend
+    let ledger: any LedgerRepository
+    private let clock: any WallClock
 
-    public init(database: SQLiteStore, clock: any WallClock, shardCount: Int = 64) {
-        self.database = database
-        shards = (0..<max(1, shardCount)).map { _ in WalletShard(database: database, clock: clock) }
+    public init(backend: any Backend, clock: any WallClock) {
+        self.backend = backend
+        ledger = backend.ledger
+        self.clock = clock
     }
 
-    private func shard(_ key: WalletKey) -> WalletShard {
-        var hasher = Hasher()
-        hasher.combine(key.tenant)
-        return shards[Int(UInt(bitPattern: hasher.finalize()) % UInt(shards.count))]
+    /// Wallets on an SQLite store (tools and tests that open one directly).
+    public convenience init(database: SQLiteStore, clock: any WallClock) {
+        self.init(backend: SQLiteBackend(store: database), clock: clock)
     }
 
     // MARK: Operations
@@ -35,21 +35,32 @@ public final class Wallets: Sendable {
     /// reserved. The reservation is durable when this returns.
     public func reserve(_ amount: MicroUSD, on wallet: WalletKey, reference: String, jobID: JobID? = nil,
                         ceiling: MicroUSD? = nil) async throws -> Reservation {
-        if let ceiling, amount > ceiling {
-            throw WalletError(.budgetExceeded, "worst-case cost \(amount) USD is above the budget of \(ceiling) USD")
+        try Self.check(amount, ceiling: ceiling, reference: reference)
+        let now = clock.now(), ledger = self.ledger
+        return try await backend.write { tx in
+            try ledger.reserve(amount, on: wallet, reference: reference, jobID: jobID, now: now, in: tx)
         }
-        try Self.check(amount)
-        try Self.check(reference: reference)
-        return try await shard(wallet).reserve(wallet, amount: amount.value, reference: reference, jobID: jobID)
+    }
+
+    /// `reserve` inside the caller's transaction: it commits (or not) with the caller's other writes.
+    public func reserve(_ amount: MicroUSD, on wallet: WalletKey, reference: String, jobID: JobID? = nil, ceiling: MicroUSD? = nil,
+                        now: Date, in tx: Transaction) throws -> Reservation {
+        try Self.check(amount, ceiling: ceiling, reference: reference)
+        return try ledger.reserve(amount, on: wallet, reference: reference, jobID: jobID, now: now, in: tx)
     }
 
     /// Charges the actual cost, at most what the reservation still holds (a cost above it is
     /// recorded on the ledger line, not charged), and frees the rest. Settling again returns the first result.
     public func settle(_ reservation: Reservation, actualCost: MicroUSD) async throws -> Reservation {
-        guard actualCost.value >= 0, actualCost <= MicroUSD.maximum else {
-            throw WalletError(.invalidRequest, "a cost must be 0 to \(MicroUSD.maximum) USD, not \(actualCost)")
-        }
-        return try await shard(reservation.wallet).close(reservation, charge: actualCost.value)
+        try Self.check(cost: actualCost)
+        let now = clock.now(), ledger = self.ledger
+        return try await backend.write { tx in try ledger.close(reservation, charging: actualCost, now: now, in: tx) }
+    }
+
+    /// `settle` inside the caller's transaction.
+    public func settle(_ reservation: Reservation, actualCost: MicroUSD, now: Date, in tx: Transaction) throws -> Reservation {
+        try Self.check(cost: actualCost)
+        return try ledger.close(reservation, charging: actualCost, now: now, in: tx)
     }
 
     /// Charges part of a held reservation and keeps it held (a batch pays for each item out of
@@ -58,42 +69,45 @@ public final class Wallets: Sendable {
     /// was charged. Closing the reservation afterwards settles or releases only what it still holds.
     public func charge(_ amount: MicroUSD, againstReservation id: Int64, on wallet: WalletKey, reference: String)
         async throws -> MicroUSD {
-        guard amount.value >= 0, amount <= MicroUSD.maximum else {
-            throw WalletError(.invalidRequest, "a cost must be 0 to \(MicroUSD.maximum) USD, not \(amount)")
-        }
+        try Self.check(cost: amount)
         try Self.check(reference: reference)
-        return MicroUSD(try await shard(wallet).charge(id, key: wallet, amount: amount.value, reference: reference))
+        let now = clock.now(), ledger = self.ledger
+        return try await backend.write { tx in
+            try ledger.charge(amount, againstReservation: id, on: wallet, reference: reference, now: now, in: tx)
+        }
     }
 
     /// Gives a charge back to its held reservation, for an operation that was charged and then
     /// failed (rerun after a crash). Idempotent. Returns what was given back (0: nothing to give).
     public func voidCharge(againstReservation id: Int64, on wallet: WalletKey, reference: String) async throws -> MicroUSD {
         try Self.check(reference: reference)
-        return MicroUSD(try await shard(wallet).voidCharge(id, key: wallet, reference: reference))
+        let now = clock.now(), ledger = self.ledger
+        return try await backend.write { tx in
+            try ledger.voidCharge(againstReservation: id, on: wallet, reference: reference, now: now, in: tx)
+        }
     }
 
     /// The reservation held on `wallet` under `reference`, if any.
     public func heldReservation(reference: String, on wallet: WalletKey) async throws -> Reservation? {
-        try await shard(wallet).held(reference: reference, key: wallet)
+        let ledger = self.ledger
+        return try await backend.read { tx in try ledger.heldReservation(reference: reference, on: wallet, in: tx) }
     }
 
     /// A reservation of `wallet` by id, held or closed; nil if the wallet has none with this id.
     public func reservation(_ id: Int64, on wallet: WalletKey) async throws -> Reservation? {
-        try await database.read { db in
-            let find = try db.statement("""
-                SELECT r.id, r.wallet_id, r.reference, r.job_id, r.amount, r.state, r.charged, r.uncharged
-                FROM wallet_reservations r JOIN wallets w ON w.id = r.wallet_id WHERE r.id = ? AND w.tenant = ? AND w.owner = ?
-                """)
-            find.bind(1, id)
-            find.bind(2, wallet.tenant)
-            find.bind(3, wallet.owner)
-            return try find.step() ? WalletRecords.reservation(find, wallet) : nil
-        }
+        let ledger = self.ledger
+        return try await backend.read { tx in try ledger.reservation(id, on: wallet, in: tx) }
     }
 
     /// Frees what the reservation still holds, charging nothing more. Releasing again returns the first result.
     public func release(_ reservation: Reservation) async throws -> Reservation {
-        try await shard(reservation.wallet).close(reservation, charge: nil)
+        let now = clock.now(), ledger = self.ledger
+        return try await backend.write { tx in try ledger.close(reservation, charging: nil, now: now, in: tx) }
+    }
+
+    /// `release` inside the caller's transaction.
+    public func release(_ reservation: Reservation, now: Date, in tx: Transaction) throws -> Reservation {
+        try ledger.close(reservation, charging: nil, now: now, in: tx)
     }
 
     /// Adds credit (creating the wallet if needed). With a reference (a payment id), posting the
@@ -102,7 +116,7 @@ public final class Wallets: Sendable {
         async throws -> (balance: WalletBalance, applied: Bool) {
         try Self.check(amount)
         if let reference { try Self.check(reference: reference) }
-        return try await shard(wallet).post(wallet, kind: .credit, delta: amount.value, reference: reference, detail: reason)
+        return try await post(.credit, amount, on: wallet, reference: reference, detail: reason)
     }
 
     /// Gives back part or all of what a settled reservation charged; the refunds of one
@@ -111,8 +125,7 @@ public final class Wallets: Sendable {
         async throws -> (balance: WalletBalance, applied: Bool) {
         try Self.check(amount)
         try Self.check(reference: reference)
-        return try await shard(reservation.wallet).post(reservation.wallet, kind: .refund, delta: amount.value, reference: reference,
-                                                        detail: reason, refundOf: reservation.id)
+        return try await post(.refund, amount, on: reservation.wallet, reference: reference, detail: reason, refundOf: reservation.id)
     }
 
     /// An operator's correction, up or down; down never below what is reserved. Idempotent by `reference`.
@@ -122,84 +135,67 @@ public final class Wallets: Sendable {
             throw WalletError(.invalidRequest, "an adjustment must be non-zero and at most \(MicroUSD.maximum) USD either way")
         }
         try Self.check(reference: reference)
-        return try await shard(wallet).post(wallet, kind: .adjustment, delta: delta.value, reference: reference, detail: reason)
+        return try await post(.adjustment, delta, on: wallet, reference: reference, detail: reason)
+    }
+
+    private func post(_ kind: LedgerEntry.Kind, _ delta: MicroUSD, on wallet: WalletKey, reference: String?, detail: String?,
+                      refundOf reservationID: Int64? = nil) async throws -> (balance: WalletBalance, applied: Bool) {
+        let now = clock.now(), ledger = self.ledger
+        return try await backend.write { tx in
+            try ledger.post(kind, delta, on: wallet, reference: reference, detail: detail, refundOf: reservationID, now: now, in: tx)
+        }
     }
 
     // MARK: Reading
 
-    /// A wallet's figures (reservations being written already count as reserved); nil if it does not exist.
+    /// A wallet's figures; nil if it does not exist.
     public func balance(of wallet: WalletKey) async throws -> WalletBalance? {
-        try await shard(wallet).balance(wallet)
+        let ledger = self.ledger
+        return try await backend.read { tx in try ledger.wallet(wallet, in: tx) }
     }
 
-    /// The figures of several wallets of one tenant (nil for those that do not exist), read in
-    /// one hop: a tenant's wallets share a shard.
+    /// The figures of several wallets of one tenant (nil for those that do not exist), in one snapshot.
     public func balances(of tenant: String, owners: [WalletKey]) async throws -> [WalletBalance?] {
         precondition(owners.allSatisfy { $0.tenant == tenant }, "balances(of:owners:) reads one tenant's wallets")
-        guard let first = owners.first else { return [] }
-        return try await shard(first).balances(owners)
+        let ledger = self.ledger
+        return try await backend.read { tx in try owners.map { try ledger.wallet($0, in: tx) } }
     }
 
     /// A tenant's wallets, team first.
     public func wallets(of tenant: String) async throws -> [WalletBalance] {
-        let owners = try await database.read { db -> [String] in
-            let find = try db.statement("SELECT owner FROM wallets WHERE tenant = ? ORDER BY owner = 'team' DESC, owner")
-            find.bind(1, tenant)
-            var owners: [String] = []
-            while try find.step() { owners.append(find.string(0) ?? "") }
-            return owners
-        }
-        var balances: [WalletBalance] = []
-        for owner in owners {
-            if let key = try? WalletKey(tenant: tenant, parsing: owner), let balance = try await balance(of: key) { balances.append(balance) }
-        }
-        return balances
+        let ledger = self.ledger
+        return try await backend.read { tx in try ledger.wallets(of: tenant, in: tx) }
     }
 
-    /// The reservations held now over all tenants, and what they hold (for metrics).
+    /// The reservations held now over all tenants, and what they still hold (for metrics).
     public func heldReservations() async throws -> (count: Int, amount: MicroUSD) {
-        try await database.read { db in
-            let select = try db.statement("SELECT count(*), coalesce(sum(amount), 0) FROM wallet_reservations WHERE state = 'held'")
-            _ = try select.step()
-            return (select.int(0), MicroUSD(select.int64(1)))
-        }
+        let ledger = self.ledger
+        return try await backend.read { tx in try ledger.heldTotals(in: tx) }
     }
 
     /// A wallet's ledger lines, newest first, `limit` at a time after the line `before` (a
     /// cursor: the last id of the previous page; a line of another wallet gives an empty
     /// page). Only the tenant's own wallets are found (nil otherwise).
     public func ledger(walletID: Int64, tenant: String, before: Int64? = nil, limit: Int = 20) async throws -> [LedgerEntry]? {
-        let limit = min(max(limit, 1), 1000)
-        return try await database.read { db -> [LedgerEntry]? in
-            let owner = try db.statement("SELECT last_entry_id FROM wallets WHERE id = ? AND tenant = ?")
-            owner.bind(1, walletID)
-            owner.bind(2, tenant)
-            guard try owner.step() else { return nil }
-            var next = owner.optionalInt64(0)
-            owner.reset()
-            // Follow the wallet's chain of lines, newest first, from the head or past the cursor.
-            let line = try db.statement("SELECT \(WalletRecords.entryColumns), previous_id FROM wallet_ledger WHERE id = ? AND wallet_id = ?")
-            if let before {
-                line.bind(1, before)
-                line.bind(2, walletID)
-                guard try line.step() else { return [] }
-                next = line.optionalInt64(10)
-                line.reset()
-            }
-            var entries: [LedgerEntry] = []
-            while let id = next, entries.count < limit {
-                line.bind(1, id)
-                line.bind(2, walletID)
-                guard try line.step() else { break }
-                entries.append(WalletRecords.entry(line))
-                next = line.optionalInt64(10)
-                line.reset()
-            }
-            return entries
-        }
+        let limit = min(max(limit, 1), 1000), ledger = self.ledger
+        return try await backend.read { tx in try ledger.ledger(walletID: walletID, tenant: tenant, before: before, limit: limit, in: tx) }
     }
 
     // MARK: Checks
+
+    private static func check(_ amount: MicroUSD, ceiling: MicroUSD?, reference: String) throws(WalletError) {
+        if let ceiling, amount > ceiling {
+            throw WalletError(.budgetExceeded, "worst-case cost \(amount) USD is above the budget of \(ceiling) USD")
+        }
+        try check(amount)
+        try check(reference: reference)
+    }
+
+    private static func check(cost: MicroUSD) throws(WalletError) {
+        guard cost.value >= 0, cost <= MicroUSD.maximum else {
+            throw WalletError(.invalidRequest, "a cost must be 0 to \(MicroUSD.maximum) USD, not \(cost)")
+        }
+    }
 
     private static func check(_ amount: MicroUSD) throws(WalletError) {
         guard amount.value > 0, amount <= MicroUSD.maximum else {

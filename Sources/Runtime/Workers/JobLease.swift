@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import Synchronization
 
 /// This process's lease on one running attempt, as far as it knows: until when the store

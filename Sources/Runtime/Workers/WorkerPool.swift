@@ -161,6 +161,48 @@ final class WorkerPool: Sendable {
         older?.stop(.leaseLost)
     }
 
+    // MARK: Running inline
+
+    /// Tells the observer an attempt run inline ended (after its outcome committed).
+    func observe(_ job: JobRecord, _ outcome: JobCompletion.Outcome) { observer(job, outcome) }
+
+    /// How long a lease lasts before it must be renewed.
+    var leaseDuration: Duration { configuration.leaseDuration }
+
+    /// Runs `body` as the attempt of `job` — inserted running and leased to this pool's owner by
+    /// the caller — in the caller's own task. While it runs it takes a slot of the pool's
+    /// budget, its lease is renewed with the others, and a cancel, its kind's timeout or a
+    /// shutdown stop it as they stop a claimed job. The caller records the outcome itself, in
+    /// the transaction that also settles what the attempt charged.
+    func runInline<Value: Sendable>(_ job: JobRecord, _ body: (JobContext) async throws -> Value) async -> InlineAttempt<Value> {
+        let now = clock.now()
+        let control = JobControl()
+        let timeout = registry[job.kind]?.options.timeout ?? .seconds(300)
+        let lease = lease(of: job, now: now)
+        register(job, Running(control: control, kind: job.kind, deadline: now.addingTimeInterval(timeout.timeInterval), lease: lease))
+        if state.withLock({ $0.stopping }) { control.stop(.shutdown) }
+        let context = JobContext(id: job.id, tenant: job.tenant, kind: job.kind, attempt: job.attempts, maxAttempts: job.maxAttempts,
+                                 batchID: job.batchID, uniqueKey: job.uniqueKey, clock: clock, logger: logger, lease: lease)
+        let result = await control.run { try await body(context) }
+        let lapsed = lease.check(now: clock.now())
+        let freed = state.withLock { state -> Bool in
+            guard state.running[job.id]?.control === control else { return false }
+            state.running.removeValue(forKey: job.id)
+            state.perKind[job.kind, default: 1] -= 1
+            return configuration.maxInFlight - state.running.count >= state.claimWhenFree
+        }
+        jobEnded.signal()
+        if freed { wake.signal() }
+        let stop: InlineAttempt<Value>.Stop? = switch control.stopReason {
+        case .cancelRequested?: .cancelled
+        case .timeout?: .timedOut
+        case .shutdown?: .shutdown
+        case .leaseLost?: .leaseLost
+        case nil: lapsed ? .leaseLost : nil
+        }
+        return InlineAttempt(result: result, stop: stop)
+    }
+
     // MARK: Running
 
     private func execute(_ job: JobRecord, handler: RegisteredHandler, control: JobControl, lease: JobLease) async {

@@ -10,7 +10,7 @@ private struct WalletHarness {
 
     static func open(_ directory: TemporaryDirectory = TemporaryDirectory()) async throws -> WalletHarness {
         let database = try await SQLiteStore.open(StoreConfiguration(path: directory.databasePath), migrations: WalletSchema.migrations)
-        return WalletHarness(directory: directory, database: database, wallets: Wallets(database: database, clock: TestClock(), shardCount: 8))
+        return WalletHarness(directory: directory, database: database, wallets: Wallets(database: database, clock: TestClock()))
     }
 
     func expectBalanced() async throws {

@@ -1,0 +1,23 @@
+/// The storage seam: where every durable piece of state lives (SQLite embedded, PostgreSQL for
+/// several instances). A backend runs transaction bodies and hands out the repositories that
+/// work inside them; callers that must commit together pass one `Transaction` to several
+/// repositories. Promises, on every backend: `write` returns only once its transaction is
+/// durable; a body that throws leaves no trace; nothing authoritative is cached in memory, so
+/// two processes on one database see the same money, jobs and keys.
+///
+/// Bodies are synchronous and must keep their effects inside the transaction: a backend may run
+/// one on a dedicated thread (never the cooperative pool) and may run it more than once.
+public protocol Backend: Sendable {
+    /// Runs `body` in a read-write transaction; returns its value once the commit is durable.
+    func write<Value: Sendable>(_ body: @escaping @Sendable (Transaction) throws -> Value) async throws -> Value
+    /// Runs `body` in a read-only snapshot that sees every commit finished before.
+    func read<Value: Sendable>(_ body: @escaping @Sendable (Transaction) throws -> Value) async throws -> Value
+    /// The jobs: enqueue, claim, complete, leases, reads.
+    var jobs: any JobStore { get }
+    /// Wallets and their ledger: the money, decided by conditional statements.
+    var ledger: any LedgerRepository { get }
+    /// Damaged storage and refused writes seen since opening.
+    var health: StoreHealth { get }
+    /// Finishes queued work and closes.
+    func close() async
+}
