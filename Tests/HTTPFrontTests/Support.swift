@@ -54,7 +54,6 @@ struct Harness: Sendable {
         let directory = TemporaryDirectory()
         let clock = TestClock(now: Date())
         let metrics = FrontMetrics()
-        let waiters = JobWaiters()
         // One attempt per provider: backoff sleeps on the test clock, which these tests do not turn.
         let llm = LLMService(configuration: llmConfiguration, providers: providers(clock), clock: clock,
                              limiter: limiter?(clock), retry: LLMRouter.Retry(attemptsPerTarget: 1))
@@ -66,13 +65,12 @@ struct Harness: Sendable {
             logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
             onJobFinished: { job, outcome in
                 metrics.jobFinished(job, outcome)
-                waiters.jobFinished(job, outcome)
             })
         let verifier = try await TokenVerifier(configuration: auth, clock: clock)
         let front = HTTPFront(runtime: runtime,
                               configuration: FrontConfiguration(host: "127.0.0.1", port: 0, limits: limits, plans: plans, auth: auth,
                                                                 internalAPIKey: TestKeys.internalKey, publicBaseURL: publicBaseURL),
-                              verifier: verifier, metrics: metrics, llm: llm, messaging: hub, waiters: waiters)
+                              verifier: verifier, metrics: metrics, llm: llm, messaging: hub)
         return Harness(directory: directory, runtime: runtime, clock: clock, front: front, messaging: hub)
     }
 

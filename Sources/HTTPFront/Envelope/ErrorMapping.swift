@@ -1,5 +1,6 @@
 import HTTPTypes
 import Hummingbird
+import Jobs
 import Runtime
 
 /// The one place where errors of other layers become API errors.
@@ -24,10 +25,30 @@ enum ErrorMapping {
             return error.code == .closed ? .unavailable("the server is shutting down") : .invalidRequest(error.message)
         case let error as StoreError:
             return store(error)
+        case let error as CompletionError:
+            return completion(error, method: method)
         case is CancellationError:
             return .unavailable("the request was cancelled (the server is shutting down)")
         default:
             return .internalError()
+        }
+    }
+
+    private static func completion(_ error: CompletionError, method: HTTPRequest.Method) -> APIError {
+        switch error {
+        case .wallet(let error): return wallet(error)
+        case .routing(let error, let job):
+            switch error.kind {
+            case .rateLimited(let wait): return .rateLimited(retryAfterSeconds: max(1, Int(wait.timeInterval.rounded(.up))), error.message)
+            case .invalidRequest, .unknownModel, .unknownUseCase: return .invalidRequest(error.message)
+            case .unavailable: return APIError(.badGateway, "provider_unavailable", error.message, details: ["jobId": job.description])
+            }
+        case .inProgress: return .conflict("idempotency_conflict", error.message)
+        case .cancelled: return .conflict("cancelled", error.message)
+        case .timedOut(let job):
+            return APIError(.gatewayTimeout, "timeout", error.message, details: ["jobId": job.description])
+        case .unavailable(let message): return .unavailable(message)
+        case .store(let error): return apiError(for: error, method: method)
         }
     }
 

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -43,13 +44,10 @@ extension HTTPFront {
     }
 
     static let maxMessages = 1_000
-    /// How much longer than the request deadline a request waits for its job.
-    static let waitGrace: Duration = .seconds(30)
-
     func addInferenceRoutes(_ group: RouterGroup<AppRequestContext>, _ table: inout RouteTable) {
-        // The mark outlasts the longest a completion can run (its deadline, then the wait's grace).
+        // The mark outlasts the longest a completion can run: its deadline, then a minute.
         let idempotent = group.group().add(middleware: IdempotencyMiddleware(
-            store: runtime.idempotency, body: body, lease: llm.configuration.requestDeadline + Self.waitGrace + .seconds(30)))
+            store: runtime.idempotency, body: body, lease: llm.configuration.requestDeadline + .seconds(60)))
         table.post(Self.llmPrefix + "/inference/complete", on: idempotent) { request, context in
             try await complete(request, context)
         }
@@ -65,50 +63,23 @@ extension HTTPFront {
                            "the worst-case cost \(worstCase.usdString) USD is above the budget of \(ceiling.usdString) USD")
         }
         let wallet = try await chooseWallet(caller, worstCase: worstCase, forced: request.headers[.wallet])
-
         let streaming = input.stream == true
         let payload = InferenceCompleteJob.Payload(
             messages: messages, maxTokens: input.maxTokens, temperature: input.temperature, targets: targets, wallet: wallet.owner,
             worstCaseMicroUSD: worstCase.value,
             deadline: runtime.clock.now().addingTimeInterval(llm.configuration.requestDeadline.timeInterval), stream: streaming)
-        var key: String
-        if let scoped = IdempotencyScope.key(of: request, caller: caller) {
-            guard let registered = waiters.register(idempotencyKey: scoped) else {
-                throw APIError.conflict("idempotency_conflict", "a request with this Idempotency-Key is still in progress; retry later")
-            }
-            key = registered
-        } else {
-            key = waiters.register()
+        // The same caller's key finds the job its first request made, should that request's
+        // process have died or its stored answer be gone: a retry never runs (or charges) twice.
+        let uniqueKey = IdempotencyScope.key(of: request, caller: caller).map { "idem:" + hexString(SHA256.hash(data: Data($0.utf8))) }
+        let inline = InlineCompletion(runtime: runtime, llm: llm)
+        switch try await inline.start(tenant: caller.tenant, wallet: wallet, payload: payload, uniqueKey: uniqueKey) {
+        case .answered(let answer):
+            return streaming ? Self.eventStream(job: answer.job) { _ throws(CompletionError) in answer }
+                             : try EnvelopeResponse.success(Self.completeAnswer(answer), context: context)
+        case .ready(let started):
+            if streaming { return Self.eventStream(job: started.job) { onDelta throws(CompletionError) in try await inline.run(started, onDelta: onDelta) } }
+            return try EnvelopeResponse.success(Self.completeAnswer(try await inline.run(started, onDelta: nil)), context: context)
         }
-        var deltas = streaming ? llm.streams.open(key) : nil
-        var job: JobRecord
-        do {
-            let enqueued = try await runtime.enqueue(NewJob(InferenceCompleteJob.self, tenant: caller.tenant, payload: payload, uniqueKey: key))
-            job = enqueued.job
-            // The same caller's key made this job before (the first request's process died, or its
-            // mark ran out): one that succeeded is the answer, one still running is waited for, so
-            // a retry never runs (or charges) a second time. One that failed charged nothing: run anew.
-            if !enqueued.created, let ended = JobWaiters.Finished(ended: job) {
-                waiters.cancel(key)
-                llm.streams.close(key)
-                if case .succeeded = ended.outcome {
-                    return streaming ? finalEvent(ended, job: job) : try answer(ended, context: context)
-                }
-                key = waiters.register()
-                deltas = streaming ? llm.streams.open(key) : nil
-                job = try await runtime.enqueue(NewJob(InferenceCompleteJob.self, tenant: caller.tenant, payload: payload, uniqueKey: key)).job
-            }
-        } catch {
-            waiters.cancel(key)
-            llm.streams.close(key)
-            throw error
-        }
-        if let deltas { return eventStream(deltas, key: key, job: job, context: context) }
-        guard let finished = await waiters.wait(key, timeout: llm.configuration.requestDeadline + Self.waitGrace) else {
-            throw APIError(.gatewayTimeout, "timeout", "the completion did not finish in time; it goes on as job \(job.id)",
-                           details: ["jobId": job.id.description])
-        }
-        return try answer(finished, context: context)
     }
 
     /// Validates one completion (prompt or messages, temperature, route, `maxTokens` within the
@@ -180,100 +151,62 @@ extension HTTPFront {
         return chosen.0
     }
 
-    /// `stream: true`: Server-Sent Events, `data: {"delta": "…"}` per piece of text as the job
-    /// produces it, then `event: done` with the answer (usage, cost, wallet) or `event: error`
-    /// with `{code, message}`. A client that goes away stops receiving, not the job: it finishes
-    /// and is charged for every token the provider produced.
-    private func eventStream(_ deltas: AsyncStream<String>, key: String, job: JobRecord, context: AppRequestContext) -> Response {
-        let waiters = self.waiters, streams = llm.streams, timeout = llm.configuration.requestDeadline + Self.waitGrace
+    /// `stream: true`: Server-Sent Events, `data: {"delta": "…"}` per piece of text as the
+    /// provider produces it, then `event: done` with the answer (usage, cost, wallet) or
+    /// `event: error` with `{code, message}`. A client that goes away stops receiving, not the
+    /// completion: it finishes and is charged for every token the provider produced.
+    private static func eventStream(
+        job: JobRecord,
+        _ run: @escaping @Sendable (_ onDelta: @escaping @Sendable (String) async -> Void) async throws(CompletionError) -> InlineCompletion.Answer
+    ) -> Response {
         let body = ResponseBody { writer in
-            defer { streams.close(key) }
-            for await delta in deltas {
+            let (deltas, sink) = AsyncStream.makeStream(of: String.self)
+            async let ended = { () async -> Result<InlineCompletion.Answer, CompletionError> in
+                defer { sink.finish() }
+                do throws(CompletionError) { return .success(try await run { sink.yield($0) }) } catch { return .failure(error) }
+            }()
+            var listening = true
+            for await delta in deltas where listening {
                 var event = ByteBuffer(string: "data: {\"delta\":")
                 JSONText.write(delta, to: &event)
                 event.writeString("}\n\n")
-                do { try await writer.write(event) } catch {
-                    waiters.cancel(key)
-                    throw error
-                }
+                do { try await writer.write(event) } catch { listening = false }
             }
-            try await writer.write(Self.lastEvent(await waiters.wait(key, timeout: timeout), job: job))
+            let last = Self.lastEvent(await ended)
+            guard listening else { return }
+            try await writer.write(last)
             try await writer.finish(nil)
         }
-        return Self.eventStreamResponse(body, job: job)
+        return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache",
+                                               .init("x-job-id")!: job.id.description], body: body)
     }
 
-    /// The event stream of a job that ended before this request came: its last event only.
-    private func finalEvent(_ ended: JobWaiters.Finished, job: JobRecord) -> Response {
-        Self.eventStreamResponse(ResponseBody { writer in
-            try await writer.write(Self.lastEvent(ended, job: job))
-            try await writer.finish(nil)
-        }, job: job)
-    }
-
-    private static func eventStreamResponse(_ body: ResponseBody, job: JobRecord) -> Response {
-        Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache",
-                                        .init("x-job-id")!: job.id.description], body: body)
-    }
-
-    /// `event: done` with the answer, `event: error` with what the failure means, or a timeout.
-    private static func lastEvent(_ finished: JobWaiters.Finished?, job: JobRecord) -> ByteBuffer {
+    /// `event: done` with the answer, or `event: error` with what the failure means.
+    private static func lastEvent(_ ended: Result<InlineCompletion.Answer, CompletionError>) -> ByteBuffer {
         var last = ByteBuffer()
-        switch finished {
-        case let finished?:
-            do {
-                let answer = try completeAnswer(finished)
-                last.writeString("event: done\ndata: ")
-                last.writeBytes(try EnvelopeResponse.encoder.encode(answer))
-            } catch {
-                let failure = ErrorMapping.apiError(for: error, method: .post)
-                last.writeString("event: error\ndata: {\"code\":")
-                JSONText.write(failure.code, to: &last)
-                last.writeString(",\"message\":")
-                JSONText.write(failure.message, to: &last)
-                last.writeString("}")
-            }
-        case nil:
-            last.writeString("event: error\ndata: {\"code\":\"timeout\",\"message\":\"the completion goes on as job \(job.id)\"}")
+        do {
+            let answer = completeAnswer(try ended.get())
+            last.writeString("event: done\ndata: ")
+            last.writeBytes(try EnvelopeResponse.encoder.encode(answer))
+        } catch {
+            let failure = ErrorMapping.apiError(for: error, method: .post)
+            last.writeString("event: error\ndata: {\"code\":")
+            JSONText.write(failure.code, to: &last)
+            last.writeString(",\"message\":")
+            JSONText.write(failure.message, to: &last)
+            last.writeString("}")
         }
         last.writeString("\n\n")
         return last
     }
 
-    private func answer(_ finished: JobWaiters.Finished, context: AppRequestContext) throws -> Response {
-        try EnvelopeResponse.success(try Self.completeAnswer(finished), context: context)
-    }
-
-    /// The answer of a finished completion job, or the API error its failure means.
-    private static func completeAnswer(_ finished: JobWaiters.Finished) throws -> CompleteAnswer {
-        switch finished.outcome {
-        case .succeeded(let result):
-            let output = try JSONBody.decoder.decode(InferenceCompleteJob.Output.self, from: result ?? Data())
-            return CompleteAnswer(
-                id: finished.job.id.description, text: output.text, model: output.model, provider: output.provider,
-                finishReason: output.finishReason,
-                usage: .init(inputTokens: output.usage.inputTokens, outputTokens: output.usage.outputTokens),
-                costUsd: MicroUSD(output.costMicroUSD).usdString,
-                wallet: .init(id: String(output.walletID), balanceUsd: MicroUSD(output.walletBalanceMicroUSD).usdString))
-        case .failed(let error), .dead(let error):
-            let failure = InferenceFailure.decode(error)
-            throw Self.apiError(failure, jobID: finished.job.id)
-        case .cancelled:
-            throw APIError.conflict("cancelled", "the completion was cancelled")
-        case .retry, .snoozed, .released:
-            throw APIError.internalError()
-        }
-    }
-
-    private static func apiError(_ failure: InferenceFailure?, jobID: JobID) -> APIError {
-        guard let failure else {
-            return APIError(.badGateway, "provider_unavailable", "the completion failed", details: ["jobId": jobID.description])
-        }
-        switch failure.code {
-        case "insufficient_credits", "budget_exceeded": return APIError(ErrorMapping.paymentRequired, failure.code, failure.message)
-        case "rate_limited": return .rateLimited(retryAfterSeconds: failure.retryAfterSeconds ?? 1, failure.message)
-        case "invalid_request": return .invalidRequest(failure.message)
-        default: return APIError(.badGateway, "provider_unavailable", failure.message, details: ["jobId": jobID.description])
-        }
+    private static func completeAnswer(_ answer: InlineCompletion.Answer) -> CompleteAnswer {
+        let output = answer.output
+        return CompleteAnswer(
+            id: answer.job.id.description, text: output.text, model: output.model, provider: output.provider,
+            finishReason: output.finishReason,
+            usage: .init(inputTokens: output.usage.inputTokens, outputTokens: output.usage.outputTokens),
+            costUsd: MicroUSD(output.costMicroUSD).usdString,
+            wallet: .init(id: String(output.walletID), balanceUsd: MicroUSD(output.walletBalanceMicroUSD).usdString))
     }
 }

@@ -16,27 +16,22 @@ public struct HTTPFront: Sendable {
     let verifier: TokenVerifier
     let metrics: FrontMetrics
     let llm: LLMService
-    /// Requests waiting for the jobs they enqueued; pass its `jobFinished` to the runtime.
-    let waiters: JobWaiters
     let batches: InferenceBatches
     let messaging: MessagingHub
     let messages: Messages
     let body: JSONBody
 
     public init(runtime: JobRuntime, configuration: FrontConfiguration, verifier: TokenVerifier, metrics: FrontMetrics,
-                llm: LLMService, messaging: MessagingHub, waiters: JobWaiters) {
+                llm: LLMService, messaging: MessagingHub) {
         self.runtime = runtime
         self.configuration = configuration
         self.verifier = verifier
         self.metrics = metrics
         self.llm = llm
-        self.waiters = waiters
         batches = InferenceBatches(runtime: runtime)
         self.messaging = messaging
         messages = Messages(hub: messaging, database: runtime.database, wallets: runtime.wallets)
         body = JSONBody(limits: configuration.limits)
-        let streams = llm.streams
-        waiters.onFinished { streams.close($0) }
     }
 
     /// The router with every route and the middleware chain of API.md:

@@ -2,7 +2,9 @@ public import Foundation
 public import Runtime
 
 /// `inference.complete`: one completion, recorded as a job so it is durable before any provider
-/// is called, visible in `GET /jobs`, and finished even if the client goes away. It reserves
+/// is called, visible in `GET /jobs`, and finished even if the client goes away. A request runs
+/// it inline (`InlineCompletion`); this handler runs it from the queue, which happens only when
+/// an inline attempt's process died and the job was recovered. It reserves
 /// the worst case on the chosen wallet (reference `job:<id>`, so a rerun after a crash finds the
 /// same reservation), calls the router, settles to the actual cost and returns the answer with
 /// `costMicroUSD` (which start-up reconciliation reads). Any failure releases the reservation.
@@ -16,8 +18,8 @@ public struct InferenceCompleteJob: JobHandler {
         public var wallet: String
         public var worstCaseMicroUSD: Int64
         public var deadline: Date
-        /// Send deltas to `LLMService.streams` under the job's unique key while it runs
-        /// (optional so jobs written before streaming existed still decode).
+        /// The request streamed its answer (optional so jobs written before streaming existed
+        /// still decode). A run from the queue — a recovery after a crash — does not stream.
         public var stream: Bool?
 
         public init(messages: [ChatMessage], maxTokens: Int, temperature: Double?, targets: [RouteTarget], wallet: String,
@@ -57,8 +59,6 @@ public struct InferenceCompleteJob: JobHandler {
     }
 
     public func run(_ payload: Payload, context: JobContext) async throws -> Output {
-        let streams = llm.streams
-        defer { streams.close(context.uniqueKey) }  // however the job ends, its stream ends
         let wallet = try WalletKey(tenant: context.tenant, parsing: payload.wallet)
         let reservation: Reservation
         do {
@@ -71,14 +71,7 @@ public struct InferenceCompleteJob: JobHandler {
         do {
             let request = ProviderRequest(model: "", messages: payload.messages, maxTokens: payload.maxTokens,
                                           temperature: payload.temperature)
-            if payload.stream == true {
-                let key = context.uniqueKey
-                routed = try await llm.router.stream(request, targets: payload.targets, deadline: payload.deadline) { delta in
-                    streams.send(delta, to: key)
-                }
-            } else {
-                routed = try await llm.router.complete(request, targets: payload.targets, deadline: payload.deadline)
-            }
+            routed = try await llm.router.complete(request, targets: payload.targets, deadline: payload.deadline)
         } catch {
             if reservation.state == .settled, reservation.charged > .zero {
                 // An earlier run settled before the process died, and this one failed: a failed completion costs nothing.

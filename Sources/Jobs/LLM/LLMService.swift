@@ -8,7 +8,6 @@ public struct LLMService: Sendable {
     public let prices: PriceTable
     public let router: LLMRouter
     /// Deltas of streamed completions, from their jobs to their requests.
-    public let streams = CompletionStreams()
 
     public init(configuration: LLMConfiguration, providers: [any LLMProvider], clock: any WallClock,
                 limiter: RateLimiter? = nil, retry: LLMRouter.Retry = LLMRouter.Retry(), metrics: ProviderMetrics = ProviderMetrics()) {

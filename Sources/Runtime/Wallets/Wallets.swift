@@ -154,6 +154,11 @@ public final class Wallets: Sendable {
         return try await backend.read { tx in try ledger.wallet(wallet, in: tx) }
     }
 
+    /// `balance(of:)` inside the caller's transaction (what it sees includes its own writes).
+    public func balance(of wallet: WalletKey, in tx: Transaction) throws -> WalletBalance? {
+        try ledger.wallet(wallet, in: tx)
+    }
+
     /// The figures of several wallets of one tenant (nil for those that do not exist), in one snapshot.
     public func balances(of tenant: String, owners: [WalletKey]) async throws -> [WalletBalance?] {
         precondition(owners.allSatisfy { $0.tenant == tenant }, "balances(of:owners:) reads one tenant's wallets")

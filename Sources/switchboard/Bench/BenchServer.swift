@@ -36,7 +36,6 @@ enum BenchServer {
         let auth = AuthConfiguration(developmentKeyPEM: pem)
         let clock = SystemClock()
         let metrics = FrontMetrics()
-        let waiters = JobWaiters()
         let service = LLMService(configuration: llm, providers: providers, clock: clock)
         let messaging = makeMessaging(clock)
         let runtime = try await JobRuntime.open(
@@ -46,7 +45,6 @@ enum BenchServer {
             clock: clock, logger: logger,
             onJobFinished: { job, outcome in
                 metrics.jobFinished(job, outcome)
-                waiters.jobFinished(job, outcome)
             })
         let tenant = "bench-tenant"
         _ = try await runtime.wallets.credit(MicroUSD(usd: 1_000_000), to: .team(tenant), reference: "bench")
@@ -57,7 +55,7 @@ enum BenchServer {
                                                                                                                   burst: 10_000_000)]),
                                                                 auth: auth, internalAPIKey: "bench-internal-key-0123456789"),
                               verifier: try await TokenVerifier(configuration: auth, clock: clock), metrics: metrics, llm: service,
-                              messaging: messaging, waiters: waiters)
+                              messaging: messaging)
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let group = ServiceGroup(configuration: .init(
             services: [front.application(services: [runtime], logger: logger) { continuation.yield($0) }], logger: logger))

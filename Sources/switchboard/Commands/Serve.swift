@@ -60,7 +60,6 @@ struct Serve: AsyncParsableCommand {
 
         let metrics = FrontMetrics()
         MetricsSystem.bootstrap(metrics.factory)
-        let waiters = JobWaiters()
         let clock = SystemClock()
         let llm = LLMService(configuration: settings.llm, providers: settings.providers, clock: clock,
                              metrics: ProviderMetrics(factory: metrics.factory))
@@ -73,7 +72,6 @@ struct Serve: AsyncParsableCommand {
             registry: { JobCatalog.registry(llm: llm, messaging: messaging, services: $0) }, migrations: JobCatalog.migrations, clock: clock, logger: logger,
             onJobFinished: { job, outcome in
                 metrics.jobFinished(job, outcome)
-                waiters.jobFinished(job, outcome)
             })
         do {
             // Before serving: these must not race new requests.
@@ -86,7 +84,7 @@ struct Serve: AsyncParsableCommand {
                                                                "endedHoldsReleased": "\(recovered.holdsReleased)"])
             }
             try await serve(runtime, settings: settings, auth: auth, internalKey: internalKey, verifier: verifier, metrics: metrics,
-                            llm: llm, messaging: messaging, waiters: waiters, logger: logger)
+                            llm: llm, messaging: messaging, logger: logger)
         } catch {
             await runtime.close()
             throw error
@@ -96,7 +94,7 @@ struct Serve: AsyncParsableCommand {
     }
 
     private func serve(_ runtime: JobRuntime, settings: ServeSettings, auth: AuthConfiguration, internalKey: (String, Bool),
-                       verifier: TokenVerifier, metrics: FrontMetrics, llm: LLMService, messaging: MessagingHub, waiters: JobWaiters,
+                       verifier: TokenVerifier, metrics: FrontMetrics, llm: LLMService, messaging: MessagingHub,
                        logger: Logger) async throws {
         if settings.dev {
             _ = try await runtime.wallets.credit(Self.demoCredit, to: .team(DevelopmentKeys.demoTenant),
@@ -107,7 +105,7 @@ struct Serve: AsyncParsableCommand {
             configuration: FrontConfiguration(host: settings.host, port: settings.port, limits: settings.limits, plans: settings.plans,
                                               auth: auth, internalAPIKey: internalKey.0, metricsEnabled: settings.metrics,
                                               publicBaseURL: settings.publicBaseURL),
-            verifier: verifier, metrics: metrics, llm: llm, messaging: messaging, waiters: waiters)
+            verifier: verifier, metrics: metrics, llm: llm, messaging: messaging)
         var services: [any Service] = [runtime, OutboxRelayService(hub: messaging, database: runtime.database, wallets: runtime.wallets,
                                                                    logger: logger)]
         if let url = auth.jwksURL {
