@@ -24,7 +24,7 @@ public enum JobCatalog {
     }
 
     /// The tables the domain's jobs keep beside the runtime's: pass to `JobRuntime.open`.
-    public static let migrations: [Migration] = BatchSchema.migrations + MessagingSchema.migrations
+    public static let migrations: [Migration] = BatchSchema.migrations + MessagingSchema.migrations + OperatorSchema.migrations
 
     /// The schedules the domain's jobs run on; saved at start only when missing, so an
     /// operator's change (through the schedules API) stays.

@@ -205,6 +205,13 @@ public final class JobRuntime: Service, Sendable {
         return outcome
     }
 
+    /// Puts a failed or dead job back in the queue with one more attempt, and wakes the workers.
+    public func retry(_ id: JobID) async throws -> RetryOutcome {
+        let outcome = try await jobs.retry(id, now: clock.now())
+        if outcome == .retried { pool.workArrived() }
+        return outcome
+    }
+
     /// One job, or nil (also for another tenant's job when `tenant` is given).
     public func job(_ id: JobID, tenant: String? = nil) async throws -> JobRecord? {
         try await jobs.job(id, tenant: tenant)

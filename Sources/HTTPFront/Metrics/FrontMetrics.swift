@@ -17,6 +17,8 @@ public final class FrontMetrics: Sendable {
     /// When the database gauges were last read: `/metrics` is open, so scrapes read the
     /// database (a count over all jobs) at most once a second however often they come.
     private let gaugesReadAt = Mutex<ContinuousClock.Instant?>(nil)
+    /// The dashboard's live figures (jobs finished are counted here as they end).
+    let activity = DashboardActivity()
 
     private struct RequestLabels: Hashable {
         var route: String
@@ -63,6 +65,7 @@ public final class FrontMetrics: Sendable {
             return made
         }
         counter.increment()
+        activity.jobFinished(kind: job.kind, outcome: outcome)
     }
 
     /// Reads the gauges that live in the database, then renders every metric in the
@@ -79,6 +82,13 @@ public final class FrontMetrics: Sendable {
         buffer.reserveCapacity(16 * 1024)
         registry.emit(into: &buffer)
         return buffer
+    }
+
+    /// Every metric in the Prometheus text format as it stands (no database read).
+    func registryText() -> String {
+        var buffer: [UInt8] = []
+        registry.emit(into: &buffer)
+        return String(decoding: buffer, as: UTF8.self)
     }
 
     private func readDatabaseGauges(_ runtime: JobRuntime) async throws {

@@ -11,8 +11,12 @@ public struct AppRequestContext: RequestContext {
     /// The verified caller of a tenant route; nil before authentication and on open or internal routes.
     public var principal: Principal?
 
+    /// The peer's IP address (the dashboard's sign-in limit counts failures per address); nil in process.
+    public var remoteAddress: String?
+
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
+        remoteAddress = source.channel.remoteAddress?.ipAddress
     }
 
     /// Bodies are read explicitly with `RequestBody.read`, which enforces the configured limit.

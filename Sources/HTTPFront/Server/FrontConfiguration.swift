@@ -13,10 +13,13 @@ public struct FrontConfiguration: Sendable {
     /// The scheme and host clients and providers reach this server at (`https://sb.example.com`),
     /// behind any proxy: provider webhooks are signed over it. Nil: the request's own `Host`.
     public var publicBaseURL: String?
+    /// Development mode: the dashboard's session cookie goes without `Secure` (plain http on loopback).
+    public var developmentMode: Bool
 
     public init(host: String = "127.0.0.1", port: Int = 8080, limits: RequestLimits = RequestLimits(),
                 plans: PlanLimits = PlanLimits(), auth: AuthConfiguration, internalAPIKey: String, metricsEnabled: Bool = true,
-                publicBaseURL: String? = nil) {
+                publicBaseURL: String? = nil, developmentMode: Bool = false) {
+        self.developmentMode = developmentMode
         self.publicBaseURL = publicBaseURL.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
         self.host = host
         self.port = port

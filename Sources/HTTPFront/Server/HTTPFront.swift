@@ -20,6 +20,7 @@ public struct HTTPFront: Sendable {
     let messaging: MessagingHub
     let messages: Messages
     let body: JSONBody
+    let dashboard: Dashboard
 
     public init(runtime: JobRuntime, configuration: FrontConfiguration, verifier: TokenVerifier, metrics: FrontMetrics,
                 llm: LLMService, messaging: MessagingHub) {
@@ -32,6 +33,8 @@ public struct HTTPFront: Sendable {
         self.messaging = messaging
         messages = Messages(hub: messaging, database: runtime.database, wallets: runtime.wallets)
         body = JSONBody(limits: configuration.limits)
+        dashboard = Dashboard(runtime: runtime, llm: llm, messaging: messaging, messages: messages, batches: batches, metrics: metrics,
+                              configuration: configuration)
     }
 
     /// The router with every route and the middleware chain of API.md:
@@ -54,6 +57,8 @@ public struct HTTPFront: Sendable {
         var table = RouteTable()
 
         addOpenRoutes(router.group(), &table)
+        // HTML pages with their own sign-in (a session cookie), outside the API's route table and OpenAPI document.
+        dashboard.addRoutes(to: router)
 
         let internalRoutes = router.group().add(middleware: InternalKeyMiddleware(key: configuration.internalAPIKey))
         addInternalRoutes(internalRoutes, &table)
@@ -117,7 +122,8 @@ public struct HTTPFront: Sendable {
                 httpDecoderConfiguration: .init(maxHeaderFieldSize: limits.maxHeaderBytes, maxHeaderListSize: limits.maxHeaderBytes,
                                                 maxHeaderFieldCount: 200))),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "switchboard"),
-            services: services,
+            // Last, so it stops first on shutdown (before the runtime it reads).
+            services: services + [DashboardSampler(activity: metrics.activity, database: runtime.database, clock: runtime.clock)],
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
             logger: logger)
     }

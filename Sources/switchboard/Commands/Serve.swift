@@ -104,7 +104,7 @@ struct Serve: AsyncParsableCommand {
             runtime: runtime,
             configuration: FrontConfiguration(host: settings.host, port: settings.port, limits: settings.limits, plans: settings.plans,
                                               auth: auth, internalAPIKey: internalKey.0, metricsEnabled: settings.metrics,
-                                              publicBaseURL: settings.publicBaseURL),
+                                              publicBaseURL: settings.publicBaseURL, developmentMode: settings.dev),
             verifier: verifier, metrics: metrics, llm: llm, messaging: messaging)
         var services: [any Service] = [runtime, OutboxRelayService(hub: messaging, database: runtime.database, wallets: runtime.wallets,
                                                                    logger: logger)]
