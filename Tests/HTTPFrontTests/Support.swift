@@ -50,7 +50,7 @@ struct Harness: Sendable {
                      limiter: ((TestClock) -> RateLimiter)? = nil,
                      workers: WorkerConfiguration = WorkerConfiguration(),
                      messaging: (TestClock) -> MessagingHub = { MessagingHub.development(clock: $0) },
-                     publicBaseURL: String? = nil) async throws -> Harness {
+                     publicBaseURL: String? = nil, developmentMode: Bool = false) async throws -> Harness {
         let directory = TemporaryDirectory()
         let clock = TestClock(now: Date())
         let metrics = FrontMetrics()
@@ -69,7 +69,8 @@ struct Harness: Sendable {
         let verifier = try await TokenVerifier(configuration: auth, clock: clock)
         let front = HTTPFront(runtime: runtime,
                               configuration: FrontConfiguration(host: "127.0.0.1", port: 0, limits: limits, plans: plans, auth: auth,
-                                                                internalAPIKey: TestKeys.internalKey, publicBaseURL: publicBaseURL),
+                                                                internalAPIKey: TestKeys.internalKey, publicBaseURL: publicBaseURL,
+                                                                developmentMode: developmentMode),
                               verifier: verifier, metrics: metrics, llm: llm, messaging: hub)
         return Harness(directory: directory, runtime: runtime, clock: clock, front: front, messaging: hub)
     }

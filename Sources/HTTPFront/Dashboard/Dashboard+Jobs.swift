@@ -16,7 +16,7 @@ extension Dashboard {
                 var values = Self.jobValues(job)
                 values["payload"] = String(decoding: job.payload.prefix(8_192), as: UTF8.self)
                 values["result"] = job.result.map { String(decoding: $0.prefix(8_192), as: UTF8.self) } ?? ""
-                return render("job", title: "Job \(job.id.rawValue)", section: "Jobs", session: session, ["job": values])
+                return render("job", title: "Job \(job.id)", section: "Jobs", session: session, ["job": values])
             }
         }
         group.post("/jobs/{id}/retry") { request, context in
@@ -24,7 +24,7 @@ extension Dashboard {
                 guard let id = Self.jobID(context) else { return DashboardResponse.plain(.notFound, "no such job") }
                 switch try await runtime.retry(id) {
                 case .notFound: return DashboardResponse.plain(.notFound, "no such job")
-                case .retried, .notRetryable: return DashboardResponse.redirect(Self.returnPath(form, fallback: "/jobs/\(id.rawValue)"))
+                case .retried, .notRetryable: return DashboardResponse.redirect(Self.returnPath(form, fallback: "/jobs/\(id)"))
                 }
             }
         }
@@ -32,7 +32,7 @@ extension Dashboard {
             try await action(request) { _, form in
                 guard let id = Self.jobID(context) else { return DashboardResponse.plain(.notFound, "no such job") }
                 if try await runtime.cancel(id) == .notFound { return DashboardResponse.plain(.notFound, "no such job") }
-                return DashboardResponse.redirect(Self.returnPath(form, fallback: "/jobs/\(id.rawValue)"))
+                return DashboardResponse.redirect(Self.returnPath(form, fallback: "/jobs/\(id)"))
             }
         }
     }
@@ -53,7 +53,7 @@ extension Dashboard {
         let stateText = Self.filter(request, "state")
         let state = stateText.flatMap(JobState.init(rawValue:))
         let filter = OperatorJobFilter(tenant: tenant, state: state, kind: kind)
-        let result = try await runtime.jobs.operatorJobs(filter, before: Self.before(request).map(JobID.init(rawValue:)), limit: Self.limit(request))
+        let result = try await runtime.jobs.operatorJobs(filter, before: request.uri.queryParameters["before"].flatMap { JobID($0) }, limit: Self.limit(request))
         var query = URLComponents()
         query.queryItems = [("tenant", tenant), ("state", state?.rawValue), ("kind", kind)].compactMap { name, value in
             value.map { URLQueryItem(name: name, value: $0) }
@@ -65,14 +65,14 @@ extension Dashboard {
             "jobs": result.jobs.map(Self.jobValues), "empty": result.jobs.isEmpty, "tenant": tenant ?? "", "kind": kind ?? "",
             "states": states, "back": back, "windowEnded": result.windowEnded, "window": SQLiteJobStore.operatorScanWindow,
         ]
-        if let next = result.nextBefore { values["next"] = Self.base + "/jobs?before=\(next.rawValue)" + filterQuery }
+        if let next = result.nextBefore { values["next"] = Self.base + "/jobs?before=\(next)" + filterQuery }
         if stateText != nil, state == nil { values["badState"] = stateText }
         return render("jobs", title: "Jobs", section: "Jobs", session: session, values)
     }
 
     static func jobValues(_ job: JobRecord) -> [String: Any] {
         var values: [String: Any] = [
-            "id": String(job.id.rawValue), "tenant": job.tenant, "kind": job.kind, "state": job.state.rawValue,
+            "id": job.id.description, "tenant": job.tenant, "kind": job.kind, "state": job.state.rawValue,
             "attempts": "\(job.attempts)/\(job.maxAttempts)", "created": DashboardFormat.time(job.createdAt),
             "updated": DashboardFormat.time(job.updatedAt), "runAt": DashboardFormat.time(job.runAt),
             "retryable": job.state == .failed || job.state == .dead, "cancellable": !job.state.isTerminal,

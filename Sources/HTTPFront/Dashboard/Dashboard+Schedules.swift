@@ -26,7 +26,7 @@ extension Dashboard {
                 guard let enqueued = try await runtime.scheduler.runNow(named: name) else {
                     return DashboardResponse.plain(.notFound, "no schedule with this name")
                 }
-                return DashboardResponse.redirect(Self.base + "/schedules?ran=" + String(enqueued.job.id.rawValue))
+                return DashboardResponse.redirect(Self.base + "/schedules?ran=" + enqueued.job.id.description)
             }
         }
     }
