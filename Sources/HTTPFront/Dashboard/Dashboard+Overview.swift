@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Runtime
+import ServiceLifecycle
 
 /// The overview: jobs by state, the outbox, and live charts (throughput per kind, completions
 /// and messages per second, spend per minute, queue depth, error rate) drawn as inline SVG from
@@ -37,7 +38,8 @@ extension Dashboard {
             var opening = "retry: 2000\n\n"
             for point in recent { opening += "event: point\ndata: \(DashboardChart.json(point))\n\n" }
             try await writer.write(ByteBuffer(string: opening))
-            for await point in updates {
+            // A graceful shutdown ends the stream, so open dashboards never hold the server's drain.
+            for await point in updates.cancelOnGracefulShutdown() {
                 guard sessions.session(session.id) != nil else { break }
                 try await writer.write(ByteBuffer(string: "event: point\ndata: \(DashboardChart.json(point))\n\n"))
             }

@@ -105,6 +105,15 @@ final class DashboardActivity: Sendable {
         return stream
     }
 
+    /// Ends every `updates()` stream (the sampler stopped: a shutdown must not wait on open event streams).
+    func finishUpdates() {
+        let subscribers = state.withLock { state in
+            defer { state.subscribers = [:] }
+            return Array(state.subscribers.values)
+        }
+        for subscriber in subscribers { subscriber.finish() }
+    }
+
     /// Makes the next point: reads what is new in the database since the last one.
     func tick(_ database: SQLiteStore, now: Date) async throws {
         let cursors = state.withLock { ($0.ledgerCursor, $0.eventCursor) }
@@ -193,6 +202,7 @@ struct DashboardSampler: Service {
     let clock: any WallClock
 
     func run() async throws {
+        defer { activity.finishUpdates() }
         try await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 try? await activity.tick(database, now: clock.now())
