@@ -1,3 +1,5 @@
+public import Jobs
+
 /// Everything the HTTP front needs besides the runtime: where to listen, limits, auth, plans.
 public struct FrontConfiguration: Sendable {
     public var host: String
@@ -13,10 +15,13 @@ public struct FrontConfiguration: Sendable {
     /// The scheme and host clients and providers reach this server at (`https://sb.example.com`),
     /// behind any proxy: provider webhooks are signed over it. Nil: the request's own `Host`.
     public var publicBaseURL: String?
+    /// What tenant webhook endpoints may be (URL policy, limits).
+    public var webhooks: WebhookConfiguration
 
     public init(host: String = "127.0.0.1", port: Int = 8080, limits: RequestLimits = RequestLimits(),
                 plans: PlanLimits = PlanLimits(), auth: AuthConfiguration, internalAPIKey: String, metricsEnabled: Bool = true,
-                publicBaseURL: String? = nil) {
+                publicBaseURL: String? = nil, webhooks: WebhookConfiguration = .development) {
+        self.webhooks = webhooks
         self.publicBaseURL = publicBaseURL.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
         self.host = host
         self.port = port

@@ -103,6 +103,7 @@ public struct HTTPFront: Sendable {
         addBatchRoutes(group, &table)
         addMessagingRoutes(group, &table)
         addSuppressionRoutes(group, &table)
+        addWebhookEndpointRoutes(group, &table)
     }
 
     /// The server as a `Service`: serves until a graceful shutdown, then stops accepting, lets

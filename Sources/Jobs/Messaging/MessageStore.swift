@@ -101,6 +101,7 @@ struct MessageStore: Sendable {
         }
     }
 
+    /// A history event; a status the tenant hears of (`message.*`) also raises its webhook event, in the same commit.
     static func event(_ seq: Int64, _ status: MessageStatus, detail: String?, at: Int64, _ db: SQLiteConnection) throws {
         let insert = try db.statement("INSERT INTO message_events (message_seq, status, detail, at) VALUES (?, ?, ?, ?)")
         insert.bind(1, seq)
@@ -108,6 +109,7 @@ struct MessageStore: Sendable {
         insert.bind(3, detail)
         insert.bind(4, at)
         try insert.run()
+        try WebhookEvents.messageStatus(seq, status, at: at, db)
     }
 
     // MARK: Reading

@@ -22,6 +22,18 @@ struct ConfigFile: Decodable {
     var plans: [String: PlanLimits.Limit]?
     var llm: LLM?
     var messaging: Messaging?
+    var webhooks: Webhooks?
+
+    /// `webhooks`: what tenant webhook URLs may be, and the low-balance threshold.
+    struct Webhooks: Decodable {
+        /// Allow `http://` URLs (development mode allows them anyway).
+        var allowHttp: Bool?
+        /// Allow private, link-local and loopback addresses (receivers inside the operator's network).
+        var allowPrivateNetworks: Bool?
+        /// `wallet.low_balance` fires below this available balance, USD as a decimal string.
+        var lowBalanceThresholdUsd: String?
+        var maxEndpointsPerTenant: Int?
+    }
 
     /// `messaging`: messaging providers, which sends each channel, prices (replacing the development ones).
     struct Messaging: Decodable {
@@ -120,7 +132,8 @@ struct ConfigFile: Decodable {
     static let knownKeys: [String: Set<String>] = [
         "": ["host", "port", "dataDir", "internalApiKey", "dev", "sync", "maxInFlight", "shutdownGrace", "minScheduleIntervalSeconds", "metrics",
              "publicBaseUrl", "auth",
-             "limits", "plans", "llm", "messaging"],
+             "limits", "plans", "llm", "messaging", "webhooks"],
+        "webhooks": ["allowHttp", "allowPrivateNetworks", "lowBalanceThresholdUsd", "maxEndpointsPerTenant"],
         "messaging": ["providers", "routes", "prices", "maxAttempts", "sendWindows"],
         "llm": ["providers", "models", "routes", "defaultUseCase", "requestDeadlineSeconds"],
         "auth": ["publicKeyFile", "jwksFile", "jwksUrl", "hs256Secret", "issuer", "audience", "leewaySeconds"],
@@ -160,7 +173,7 @@ struct ConfigFile: Decodable {
         ("llm", "models", ["maxOutputTokens", "inputPer1K", "outputPer1K"]),
         ("llm", "routes", ["provider", "model"]),
         ("messaging", "providers", ["id", "type", "baseUrl", "contentBaseUrl", "accountSid", "secretEnv", "smsFrom", "whatsappFrom",
-                                    "emailFrom", "requestsPerMinute", "timeoutSeconds", "transientFailureRate"]),
+                                    "emailFrom", "eventWebhookPublicKey", "requestsPerMinute", "timeoutSeconds", "transientFailureRate"]),
     ]
 
     /// The first key inside an entry that the entry does not have, as
