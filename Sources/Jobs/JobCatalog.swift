@@ -13,7 +13,8 @@ public enum JobCatalog {
     public static func registry(llm: LLMService, messaging: MessagingHub, webhooks: WebhookConfiguration = .development,
                                 services: JobRuntime.Services) -> JobRegistry {
         var registry = registry()
-        registry.register(OutboxRelayJob(relay: OutboxRelay(hub: messaging, database: services.database, wallets: services.wallets)))
+        registry.register(OutboxRelayJob(relay: OutboxRelay(hub: messaging, database: services.database, wallets: services.wallets),
+                                         fallbacks: MessageFallbacks(hub: messaging, database: services.database, wallets: services.wallets)))
         registry.register(TemplateSyncJob(sync: TemplateSync(hub: messaging, database: services.database)))
         registry.register(InferenceCompleteJob(llm: llm, wallets: services.wallets))
         let batches = BatchStore(database: services.database)
