@@ -108,3 +108,29 @@ struct WebhookSettingsTests {
         _ = try ConfigFile.load(path)
     }
 }
+
+@Suite("config file: tenant accounts")
+struct TenantAccountSettingsTests {
+    func settings(_ tenants: String) throws -> ServeSettings {
+        let path = NSTemporaryDirectory() + "switchboard-tenants-\(UUID().uuidString).json"
+        try """
+            {"messaging": {"providers": [{"id": "shared", "type": "simulated"},
+                                         {"id": "acme-twilio", "type": "twilio", "accountSid": "AC1", "secretEnv": "ACME_TOKEN", "smsFrom": "+15550001111"}],
+                           "routes": {"sms": "shared", "email": "shared"}, "prices": {"sms": "0.0079", "email": "0.001"},
+                           "tenants": \(tenants)}}
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        return try ServeSettings(try ServeOptions.parse(["--config", path]), environment: ["ACME_TOKEN": "t"])
+    }
+
+    @Test("a tenant's routes name configured providers of the channel; its subaccount's number becomes its sender; bad ones are refused")
+    func tenants() throws {
+        let account = try #require(try settings(#"{"acme": {"routes": {"sms": "acme-twilio"}, "senders": {"email": ["ops@acme.example"]}}}"#)
+            .messaging.tenants["acme"])
+        #expect(account.routes == [.sms: "acme-twilio"] && account.senders == [.sms: ["+15550001111"], .email: ["ops@acme.example"]])
+        for bad in [#"{"acme": {"routes": {"sms": "nope"}}}"#, #"{"acme": {"routes": {"email": "acme-twilio"}}}"#,
+                    #"{"acme": {"senders": {"sms": ["555"]}}}"#, #"{"acme": {"senders": {"fax": ["+15550001111"]}}}"#,
+                    #"{"acme": {"senders": {"sms": []}}}"#, #"{"acme": {"route": {}}}"#] {
+            #expect(throws: SettingsError.self, "\(bad)") { try settings(bad) }
+        }
+    }
+}

@@ -4960,7 +4960,7 @@ enum OpenAPIDocument {
               },
               "from": {
                 "type": "string",
-                "description": "Sender (same formats); default: the channel's configured sender."
+                "description": "Sender (same formats); default: the channel's configured sender. When the operator configured senders for the tenant and channel, `from` must be one of them (the first is the default)."
               },
               "subject": {
                 "type": "string",
@@ -5014,6 +5014,67 @@ enum OpenAPIDocument {
                     "example": "Europe/Paris"
                   }
                 }
+              },
+              "fallback": {
+                "type": [
+                  "array",
+                  "null"
+                ],
+                "maxItems": 3,
+                "description": "Channels to try next, in order, when this one ends `failed` or `undelivered`, or has no delivery report within `fallbackAfterSeconds` of being sent. Each attempt is its own message with its own charge; a late `delivered` cancels a next attempt not yet sent. `to` defaults to this message's recipient between SMS and WhatsApp; without `templateId` this message's text is sent (with its `subject` for email unless the step names one).",
+                "items": {
+                  "type": "object",
+                  "required": [
+                    "channel"
+                  ],
+                  "additionalProperties": false,
+                  "properties": {
+                    "channel": {
+                      "type": "string",
+                      "enum": [
+                        "sms",
+                        "email",
+                        "whatsapp"
+                      ]
+                    },
+                    "to": {
+                      "type": [
+                        "string",
+                        "null"
+                      ]
+                    },
+                    "subject": {
+                      "type": [
+                        "string",
+                        "null"
+                      ]
+                    },
+                    "templateId": {
+                      "type": [
+                        "string",
+                        "null"
+                      ]
+                    },
+                    "variables": {
+                      "type": [
+                        "object",
+                        "null"
+                      ],
+                      "additionalProperties": {
+                        "type": "string"
+                      }
+                    }
+                  }
+                }
+              },
+              "fallbackAfterSeconds": {
+                "type": [
+                  "integer",
+                  "null"
+                ],
+                "minimum": 10,
+                "maximum": 86400,
+                "description": "With `fallback`: how long after `sent` to wait for a delivery report (default 900)."
               }
             }
           },
@@ -5038,7 +5099,9 @@ enum OpenAPIDocument {
               "sendAt",
               "createdAt",
               "updatedAt",
-              "history"
+              "history",
+              "previousAttemptId",
+              "nextAttemptId"
             ],
             "properties": {
               "id": {
@@ -5192,6 +5255,20 @@ enum OpenAPIDocument {
                     }
                   }
                 }
+              },
+              "previousAttemptId": {
+                "type": [
+                  "string",
+                  "null"
+                ],
+                "description": "With channel fallback: the attempt this message follows."
+              },
+              "nextAttemptId": {
+                "type": [
+                  "string",
+                  "null"
+                ],
+                "description": "With channel fallback: the attempt sent after this one."
               }
             }
           },

@@ -50,8 +50,8 @@ extension HTTPFront {
     func addMessagingRoutes(_ group: RouterGroup<AppRequestContext>, _ table: inout RouteTable) {
         let idempotent = group.group().add(middleware: IdempotencyMiddleware(store: runtime.idempotency, body: body))
         table.get(Self.cpaasPrefix + "/providers", on: group) { _, context in
-            _ = try context.caller()
-            return try EnvelopeResponse.success(messaging.statuses().map(ProviderView.init), context: context)
+            let caller = try context.caller()
+            return try EnvelopeResponse.success(messaging.statuses(tenant: caller.tenant).map(ProviderView.init), context: context)
         }
         table.post(Self.cpaasPrefix + "/messages", on: idempotent) { request, context in
             try await sendMessage(request, context)
@@ -76,7 +76,7 @@ extension HTTPFront {
             return try EnvelopeResponse.success(MessageView(message), context: context)
         }
         table.get(Self.cpaasPrefix + "/templates", on: group) { request, context in
-            _ = try context.caller()
+            let caller = try context.caller()
             let paging = try Paging(request, list: "templates")
             let query = request.uri.queryParameters
             var channel: Channel?
@@ -90,7 +90,7 @@ extension HTTPFront {
             case "true": includeRemoved = true
             default: throw APIError.invalid("includeRemoved", "includeRemoved must be true or false")
             }
-            let rows = try await messages.templates(channel: channel, includeRemoved: includeRemoved, after: paging.before, limit: paging.limit + 1)
+            let rows = try await messages.templates(tenant: caller.tenant, channel: channel, includeRemoved: includeRemoved, after: paging.before, limit: paging.limit + 1)
             return try EnvelopeResponse.list(paging.page(rows, list: "templates", id: \.id, show: TemplateView.init), context: context)
         }
     }

@@ -89,9 +89,13 @@ public struct Messages: Sendable {
         if let idempotencyKey, let existing = try await store.message(tenant: tenant, idempotencyKey: idempotencyKey) {
             return (existing, true)
         }
-        guard let provider = hub.provider(for: request.channel) else { throw NoProvider(channel: request.channel) }
+        guard let provider = hub.provider(for: request.channel, tenant: tenant) else { throw NoProvider(channel: request.channel) }
+        let senders = hub.configuration.tenants[tenant]?.senders[request.channel] ?? []
+        if let from = request.from, !senders.isEmpty, !senders.contains(from) {
+            throw Invalid(field: "from", message: "from must be one of this tenant's \(request.channel.rawValue) senders: \(senders.joined(separator: ", "))")
+        }
         let (text, template) = try await validate(request, provider: provider.id)
-        let fallback = try await validateFallback(request, text: text)
+        let fallback = try await validateFallback(request, text: text, tenant: tenant)
         // Before anything is held or charged.
         if try await suppressions.isSuppressed(tenant: tenant, channel: request.channel, address: request.to) {
             throw Suppressed(channel: request.channel, address: request.to)
@@ -113,7 +117,7 @@ public struct Messages: Sendable {
         let variables = try request.variables.map { try JSONEncoder().encode($0) }
         let message = MessageStore.NewMessage(
             id: id, tenant: tenant, channel: request.channel, to: request.to,
-            from: request.from ?? hub.configuration.defaultSenders[request.channel] ?? "", subject: request.subject, body: request.body,
+            from: request.from ?? senders.first ?? hub.configuration.defaultSenders[request.channel] ?? "", subject: request.subject, body: request.body,
             templateID: template?.id, variables: variables, provider: provider.id, segments: segments, price: price.value, holdID: hold.id,
             idempotencyKey: idempotencyKey, sendAt: sendAt,
             fallback: fallback.isEmpty ? nil : try JSONEncoder().encode(fallback),
@@ -138,7 +142,7 @@ public struct Messages: Sendable {
 
     /// Checks each fallback step as the message it would send (its field named `fallback[i].…`);
     /// returns the steps with their recipient and text filled in.
-    private func validateFallback(_ request: Request, text: String) async throws -> [FallbackStep] {
+    private func validateFallback(_ request: Request, text: String, tenant: String) async throws -> [FallbackStep] {
         guard !request.fallback.isEmpty else { return [] }
         guard request.fallback.count <= Self.maxFallbackSteps else {
             throw Invalid(field: "fallback", message: "fallback may list at most \(Self.maxFallbackSteps) channels")
@@ -161,7 +165,7 @@ public struct Messages: Sendable {
                 step.body = text
                 if step.channel == .email { step.subject = step.subject ?? request.subject }
             }
-            guard let provider = hub.provider(for: step.channel) else {
+            guard let provider = hub.provider(for: step.channel, tenant: tenant) else {
                 throw Invalid(field: field + ".channel", message: "no provider sends \(step.channel.rawValue) messages")
             }
             let check = Request(channel: step.channel, to: step.to ?? "", subject: step.channel == .email ? step.subject : nil,
@@ -273,7 +277,8 @@ public struct Messages: Sendable {
         try await store.messages(tenant: tenant, status: status, before: before, limit: limit)
     }
 
-    public func templates(channel: Channel?, includeRemoved: Bool, after: Int64?, limit: Int) async throws -> [TemplateRecord] {
-        try await templates.templates(channel: channel, includeRemoved: includeRemoved, after: after, limit: limit)
+    /// The templates `tenant` can send: those of the providers that send each channel for it.
+    public func templates(tenant: String, channel: Channel?, includeRemoved: Bool, after: Int64?, limit: Int) async throws -> [TemplateRecord] {
+        try await templates.templates(routes: hub.routes(of: tenant), channel: channel, includeRemoved: includeRemoved, after: after, limit: limit)
     }
 }

@@ -65,6 +65,15 @@ struct ConfigFile: Decodable {
         var maxAttempts: Int?
         /// Tenant id → its quiet hours, `{start: "08:00", end: "21:00", timezone: "Europe/Paris"}`.
         var sendWindows: [String: SendWindow]?
+        /// Tenant id → its own provider accounts and senders.
+        var tenants: [String: Tenant]?
+
+        struct Tenant: Decodable {
+            /// Channel → the id of a provider above (e.g. the tenant's Twilio subaccount).
+            var routes: [String: String]?
+            /// Channel → the senders the tenant may send from (the first is its default).
+            var senders: [String: [String]]?
+        }
 
         struct SendWindow: Decodable {
             var start: String
@@ -134,7 +143,7 @@ struct ConfigFile: Decodable {
              "publicBaseUrl", "auth",
              "limits", "plans", "llm", "messaging", "webhooks"],
         "webhooks": ["allowHttp", "allowPrivateNetworks", "lowBalanceThresholdUsd", "maxEndpointsPerTenant"],
-        "messaging": ["providers", "routes", "prices", "maxAttempts", "sendWindows"],
+        "messaging": ["providers", "routes", "prices", "maxAttempts", "sendWindows", "tenants"],
         "llm": ["providers", "models", "routes", "defaultUseCase", "requestDeadlineSeconds"],
         "auth": ["publicKeyFile", "jwksFile", "jwksUrl", "hs256Secret", "issuer", "audience", "leewaySeconds"],
         "limits": ["maxBodyBytes", "maxHeaderBytes", "idleTimeoutSeconds", "bodyReadTimeoutSeconds", "bodyBudgetBytes"],
@@ -172,6 +181,7 @@ struct ConfigFile: Decodable {
                               "latencyMs", "errorRate", "rateLimitRate", "outputTokens", "seed"]),
         ("llm", "models", ["maxOutputTokens", "inputPer1K", "outputPer1K"]),
         ("llm", "routes", ["provider", "model"]),
+        ("messaging", "tenants", ["routes", "senders"]),
         ("messaging", "providers", ["id", "type", "baseUrl", "contentBaseUrl", "accountSid", "secretEnv", "smsFrom", "whatsappFrom",
                                     "emailFrom", "eventWebhookPublicKey", "requestsPerMinute", "timeoutSeconds", "transientFailureRate"]),
     ]
