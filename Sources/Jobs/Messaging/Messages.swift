@@ -113,26 +113,30 @@ public struct Messages: Sendable {
         }
         let id = PublicID.make(prefix: "msg_")
         let wallet = WalletKey.team(tenant)
-        let hold = try await wallets.reserve(price, on: wallet, reference: MessageRecord.holdReference(id))
         let variables = try request.variables.map { try JSONEncoder().encode($0) }
         let message = MessageStore.NewMessage(
             id: id, tenant: tenant, channel: request.channel, to: request.to,
             from: request.from ?? senders.first ?? hub.configuration.defaultSenders[request.channel] ?? "", subject: request.subject, body: request.body,
-            templateID: template?.id, variables: variables, provider: provider.id, segments: segments, price: price.value, holdID: hold.id,
+            templateID: template?.id, variables: variables, provider: provider.id, segments: segments, price: price.value, holdID: nil,
             idempotencyKey: idempotencyKey, sendAt: sendAt,
             fallback: fallback.isEmpty ? nil : try JSONEncoder().encode(fallback),
             fallbackAfter: fallback.isEmpty ? nil : request.fallbackAfter ?? Self.defaultFallbackAfter, previousID: request.previousID)
+        let now = hub.clock.now()
+        let wallets = self.wallets
         do {
-            let record = try await store.insert(message, now: hub.clock.now())
+            // The hold, the message, its first history event and its outbox row: one commit.
+            let record = try await store.database.write { db in
+                var held = message
+                held.holdID = try wallets.reserve(price, on: wallet, reference: MessageRecord.holdReference(id), now: now, in: db.transaction).id
+                return try MessageStore.insert(held, now: now, db)
+            }
             hub.relayWake.signal()
             return (record, false)
-        } catch {
-            _ = try? await wallets.release(hold)
-            if error is MessageStore.DuplicateKey, let idempotencyKey,
-               let existing = try await store.message(tenant: tenant, idempotencyKey: idempotencyKey) {
-                return (existing, true)
+        } catch is MessageStore.DuplicateKey {
+            guard let idempotencyKey, let existing = try await store.message(tenant: tenant, idempotencyKey: idempotencyKey) else {
+                throw StoreError(kind: .other, message: "a message with this Idempotency-Key exists but cannot be read")
             }
-            throw error
+            return (existing, true)
         }
     }
 
