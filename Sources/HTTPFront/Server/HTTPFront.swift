@@ -31,7 +31,7 @@ public struct HTTPFront: Sendable {
         batches = InferenceBatches(runtime: runtime)
         self.messaging = messaging
         messages = Messages(hub: messaging, database: runtime.database, wallets: runtime.wallets)
-        body = JSONBody(limits: configuration.limits)
+        body = JSONBody(limits: configuration.limits, clock: runtime.clock)
     }
 
     /// The router with every route and the middleware chain of API.md:
