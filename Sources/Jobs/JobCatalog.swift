@@ -10,9 +10,11 @@ public enum JobCatalog {
     }
 
     /// Every kind, with the services the domain's jobs use.
-    public static func registry(llm: LLMService, messaging: MessagingHub, services: JobRuntime.Services) -> JobRegistry {
+    public static func registry(llm: LLMService, messaging: MessagingHub, webhooks: WebhookConfiguration = .development,
+                                services: JobRuntime.Services) -> JobRegistry {
         var registry = registry()
-        registry.register(OutboxRelayJob(relay: OutboxRelay(hub: messaging, database: services.database, wallets: services.wallets)))
+        registry.register(OutboxRelayJob(relay: OutboxRelay(hub: messaging, database: services.database, wallets: services.wallets),
+                                         fallbacks: MessageFallbacks(hub: messaging, database: services.database, wallets: services.wallets)))
         registry.register(TemplateSyncJob(sync: TemplateSync(hub: messaging, database: services.database)))
         registry.register(InferenceCompleteJob(llm: llm, wallets: services.wallets))
         let batches = BatchStore(database: services.database)
@@ -20,15 +22,18 @@ public enum JobCatalog {
         registry.register(BatchFinalizeJob(batches: batches, jobs: services.jobs, wallets: services.wallets))
         registry.register(DeliveryApplyJob(database: services.database))
         registry.register(DeliveryReconcileJob(hub: messaging, database: services.database))
+        registry.register(WebhookMaintenanceJob(database: services.database, wallets: services.wallets, configuration: webhooks))
         return registry
     }
 
     /// The tables the domain's jobs keep beside the runtime's: pass to `JobRuntime.open`.
-    public static let migrations: [Migration] = BatchSchema.migrations + MessagingSchema.migrations + OperatorSchema.migrations
+    public static let migrations: [Migration] = BatchSchema.migrations + MessagingSchema.migrations + WebhookSchema.migrations
+        + OperatorSchema.migrations
 
     /// The schedules the domain's jobs run on; saved at start only when missing, so an
     /// operator's change (through the schedules API) stays.
-    public static let schedules: [Schedule] = [OutboxRelayJob.schedule, TemplateSyncJob.schedule, DeliveryReconcileJob.schedule]
+    public static let schedules: [Schedule] = [OutboxRelayJob.schedule, TemplateSyncJob.schedule, DeliveryReconcileJob.schedule,
+                                                WebhookMaintenanceJob.schedule]
 
     public static func saveMissingSchedules(_ scheduler: Scheduler) async throws {
         for schedule in schedules where try await scheduler.schedule(named: schedule.name) == nil {

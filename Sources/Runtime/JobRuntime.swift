@@ -148,6 +148,18 @@ public final class JobRuntime: Service, Sendable {
         return enqueued
     }
 
+    /// Enqueues jobs inside the caller's transaction (they commit with its other writes, or not
+    /// at all). Call `workArrived()` once that transaction committed, so idle workers look now.
+    @discardableResult
+    public func enqueue(_ newJobs: [NewJob], now: Date, in tx: Transaction) throws -> [EnqueuedJob] {
+        for job in newJobs { try Self.validate(job, registry: registry) }
+        let attempts = newJobs.map { $0.maxAttempts ?? registry.options(for: $0.kind)?.retry.maxAttempts ?? 1 }
+        return try jobs.enqueue(newJobs, maxAttempts: attempts, now: now, in: tx)
+    }
+
+    /// Wakes idle workers: jobs were committed by `enqueue(_:now:in:)`.
+    public func workArrived() { pool.workArrived() }
+
     static func validate(_ job: NewJob, registry: JobRegistry) throws {
         guard registry[job.kind] != nil else {
             throw RuntimeError(.unknownJobKind, "no handler is registered for job kind '\(job.kind)'")

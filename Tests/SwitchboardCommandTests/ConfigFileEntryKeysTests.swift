@@ -1,4 +1,5 @@
 import Foundation
+import Runtime
 @testable import switchboard
 import Testing
 
@@ -71,5 +72,65 @@ struct ScheduleIntervalSettingsTests {
         #expect(try settings("{}").minScheduleIntervalSeconds == 60)
         #expect(try settings(#"{"minScheduleIntervalSeconds": 300}"#).minScheduleIntervalSeconds == 300)
         #expect(throws: SettingsError.self) { try settings(#"{"minScheduleIntervalSeconds": 0}"#) }
+    }
+}
+
+@Suite("config file: webhooks")
+struct WebhookSettingsTests {
+    func settings(_ json: String) throws -> ServeSettings {
+        let path = NSTemporaryDirectory() + "switchboard-webhooks-\(UUID().uuidString).json"
+        try json.write(toFile: path, atomically: true, encoding: .utf8)
+        return try ServeSettings(try ServeOptions.parse(["--config", path]), environment: [:])
+    }
+
+    @Test("development allows http:// and loopback receivers, production neither; the file can allow private networks")
+    func policy() throws {
+        let dev = try settings("{}").webhooks
+        #expect(dev.allowHTTP && dev.allowLoopback && !dev.allowPrivateNetworks)
+        let production = try settings(#"{"dev": false, "auth": {"hs256Secret": "0123456789abcdef0123456789abcdef"}}"#).webhooks
+        #expect(!production.allowHTTP && !production.allowLoopback && !production.allowPrivateNetworks)
+        let inside = try settings(#"""
+            {"dev": false, "auth": {"hs256Secret": "0123456789abcdef0123456789abcdef"},
+             "webhooks": {"allowPrivateNetworks": true, "lowBalanceThresholdUsd": "12.50", "maxEndpointsPerTenant": 3}}
+            """#).webhooks
+        #expect(inside.allowPrivateNetworks && inside.lowBalanceThreshold == MicroUSD(12_500_000) && inside.maxEndpointsPerTenant == 3)
+        #expect(throws: SettingsError.self) { try settings(#"{"webhooks": {"lowBalanceThresholdUsd": "-1"}}"#) }
+        #expect(throws: SettingsError.self) { try settings(#"{"webhooks": {"maxEndpointsPerTenant": 0}}"#) }
+        #expect(throws: SettingsError.self) { try settings(#"{"webhooks": {"allowAll": true}}"#) }
+    }
+
+    @Test("a SendGrid provider's eventWebhookPublicKey is a known key of messaging.providers[]")
+    func eventKeyKnown() throws {
+        let path = NSTemporaryDirectory() + "switchboard-sg-\(UUID().uuidString).json"
+        try #"""
+            {"messaging": {"providers": [{"id": "s", "type": "simulated", "eventWebhookPublicKey": "k"}], "routes": {}, "prices": {}}}
+            """#.write(toFile: path, atomically: true, encoding: .utf8)
+        _ = try ConfigFile.load(path)
+    }
+}
+
+@Suite("config file: tenant accounts")
+struct TenantAccountSettingsTests {
+    func settings(_ tenants: String) throws -> ServeSettings {
+        let path = NSTemporaryDirectory() + "switchboard-tenants-\(UUID().uuidString).json"
+        try """
+            {"messaging": {"providers": [{"id": "shared", "type": "simulated"},
+                                         {"id": "acme-twilio", "type": "twilio", "accountSid": "AC1", "secretEnv": "ACME_TOKEN", "smsFrom": "+15550001111"}],
+                           "routes": {"sms": "shared", "email": "shared"}, "prices": {"sms": "0.0079", "email": "0.001"},
+                           "tenants": \(tenants)}}
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        return try ServeSettings(try ServeOptions.parse(["--config", path]), environment: ["ACME_TOKEN": "t"])
+    }
+
+    @Test("a tenant's routes name configured providers of the channel; its subaccount's number becomes its sender; bad ones are refused")
+    func tenants() throws {
+        let account = try #require(try settings(#"{"acme": {"routes": {"sms": "acme-twilio"}, "senders": {"email": ["ops@acme.example"]}}}"#)
+            .messaging.tenants["acme"])
+        #expect(account.routes == [.sms: "acme-twilio"] && account.senders == [.sms: ["+15550001111"], .email: ["ops@acme.example"]])
+        for bad in [#"{"acme": {"routes": {"sms": "nope"}}}"#, #"{"acme": {"routes": {"email": "acme-twilio"}}}"#,
+                    #"{"acme": {"senders": {"sms": ["555"]}}}"#, #"{"acme": {"senders": {"fax": ["+15550001111"]}}}"#,
+                    #"{"acme": {"senders": {"sms": []}}}"#, #"{"acme": {"route": {}}}"#] {
+            #expect(throws: SettingsError.self, "\(bad)") { try settings(bad) }
+        }
     }
 }

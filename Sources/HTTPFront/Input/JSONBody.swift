@@ -1,40 +1,38 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import Runtime
 
 /// Reads and decodes JSON request bodies: checks the content type, enforces the size limit and
 /// the read deadline, and turns decoding failures into 400s that name the field.
 struct JSONBody: Sendable {
     let limits: RequestLimits
+    /// The clock the read deadline is checked against.
+    var clock: any WallClock = SystemClock()
 
     static let decoder = JSONDecoder()
 
-    /// The body's bytes, at most `limits.maxBodyBytes`, within `limits.bodyReadTimeout`, read
-    /// only when its size fits in the process's `BodyBudget` (else 503 before reading).
+    /// The body's bytes, at most `limits.maxBodyBytes`, read only when its size fits in the
+    /// process's `BodyBudget` (else 503 before reading). The read deadline is checked as each
+    /// chunk arrives, against the clock, with no timer of its own: a body still arriving after
+    /// `limits.bodyReadTimeout` is 408, and one that stops arriving is closed by the
+    /// connection's idle timeout.
     func bytes(_ request: Request) async throws -> ByteBuffer {
-        let body = request.body
         let limit = limits.maxBodyBytes
         let timeout = limits.bodyReadTimeout
+        let clock = self.clock
+        let deadline = clock.now().addingTimeInterval(timeout.timeInterval)
         let declared = request.headers[.contentLength].flatMap { Int($0) }.map { min(max(0, $0), limit) }
         return try await limits.bodyBudget.reading(declared ?? limit) {
-            try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
-                group.addTask {
-                    do { return try await body.collect(upTo: limit) } catch let error as HTTPError where error.status == .contentTooLarge {
-                        throw APIError.payloadTooLarge(limit: limit)
-                    } catch is NIOTooManyBytesError {
-                        throw APIError.payloadTooLarge(limit: limit)
-                    }
-                }
-                group.addTask {
-                    try await Task.sleep(for: timeout)
-                    return nil
-                }
-                defer { group.cancelAll() }
-                guard let first = try await group.next(), let buffer = first else {
+            var buffer: ByteBuffer?
+            for try await chunk in request.body {
+                guard (buffer?.readableBytes ?? 0) + chunk.readableBytes <= limit else { throw APIError.payloadTooLarge(limit: limit) }
+                guard clock.now() <= deadline else {
                     throw APIError(.requestTimeout, "request_timeout", "the request body did not arrive within \(timeout)")
                 }
-                return buffer
+                if buffer == nil { buffer = chunk } else { buffer!.writeImmutableBuffer(chunk) }
             }
+            return buffer ?? ByteBuffer()
         }
     }
 

@@ -8,7 +8,8 @@ public struct RequestLimits: Sendable {
     public var maxHeaderBytes: Int
     /// A connection that sends nothing for this long is closed.
     public var idleTimeout: Duration
-    /// A request body must arrive completely within this long (408 `request_timeout`).
+    /// A request body must arrive completely within this long (408 `request_timeout`, checked as
+    /// each chunk arrives; a body that stops arriving is cut by `idleTimeout`).
     public var bodyReadTimeout: Duration
     /// The bound on the bytes of bodies read at once, across the process (shared by every copy
     /// of these limits; 503 `unavailable` with `Retry-After` past it).

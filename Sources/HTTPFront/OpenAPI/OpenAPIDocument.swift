@@ -1892,11 +1892,18 @@ enum OpenAPIDocument {
                   "application/json": {
                     "schema": {
                       "type": "object",
-                      "required": ["data", "error", "page", "meta"],
+                      "required": [
+                        "data",
+                        "error",
+                        "page",
+                        "meta"
+                      ],
                       "properties": {
                         "data": {
                           "type": "object",
-                          "required": ["recorded"],
+                          "required": [
+                            "recorded"
+                          ],
                           "properties": {
                             "recorded": {
                               "type": "boolean"
@@ -2423,6 +2430,328 @@ enum OpenAPIDocument {
               "$ref": "#/components/parameters/Traceparent"
             }
           ]
+        },
+        "/cpaas/v1/webhook-endpoints": {
+          "get": {
+            "operationId": "listWebhookEndpoints",
+            "tags": [
+              "Messaging"
+            ],
+            "summary": "The tenant's webhook endpoints",
+            "description": "Newest first, paged by cursor; secrets are never shown again.",
+            "security": [
+              {
+                "bearerAuth": []
+              }
+            ],
+            "parameters": [
+              {
+                "$ref": "#/components/parameters/Limit"
+              },
+              {
+                "$ref": "#/components/parameters/Cursor"
+              }
+            ],
+            "responses": {
+              "200": {
+                "description": "A page of endpoints.",
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "type": "object",
+                      "required": [
+                        "data",
+                        "error",
+                        "page",
+                        "meta"
+                      ],
+                      "properties": {
+                        "data": {
+                          "type": "array",
+                          "items": {
+                            "$ref": "#/components/schemas/WebhookEndpoint"
+                          }
+                        },
+                        "error": {},
+                        "page": {
+                          "$ref": "#/components/schemas/Page"
+                        },
+                        "meta": {
+                          "$ref": "#/components/schemas/Meta"
+                        }
+                      }
+                    }
+                  }
+                }
+              },
+              "400": {
+                "$ref": "#/components/responses/InvalidRequest"
+              },
+              "401": {
+                "$ref": "#/components/responses/Unauthorized"
+              },
+              "403": {
+                "$ref": "#/components/responses/Forbidden"
+              },
+              "429": {
+                "$ref": "#/components/responses/RateLimited"
+              },
+              "500": {
+                "$ref": "#/components/responses/InternalError"
+              }
+            }
+          },
+          "post": {
+            "operationId": "createWebhookEndpoint",
+            "tags": [
+              "Messaging"
+            ],
+            "summary": "Add a webhook endpoint",
+            "description": "Events are delivered at least once with Standard Webhooks headers (`webhook-id`, `webhook-timestamp`, `webhook-signature: v1,<base64 HMAC-SHA256(key, id.timestamp.body)>`), retried after 5 s, 5 min, 30 min, 2 h, 5 h and then every 10 h for 24 h. The answer carries the signing secret, shown this once.",
+            "security": [
+              {
+                "bearerAuth": []
+              }
+            ],
+            "parameters": [
+              {
+                "$ref": "#/components/parameters/IdempotencyKey"
+              }
+            ],
+            "requestBody": {
+              "required": true,
+              "content": {
+                "application/json": {
+                  "schema": {
+                    "$ref": "#/components/schemas/WebhookEndpointRequest"
+                  }
+                }
+              }
+            },
+            "responses": {
+              "201": {
+                "description": "Created, with its secret.",
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "type": "object",
+                      "required": [
+                        "data",
+                        "error",
+                        "page",
+                        "meta"
+                      ],
+                      "properties": {
+                        "data": {
+                          "$ref": "#/components/schemas/WebhookEndpoint"
+                        },
+                        "error": {},
+                        "page": {},
+                        "meta": {
+                          "$ref": "#/components/schemas/Meta"
+                        }
+                      }
+                    }
+                  }
+                }
+              },
+              "400": {
+                "$ref": "#/components/responses/InvalidRequest"
+              },
+              "401": {
+                "$ref": "#/components/responses/Unauthorized"
+              },
+              "403": {
+                "$ref": "#/components/responses/Forbidden"
+              },
+              "409": {
+                "description": "The tenant has as many endpoints as it may (`too_many_endpoints`).",
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/ErrorEnvelope"
+                    }
+                  }
+                }
+              },
+              "413": {
+                "$ref": "#/components/responses/PayloadTooLarge"
+              },
+              "415": {
+                "$ref": "#/components/responses/UnsupportedMediaType"
+              },
+              "422": {
+                "description": "The URL may not be called (`url_not_allowed`): not https, user info, or a private, loopback or link-local address.",
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/ErrorEnvelope"
+                    }
+                  }
+                }
+              },
+              "429": {
+                "$ref": "#/components/responses/RateLimited"
+              },
+              "500": {
+                "$ref": "#/components/responses/InternalError"
+              }
+            }
+          }
+        },
+        "/cpaas/v1/webhook-endpoints/{id}": {
+          "delete": {
+            "operationId": "deleteWebhookEndpoint",
+            "tags": [
+              "Messaging"
+            ],
+            "summary": "Delete a webhook endpoint",
+            "description": "No new deliveries; its pending ones end `failed`. 404 for another tenant's endpoint.",
+            "security": [
+              {
+                "bearerAuth": []
+              }
+            ],
+            "parameters": [
+              {
+                "name": "id",
+                "in": "path",
+                "required": true,
+                "schema": {
+                  "type": "string",
+                  "pattern": "^we_"
+                }
+              }
+            ],
+            "responses": {
+              "200": {
+                "description": "Deleted.",
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "type": "object",
+                      "required": [
+                        "data",
+                        "error",
+                        "page",
+                        "meta"
+                      ],
+                      "properties": {
+                        "data": {
+                          "type": "object",
+                          "required": [
+                            "deleted"
+                          ],
+                          "properties": {
+                            "deleted": {
+                              "type": "boolean"
+                            }
+                          }
+                        },
+                        "error": {},
+                        "page": {},
+                        "meta": {
+                          "$ref": "#/components/schemas/Meta"
+                        }
+                      }
+                    }
+                  }
+                }
+              },
+              "401": {
+                "$ref": "#/components/responses/Unauthorized"
+              },
+              "404": {
+                "$ref": "#/components/responses/NotFound"
+              },
+              "429": {
+                "$ref": "#/components/responses/RateLimited"
+              },
+              "500": {
+                "$ref": "#/components/responses/InternalError"
+              }
+            }
+          }
+        },
+        "/cpaas/v1/webhook-endpoints/{id}/deliveries": {
+          "get": {
+            "operationId": "listWebhookDeliveries",
+            "tags": [
+              "Messaging"
+            ],
+            "summary": "An endpoint's delivery log",
+            "description": "Newest first, paged by cursor: each event's delivery with its attempts, status codes and next retry.",
+            "security": [
+              {
+                "bearerAuth": []
+              }
+            ],
+            "parameters": [
+              {
+                "name": "id",
+                "in": "path",
+                "required": true,
+                "schema": {
+                  "type": "string",
+                  "pattern": "^we_"
+                }
+              },
+              {
+                "$ref": "#/components/parameters/Limit"
+              },
+              {
+                "$ref": "#/components/parameters/Cursor"
+              }
+            ],
+            "responses": {
+              "200": {
+                "description": "A page of deliveries.",
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "type": "object",
+                      "required": [
+                        "data",
+                        "error",
+                        "page",
+                        "meta"
+                      ],
+                      "properties": {
+                        "data": {
+                          "type": "array",
+                          "items": {
+                            "$ref": "#/components/schemas/WebhookDelivery"
+                          }
+                        },
+                        "error": {},
+                        "page": {
+                          "$ref": "#/components/schemas/Page"
+                        },
+                        "meta": {
+                          "$ref": "#/components/schemas/Meta"
+                        }
+                      }
+                    }
+                  }
+                }
+              },
+              "400": {
+                "$ref": "#/components/responses/InvalidRequest"
+              },
+              "401": {
+                "$ref": "#/components/responses/Unauthorized"
+              },
+              "404": {
+                "$ref": "#/components/responses/NotFound"
+              },
+              "429": {
+                "$ref": "#/components/responses/RateLimited"
+              },
+              "500": {
+                "$ref": "#/components/responses/InternalError"
+              }
+            }
+          }
         }
       },
       "components": {
@@ -3344,7 +3673,9 @@ enum OpenAPIDocument {
               "timeout",
               "cancelled",
               "recipient_suppressed",
-              "storage_corrupt"
+              "storage_corrupt",
+              "url_not_allowed",
+              "too_many_endpoints"
             ]
           },
           "Error": {
@@ -4629,7 +4960,7 @@ enum OpenAPIDocument {
               },
               "from": {
                 "type": "string",
-                "description": "Sender (same formats); default: the channel's configured sender."
+                "description": "Sender (same formats); default: the channel's configured sender. When the operator configured senders for the tenant and channel, `from` must be one of them (the first is the default)."
               },
               "subject": {
                 "type": "string",
@@ -4661,13 +4992,89 @@ enum OpenAPIDocument {
               "sendWindow": {
                 "type": "object",
                 "description": "Quiet hours in the recipient's zone: a send (at `sendAt`, or now) outside the window waits for its next start, DST-correct; a window whose end is before its start runs overnight. Without it, the tenant's configured window applies, if any.",
-                "required": ["start", "end", "timezone"],
+                "required": [
+                  "start",
+                  "end",
+                  "timezone"
+                ],
                 "additionalProperties": false,
                 "properties": {
-                  "start": {"type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9]$", "example": "08:00"},
-                  "end": {"type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9]$", "example": "21:00"},
-                  "timezone": {"type": "string", "example": "Europe/Paris"}
+                  "start": {
+                    "type": "string",
+                    "pattern": "^[0-2][0-9]:[0-5][0-9]$",
+                    "example": "08:00"
+                  },
+                  "end": {
+                    "type": "string",
+                    "pattern": "^[0-2][0-9]:[0-5][0-9]$",
+                    "example": "21:00"
+                  },
+                  "timezone": {
+                    "type": "string",
+                    "example": "Europe/Paris"
+                  }
                 }
+              },
+              "fallback": {
+                "type": [
+                  "array",
+                  "null"
+                ],
+                "maxItems": 3,
+                "description": "Channels to try next, in order, when this one ends `failed` or `undelivered`, or has no delivery report within `fallbackAfterSeconds` of being sent. Each attempt is its own message with its own charge; a late `delivered` cancels a next attempt not yet sent. `to` defaults to this message's recipient between SMS and WhatsApp; without `templateId` this message's text is sent (with its `subject` for email unless the step names one).",
+                "items": {
+                  "type": "object",
+                  "required": [
+                    "channel"
+                  ],
+                  "additionalProperties": false,
+                  "properties": {
+                    "channel": {
+                      "type": "string",
+                      "enum": [
+                        "sms",
+                        "email",
+                        "whatsapp"
+                      ]
+                    },
+                    "to": {
+                      "type": [
+                        "string",
+                        "null"
+                      ]
+                    },
+                    "subject": {
+                      "type": [
+                        "string",
+                        "null"
+                      ]
+                    },
+                    "templateId": {
+                      "type": [
+                        "string",
+                        "null"
+                      ]
+                    },
+                    "variables": {
+                      "type": [
+                        "object",
+                        "null"
+                      ],
+                      "additionalProperties": {
+                        "type": "string"
+                      }
+                    }
+                  }
+                }
+              },
+              "fallbackAfterSeconds": {
+                "type": [
+                  "integer",
+                  "null"
+                ],
+                "minimum": 10,
+                "maximum": 86400,
+                "description": "With `fallback`: how long after `sent` to wait for a delivery report (default 900)."
               }
             }
           },
@@ -4692,7 +5099,9 @@ enum OpenAPIDocument {
               "sendAt",
               "createdAt",
               "updatedAt",
-              "history"
+              "history",
+              "previousAttemptId",
+              "nextAttemptId"
             ],
             "properties": {
               "id": {
@@ -4846,6 +5255,20 @@ enum OpenAPIDocument {
                     }
                   }
                 }
+              },
+              "previousAttemptId": {
+                "type": [
+                  "string",
+                  "null"
+                ],
+                "description": "With channel fallback: the attempt this message follows."
+              },
+              "nextAttemptId": {
+                "type": [
+                  "string",
+                  "null"
+                ],
+                "description": "With channel fallback: the attempt sent after this one."
               }
             }
           },
@@ -5172,6 +5595,182 @@ enum OpenAPIDocument {
               },
               "meta": {
                 "$ref": "#/components/schemas/Meta"
+              }
+            }
+          },
+          "WebhookEndpoint": {
+            "type": "object",
+            "required": [
+              "id",
+              "url",
+              "events",
+              "description",
+              "createdAt"
+            ],
+            "properties": {
+              "id": {
+                "type": "string",
+                "pattern": "^we_"
+              },
+              "url": {
+                "type": "string",
+                "format": "uri"
+              },
+              "events": {
+                "type": "array",
+                "items": {
+                  "type": "string",
+                  "description": "`message.queued`, `message.sent`, `message.delivered`, `message.undelivered`, `message.failed`, `batch.completed`, `wallet.low_balance`, `message.*` or `*`"
+                }
+              },
+              "description": {
+                "type": [
+                  "string",
+                  "null"
+                ]
+              },
+              "createdAt": {
+                "type": "string",
+                "format": "date-time"
+              },
+              "secret": {
+                "type": "string",
+                "pattern": "^whsec_",
+                "description": "The signing secret (`whsec_` + base64 key), only in the answer to the POST that created the endpoint."
+              }
+            }
+          },
+          "WebhookEndpointRequest": {
+            "type": "object",
+            "required": [
+              "url",
+              "events"
+            ],
+            "additionalProperties": false,
+            "properties": {
+              "url": {
+                "type": "string",
+                "description": "`https://` (development mode also allows `http://` and loopback). Private, link-local and loopback addresses are refused unless the operator allows them."
+              },
+              "events": {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": 20,
+                "items": {
+                  "type": "string"
+                }
+              },
+              "description": {
+                "type": [
+                  "string",
+                  "null"
+                ],
+                "maxLength": 500
+              }
+            }
+          },
+          "WebhookDelivery": {
+            "type": "object",
+            "required": [
+              "id",
+              "eventId",
+              "eventType",
+              "state",
+              "attempts",
+              "lastStatusCode",
+              "lastError",
+              "nextAttemptAt",
+              "createdAt",
+              "finishedAt",
+              "log"
+            ],
+            "properties": {
+              "id": {
+                "type": "string"
+              },
+              "eventId": {
+                "type": "string",
+                "description": "The `webhook-id` header of every attempt."
+              },
+              "eventType": {
+                "type": "string"
+              },
+              "state": {
+                "type": "string",
+                "enum": [
+                  "pending",
+                  "delivered",
+                  "failed"
+                ]
+              },
+              "attempts": {
+                "type": "integer",
+                "minimum": 0
+              },
+              "lastStatusCode": {
+                "type": [
+                  "integer",
+                  "null"
+                ]
+              },
+              "lastError": {
+                "type": [
+                  "string",
+                  "null"
+                ]
+              },
+              "nextAttemptAt": {
+                "type": [
+                  "string",
+                  "null"
+                ],
+                "format": "date-time"
+              },
+              "createdAt": {
+                "type": "string",
+                "format": "date-time"
+              },
+              "finishedAt": {
+                "type": [
+                  "string",
+                  "null"
+                ],
+                "format": "date-time"
+              },
+              "log": {
+                "type": "array",
+                "description": "The last 10 attempts, oldest first.",
+                "items": {
+                  "type": "object",
+                  "required": [
+                    "at",
+                    "statusCode",
+                    "error",
+                    "durationMs"
+                  ],
+                  "properties": {
+                    "at": {
+                      "type": "string",
+                      "format": "date-time"
+                    },
+                    "statusCode": {
+                      "type": [
+                        "integer",
+                        "null"
+                      ]
+                    },
+                    "error": {
+                      "type": [
+                        "string",
+                        "null"
+                      ]
+                    },
+                    "durationMs": {
+                      "type": "integer",
+                      "minimum": 0
+                    }
+                  }
+                }
               }
             }
           }

@@ -32,7 +32,7 @@ extension HTTPFront {
     static let maxCustomIDBytes = 128
 
     func addBatchRoutes(_ group: RouterGroup<AppRequestContext>, _ table: inout RouteTable) {
-        let batchBody = JSONBody(limits: configuration.limits.forBatches)
+        let batchBody = JSONBody(limits: configuration.limits.forBatches, clock: runtime.clock)
         let idempotent = group.group().add(middleware: IdempotencyMiddleware(store: runtime.idempotency, body: batchBody))
         let path = Self.llmPrefix + Self.batchesPath
         table.post(path, on: idempotent) { request, context in

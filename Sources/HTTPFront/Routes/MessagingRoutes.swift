@@ -18,6 +18,8 @@ extension HTTPFront {
         var variables: [String: String]?
         var sendAt: String?
         var sendWindow: SendWindow?
+        var fallback: [Fallback]?
+        var fallbackAfterSeconds: Int?
 
         struct SendWindow: Decodable {
             var start: String
@@ -25,19 +27,31 @@ extension HTTPFront {
             var timezone: String
         }
 
-        enum CodingKeys: String, CodingKey, CaseIterable { case channel, to, from, subject, body, templateId, variables, sendAt, sendWindow }
+        struct Fallback: Decodable {
+            var channel: String
+            var to: String?
+            var subject: String?
+            var templateId: String?
+            var variables: [String: String]?
+        }
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case channel, to, from, subject, body, templateId, variables, sendAt, sendWindow, fallback, fallbackAfterSeconds
+        }
         // The optional fields a message shows as null may be sent as null.
         static let schema = BodySchema(fields: [
-            "": .init(CodingKeys.self, nullable: ["from", "subject", "body", "templateId", "variables", "sendAt", "sendWindow"]),
+            "": .init(CodingKeys.self, nullable: ["from", "subject", "body", "templateId", "variables", "sendAt", "sendWindow", "fallback",
+                                                  "fallbackAfterSeconds"]),
             "sendWindow": .init(keys: ["start", "end", "timezone"]),
+            "fallback[]": .init(keys: ["channel", "to", "subject", "templateId", "variables"], nullable: ["to", "subject", "templateId", "variables"]),
         ])
     }
 
     func addMessagingRoutes(_ group: RouterGroup<AppRequestContext>, _ table: inout RouteTable) {
         let idempotent = group.group().add(middleware: IdempotencyMiddleware(store: runtime.idempotency, body: body))
         table.get(Self.cpaasPrefix + "/providers", on: group) { _, context in
-            _ = try context.caller()
-            return try EnvelopeResponse.success(messaging.statuses().map(ProviderView.init), context: context)
+            let caller = try context.caller()
+            return try EnvelopeResponse.success(messaging.statuses(tenant: caller.tenant).map(ProviderView.init), context: context)
         }
         table.post(Self.cpaasPrefix + "/messages", on: idempotent) { request, context in
             try await sendMessage(request, context)
@@ -62,7 +76,7 @@ extension HTTPFront {
             return try EnvelopeResponse.success(MessageView(message), context: context)
         }
         table.get(Self.cpaasPrefix + "/templates", on: group) { request, context in
-            _ = try context.caller()
+            let caller = try context.caller()
             let paging = try Paging(request, list: "templates")
             let query = request.uri.queryParameters
             var channel: Channel?
@@ -76,7 +90,7 @@ extension HTTPFront {
             case "true": includeRemoved = true
             default: throw APIError.invalid("includeRemoved", "includeRemoved must be true or false")
             }
-            let rows = try await messages.templates(channel: channel, includeRemoved: includeRemoved, after: paging.before, limit: paging.limit + 1)
+            let rows = try await messages.templates(tenant: caller.tenant, channel: channel, includeRemoved: includeRemoved, after: paging.before, limit: paging.limit + 1)
             return try EnvelopeResponse.list(paging.page(rows, list: "templates", id: \.id, show: TemplateView.init), context: context)
         }
     }
@@ -118,8 +132,23 @@ extension HTTPFront {
                 throw APIError.invalid("sendWindow." + error.field, error.message)
             }
         }
+        var fallback: [FallbackStep] = []
+        for (index, step) in (input.fallback ?? []).enumerated() {
+            let field = "fallback[\(index)]"
+            guard let channel = Channel(rawValue: step.channel) else { throw APIError.invalid(field + ".channel", "channel must be sms, email or whatsapp") }
+            var templateID: Int64?
+            if let text = step.templateId {
+                guard let id = Int64(text), id > 0 else { throw APIError.invalid(field + ".templateId", "templateId must be a template's id from GET /templates") }
+                templateID = id
+            }
+            fallback.append(FallbackStep(channel: channel, to: step.to, subject: step.subject, templateID: templateID, variables: step.variables))
+        }
+        if input.fallbackAfterSeconds != nil, fallback.isEmpty {
+            throw APIError.invalid("fallbackAfterSeconds", "fallbackAfterSeconds goes with fallback")
+        }
         let message = Messages.Request(channel: channel, to: input.to, from: input.from, subject: input.subject, body: input.body,
-                                       templateID: templateID, variables: input.variables, sendAt: sendAt, sendWindow: window)
+                                       templateID: templateID, variables: input.variables, sendAt: sendAt, sendWindow: window,
+                                       fallback: fallback, fallbackAfter: input.fallbackAfterSeconds.map { .seconds($0) })
         let accepted: (message: MessageRecord, replayed: Bool)
         do {
             accepted = try await messages.accept(message, tenant: caller.tenant, idempotencyKey: IdempotencyScope.key(of: request, caller: caller))
@@ -169,6 +198,9 @@ struct MessageView: Encodable {
     @Nullable var sendAt: Date?
     var createdAt: Date
     var updatedAt: Date
+    /// Channel fallback: the attempt this one follows, and the one sent after it.
+    @Nullable var previousAttemptId: String?
+    @Nullable var nextAttemptId: String?
     var history: [Event]
 
     init(_ message: MessageRecord) {
@@ -192,6 +224,8 @@ struct MessageView: Encodable {
         sendAt = message.sendAt
         createdAt = message.createdAt
         updatedAt = message.updatedAt
+        previousAttemptId = message.previousID
+        nextAttemptId = message.nextID
         history = message.events.map { Event(status: $0.status.rawValue, detail: $0.detail, at: $0.at) }
     }
 }

@@ -1,3 +1,5 @@
+public import Jobs
+
 /// Everything the HTTP front needs besides the runtime: where to listen, limits, auth, plans.
 public struct FrontConfiguration: Sendable {
     public var host: String
@@ -15,11 +17,14 @@ public struct FrontConfiguration: Sendable {
     public var publicBaseURL: String?
     /// Development mode: the dashboard's session cookie goes without `Secure` (plain http on loopback).
     public var developmentMode: Bool
+    /// What tenant webhook endpoints may be (URL policy, limits).
+    public var webhooks: WebhookConfiguration
 
     public init(host: String = "127.0.0.1", port: Int = 8080, limits: RequestLimits = RequestLimits(),
                 plans: PlanLimits = PlanLimits(), auth: AuthConfiguration, internalAPIKey: String, metricsEnabled: Bool = true,
-                publicBaseURL: String? = nil, developmentMode: Bool = false) {
+                publicBaseURL: String? = nil, developmentMode: Bool = false, webhooks: WebhookConfiguration = .development) {
         self.developmentMode = developmentMode
+        self.webhooks = webhooks
         self.publicBaseURL = publicBaseURL.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
         self.host = host
         self.port = port

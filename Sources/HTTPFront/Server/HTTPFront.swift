@@ -32,7 +32,7 @@ public struct HTTPFront: Sendable {
         batches = InferenceBatches(runtime: runtime)
         self.messaging = messaging
         messages = Messages(hub: messaging, database: runtime.database, wallets: runtime.wallets)
-        body = JSONBody(limits: configuration.limits)
+        body = JSONBody(limits: configuration.limits, clock: runtime.clock)
         dashboard = Dashboard(runtime: runtime, llm: llm, messaging: messaging, messages: messages, batches: batches, metrics: metrics,
                               configuration: configuration)
     }
@@ -108,6 +108,7 @@ public struct HTTPFront: Sendable {
         addBatchRoutes(group, &table)
         addMessagingRoutes(group, &table)
         addSuppressionRoutes(group, &table)
+        addWebhookEndpointRoutes(group, &table)
     }
 
     /// The server as a `Service`: serves until a graceful shutdown, then stops accepting, lets

@@ -155,22 +155,37 @@ struct BatchStore: Sendable {
     /// window closed on it, else `completed` (decided in the statement, so a cancel that landed
     /// while finalizing is not lost), with the figures frozen.
     func finish(_ id: String, counts: InferenceBatch.Counts, cost: Int64, at now: Date) async throws {
+        let at = now.millisecondsSince1970
         try await database.write { db in
-            let update = try db.statement("""
+            let ended = try db.first("""
                 UPDATE inference_batches
                 SET status = CASE WHEN cancel_requested_at IS NOT NULL THEN 'cancelled' WHEN expired_at IS NOT NULL THEN 'expired'
                                   ELSE 'completed' END,
-                    completed = ?, failed = ?, cancelled = ?, cost = ?, finished_at = ?
-                WHERE id = ? AND status NOT IN ('completed', 'failed', 'cancelled', 'expired')
-                """)
-            update.bind(1, counts.completed)
-            update.bind(2, counts.failed)
-            update.bind(3, counts.cancelled)
-            update.bind(4, cost)
-            update.bind(5, now.millisecondsSince1970)
-            update.bind(6, id)
-            try update.run()
+                    completed = \(counts.completed), failed = \(counts.failed), cancelled = \(counts.cancelled), cost = \(cost), finished_at = \(at)
+                WHERE id = \(id) AND status NOT IN ('completed', 'failed', 'cancelled', 'expired')
+                RETURNING tenant, status
+                """) { row in (tenant: row["tenant"] as String, status: row["status"] as String) }
+            if let ended {
+                try WebhookEvents.emit(.batchCompleted, tenant: ended.tenant, data: BatchEndedData(
+                    id: id, status: ended.status, requestCounts: .init(total: counts.total, completed: counts.completed, failed: counts.failed, cancelled: counts.cancelled),
+                    costUsd: MicroUSD(cost).usdString), at: at, db)
+            }
         }
+    }
+
+    /// What `batch.completed` says of the batch.
+    struct BatchEndedData: Encodable {
+        struct Counts: Encodable {
+            var total: Int
+            var completed: Int
+            var failed: Int
+            var cancelled: Int
+        }
+
+        var id: String
+        var status: String
+        var requestCounts: Counts
+        var costUsd: String
     }
 
     /// A batch that could not start: `failed`, with why.

@@ -31,6 +31,9 @@ public struct MessageRecord: Sendable, Equatable {
     public var sendAt: Date?
     public var createdAt: Date
     public var updatedAt: Date
+    /// With channel fallback: the attempt this one follows, and the one that followed it.
+    public var previousID: String?
+    public var nextID: String?
     /// Oldest first; filled by reads of one message.
     public var events: [Event]
 

@@ -10,8 +10,10 @@ struct MessageStore: Sendable {
 
     static let columns = """
         m.seq, m.id, m.tenant, m.channel, m.recipient, m.sender, m.subject, m.body, m.template_id, m.variables, m.provider, m.status,
-        m.provider_message_id, m.error_code, m.error_message, m.attempts, m.segments, m.price, m.send_at, m.created_at, m.updated_at
+        m.provider_message_id, m.error_code, m.error_message, m.attempts, m.segments, m.price, m.send_at, m.created_at, m.updated_at,
+        m.previous_id, m.next_id
         """
+    static let columnCount: Int32 = 23
 
     private static let decoder = JSONDecoder()
 
@@ -23,7 +25,8 @@ struct MessageStore: Sendable {
             variables: variables, provider: row.string(10) ?? "", status: MessageStatus(rawValue: row.string(11) ?? "") ?? .failed,
             providerMessageID: row.string(12), errorCode: row.string(13), errorMessage: row.string(14), attempts: row.int(15),
             segments: row.int(16), priceMicroUSD: row.int64(17), sendAt: row.optionalInt64(18).map(Date.init(millisecondsSince1970:)),
-            createdAt: Date(millisecondsSince1970: row.int64(19)), updatedAt: Date(millisecondsSince1970: row.int64(20)), events: [])
+            createdAt: Date(millisecondsSince1970: row.int64(19)), updatedAt: Date(millisecondsSince1970: row.int64(20)),
+            previousID: row.string(21), nextID: row.string(22), events: [])
     }
 
     /// A new message to write with its outbox row.
@@ -43,64 +46,74 @@ struct MessageStore: Sendable {
         var holdID: Int64?
         var idempotencyKey: String?
         var sendAt: Date?
+        /// The steps still to try if this attempt is not delivered, and how long to wait for its report.
+        var fallback: Data? = nil
+        var fallbackAfter: Duration? = nil
+        /// The attempt this one follows.
+        var previousID: String? = nil
     }
 
     /// The insert hit the tenant's Idempotency-Key: that message exists already.
     struct DuplicateKey: Error {}
 
-    /// Writes the message (`queued`), its first history event and its outbox row in one commit.
-    func insert(_ message: NewMessage, now: Date) async throws -> MessageRecord {
-        try await database.write { db in
-            let nowMS = now.millisecondsSince1970
-            if let key = message.idempotencyKey {
-                let existing = try db.statement("SELECT 1 FROM messages WHERE tenant = ? AND idempotency_key = ?")
-                existing.bind(1, message.tenant)
-                existing.bind(2, key)
-                if try existing.step() { throw DuplicateKey() }
-            }
-            let insert = try db.statement("""
-                INSERT INTO messages (id, tenant, channel, recipient, sender, subject, body, template_id, variables, provider, status,
-                                      segments, price, hold_id, idempotency_key, send_at, created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)
-                """)
-            insert.bind(1, message.id)
-            insert.bind(2, message.tenant)
-            insert.bind(3, message.channel.rawValue)
-            insert.bind(4, message.to)
-            insert.bind(5, message.from)
-            insert.bind(6, message.subject)
-            insert.bind(7, message.body)
-            insert.bind(8, message.templateID)
-            insert.bindText(9, message.variables)
-            insert.bind(10, message.provider)
-            insert.bind(11, message.segments)
-            insert.bind(12, message.price)
-            insert.bind(13, message.holdID)
-            insert.bind(14, message.idempotencyKey)
-            insert.bind(15, message.sendAt?.millisecondsSince1970)
-            insert.bind(16, nowMS)
-            insert.bind(17, nowMS)
-            try insert.run()
-            let seq = db.lastInsertRowID
-            try Self.event(seq, .queued, detail: nil, at: nowMS, db)
-            let sendAfter = max(message.sendAt?.millisecondsSince1970 ?? nowMS, nowMS)
-            let outbox = try db.statement("""
-                INSERT INTO outbox (message_seq, conversation, send_after, due_at) VALUES (?, ?, ?, ?)
-                """)
-            outbox.bind(1, seq)
-            outbox.bind(2, "\(message.tenant)|\(message.channel.rawValue)|\(message.to)")
-            outbox.bind(3, sendAfter)
-            outbox.bind(4, sendAfter)
-            try outbox.run()
-            let select = try db.statement("SELECT \(Self.columns) FROM messages m WHERE m.seq = ?")
-            select.bind(1, seq)
-            guard try select.step() else { throw StoreError(kind: .other, message: "the message just written is missing") }
-            var record = Self.record(select)
-            record.events = [.init(status: .queued, detail: nil, at: Date(millisecondsSince1970: nowMS))]
-            return record
+    /// Writes the message (`queued`), its first history event and its outbox row in the caller's
+    /// transaction; `DuplicateKey` if the tenant's Idempotency-Key has a message already.
+    static func insert(_ message: NewMessage, now: Date, _ db: SQLiteConnection) throws -> MessageRecord {
+        let nowMS = now.millisecondsSince1970
+        if let key = message.idempotencyKey {
+            let existing = try db.statement("SELECT 1 FROM messages WHERE tenant = ? AND idempotency_key = ?")
+            existing.bind(1, message.tenant)
+            existing.bind(2, key)
+            if try existing.step() { throw DuplicateKey() }
         }
+        let insert = try db.statement("""
+            INSERT INTO messages (id, tenant, channel, recipient, sender, subject, body, template_id, variables, provider, status,
+                                  segments, price, hold_id, idempotency_key, send_at, created_at, updated_at,
+                                  fallback, fallback_after, previous_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        insert.bind(1, message.id)
+        insert.bind(2, message.tenant)
+        insert.bind(3, message.channel.rawValue)
+        insert.bind(4, message.to)
+        insert.bind(5, message.from)
+        insert.bind(6, message.subject)
+        insert.bind(7, message.body)
+        insert.bind(8, message.templateID)
+        insert.bindText(9, message.variables)
+        insert.bind(10, message.provider)
+        insert.bind(11, message.segments)
+        insert.bind(12, message.price)
+        insert.bind(13, message.holdID)
+        insert.bind(14, message.idempotencyKey)
+        insert.bind(15, message.sendAt?.millisecondsSince1970)
+        insert.bind(16, nowMS)
+        insert.bind(17, nowMS)
+        insert.bindText(18, message.fallback)
+        insert.bind(19, message.fallbackAfter.map { Int64($0.timeInterval * 1_000) })
+        insert.bind(20, message.previousID)
+        try insert.run()
+        let seq = db.lastInsertRowID
+        let detail = message.previousID.map { "fallback: the attempt after \($0)" }
+        try Self.event(seq, .queued, detail: detail, at: nowMS, db)
+        let sendAfter = max(message.sendAt?.millisecondsSince1970 ?? nowMS, nowMS)
+        let outbox = try db.statement("""
+            INSERT INTO outbox (message_seq, conversation, send_after, due_at) VALUES (?, ?, ?, ?)
+            """)
+        outbox.bind(1, seq)
+        outbox.bind(2, "\(message.tenant)|\(message.channel.rawValue)|\(message.to)")
+        outbox.bind(3, sendAfter)
+        outbox.bind(4, sendAfter)
+        try outbox.run()
+        let select = try db.statement("SELECT \(Self.columns) FROM messages m WHERE m.seq = ?")
+        select.bind(1, seq)
+        guard try select.step() else { throw StoreError(kind: .other, message: "the message just written is missing") }
+        var record = Self.record(select)
+        record.events = [.init(status: .queued, detail: detail, at: Date(millisecondsSince1970: nowMS))]
+        return record
     }
 
+    /// A history event; a status the tenant hears of (`message.*`) also raises its webhook event, in the same commit.
     static func event(_ seq: Int64, _ status: MessageStatus, detail: String?, at: Int64, _ db: SQLiteConnection) throws {
         let insert = try db.statement("INSERT INTO message_events (message_seq, status, detail, at) VALUES (?, ?, ?, ?)")
         insert.bind(1, seq)
@@ -108,6 +121,7 @@ struct MessageStore: Sendable {
         insert.bind(3, detail)
         insert.bind(4, at)
         try insert.run()
+        try WebhookEvents.messageStatus(seq, status, at: at, db)
     }
 
     // MARK: Reading

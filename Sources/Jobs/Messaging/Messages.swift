@@ -19,10 +19,19 @@ public struct Messages: Sendable {
         public var sendAt: Date?
         /// Quiet hours in the recipient's zone: a send outside the window waits for its start.
         public var sendWindow: DailyWindow?
+        /// The channels to try next, in order, if this one ends `failed` or `undelivered` or has no
+        /// delivery report within `fallbackAfter` of being sent (default 15 minutes).
+        public var fallback: [FallbackStep]
+        public var fallbackAfter: Duration?
+        /// Set by `MessageFallbacks`: the attempt this message follows.
+        var previousID: String?
 
         public init(channel: Channel, to: String, from: String? = nil, subject: String? = nil, body: String? = nil,
-                    templateID: Int64? = nil, variables: [String: String]? = nil, sendAt: Date? = nil, sendWindow: DailyWindow? = nil) {
+                    templateID: Int64? = nil, variables: [String: String]? = nil, sendAt: Date? = nil, sendWindow: DailyWindow? = nil,
+                    fallback: [FallbackStep] = [], fallbackAfter: Duration? = nil) {
             self.sendWindow = sendWindow
+            self.fallback = fallback
+            self.fallbackAfter = fallbackAfter
             self.channel = channel
             self.to = to
             self.from = from
@@ -31,6 +40,13 @@ public struct Messages: Sendable {
             self.templateID = templateID
             self.variables = variables
             self.sendAt = sendAt
+        }
+
+        init(channel: Channel, to: String, subject: String?, body: String?, templateID: Int64?, variables: [String: String]?,
+             fallback: [FallbackStep], fallbackAfter: Duration?, previousID: String) {
+            self.init(channel: channel, to: to, subject: subject, body: body, templateID: templateID, variables: variables,
+                      fallback: fallback, fallbackAfter: fallbackAfter)
+            self.previousID = previousID
         }
     }
 
@@ -73,8 +89,13 @@ public struct Messages: Sendable {
         if let idempotencyKey, let existing = try await store.message(tenant: tenant, idempotencyKey: idempotencyKey) {
             return (existing, true)
         }
-        guard let provider = hub.provider(for: request.channel) else { throw NoProvider(channel: request.channel) }
+        guard let provider = hub.provider(for: request.channel, tenant: tenant) else { throw NoProvider(channel: request.channel) }
+        let senders = hub.configuration.tenants[tenant]?.senders[request.channel] ?? []
+        if let from = request.from, !senders.isEmpty, !senders.contains(from) {
+            throw Invalid(field: "from", message: "from must be one of this tenant's \(request.channel.rawValue) senders: \(senders.joined(separator: ", "))")
+        }
         let (text, template) = try await validate(request, provider: provider.id)
+        let fallback = try await validateFallback(request, text: text, tenant: tenant)
         // Before anything is held or charged.
         if try await suppressions.isSuppressed(tenant: tenant, channel: request.channel, address: request.to) {
             throw Suppressed(channel: request.channel, address: request.to)
@@ -92,25 +113,74 @@ public struct Messages: Sendable {
         }
         let id = PublicID.make(prefix: "msg_")
         let wallet = WalletKey.team(tenant)
-        let hold = try await wallets.reserve(price, on: wallet, reference: MessageRecord.holdReference(id))
         let variables = try request.variables.map { try JSONEncoder().encode($0) }
         let message = MessageStore.NewMessage(
             id: id, tenant: tenant, channel: request.channel, to: request.to,
-            from: request.from ?? hub.configuration.defaultSenders[request.channel] ?? "", subject: request.subject, body: request.body,
-            templateID: template?.id, variables: variables, provider: provider.id, segments: segments, price: price.value, holdID: hold.id,
-            idempotencyKey: idempotencyKey, sendAt: sendAt)
+            from: request.from ?? senders.first ?? hub.configuration.defaultSenders[request.channel] ?? "", subject: request.subject, body: request.body,
+            templateID: template?.id, variables: variables, provider: provider.id, segments: segments, price: price.value, holdID: nil,
+            idempotencyKey: idempotencyKey, sendAt: sendAt,
+            fallback: fallback.isEmpty ? nil : try JSONEncoder().encode(fallback),
+            fallbackAfter: fallback.isEmpty ? nil : request.fallbackAfter ?? Self.defaultFallbackAfter, previousID: request.previousID)
+        let now = hub.clock.now()
+        let wallets = self.wallets
         do {
-            let record = try await store.insert(message, now: hub.clock.now())
+            // The hold, the message, its first history event and its outbox row: one commit.
+            let record = try await store.database.write { db in
+                var held = message
+                held.holdID = try wallets.reserve(price, on: wallet, reference: MessageRecord.holdReference(id), now: now, in: db.transaction).id
+                return try MessageStore.insert(held, now: now, db)
+            }
             hub.relayWake.signal()
             return (record, false)
-        } catch {
-            _ = try? await wallets.release(hold)
-            if error is MessageStore.DuplicateKey, let idempotencyKey,
-               let existing = try await store.message(tenant: tenant, idempotencyKey: idempotencyKey) {
-                return (existing, true)
+        } catch is MessageStore.DuplicateKey {
+            guard let idempotencyKey, let existing = try await store.message(tenant: tenant, idempotencyKey: idempotencyKey) else {
+                throw StoreError(kind: .other, message: "a message with this Idempotency-Key exists but cannot be read")
             }
-            throw error
+            return (existing, true)
         }
+    }
+
+    static let maxFallbackSteps = 3
+    static let defaultFallbackAfter: Duration = .seconds(900)
+    static let fallbackAfterRange: ClosedRange<Double> = 10...86_400
+
+    /// Checks each fallback step as the message it would send (its field named `fallback[i].…`);
+    /// returns the steps with their recipient and text filled in.
+    private func validateFallback(_ request: Request, text: String, tenant: String) async throws -> [FallbackStep] {
+        guard !request.fallback.isEmpty else { return [] }
+        guard request.fallback.count <= Self.maxFallbackSteps else {
+            throw Invalid(field: "fallback", message: "fallback may list at most \(Self.maxFallbackSteps) channels")
+        }
+        if let after = request.fallbackAfter, !Self.fallbackAfterRange.contains(after.timeInterval) {
+            throw Invalid(field: "fallbackAfterSeconds", message: "fallbackAfterSeconds must be 10 to 86400")
+        }
+        var steps: [FallbackStep] = []
+        for (index, original) in request.fallback.enumerated() {
+            var step = original
+            let field = "fallback[\(index)]"
+            let phone: Set<Channel> = [.sms, .whatsapp]
+            if step.to == nil {
+                guard phone.contains(step.channel), phone.contains(request.channel) else {
+                    throw Invalid(field: field + ".to", message: "a fallback to \(step.channel.rawValue) from \(request.channel.rawValue) needs its own to")
+                }
+                step.to = request.to
+            }
+            if step.templateID == nil {
+                step.body = text
+                if step.channel == .email { step.subject = step.subject ?? request.subject }
+            }
+            guard let provider = hub.provider(for: step.channel, tenant: tenant) else {
+                throw Invalid(field: field + ".channel", message: "no provider sends \(step.channel.rawValue) messages")
+            }
+            let check = Request(channel: step.channel, to: step.to ?? "", subject: step.channel == .email ? step.subject : nil,
+                                body: step.templateID == nil ? step.body : nil, templateID: step.templateID, variables: step.variables)
+            do { _ = try await validate(check, provider: provider.id) } catch let error as Invalid {
+                throw Invalid(field: field + "." + error.field, message: error.message)
+            }
+            if step.channel != .email { step.subject = nil }
+            steps.append(step)
+        }
+        return steps
     }
 
     /// Checks the request; returns the text that will be sent (the template rendered) and the template.
@@ -211,7 +281,8 @@ public struct Messages: Sendable {
         try await store.messages(tenant: tenant, status: status, before: before, limit: limit)
     }
 
-    public func templates(channel: Channel?, includeRemoved: Bool, after: Int64?, limit: Int) async throws -> [TemplateRecord] {
-        try await templates.templates(channel: channel, includeRemoved: includeRemoved, after: after, limit: limit)
+    /// The templates `tenant` can send: those of the providers that send each channel for it.
+    public func templates(tenant: String, channel: Channel?, includeRemoved: Bool, after: Int64?, limit: Int) async throws -> [TemplateRecord] {
+        try await templates.templates(routes: hub.routes(of: tenant), channel: channel, includeRemoved: includeRemoved, after: after, limit: limit)
     }
 }

@@ -25,6 +25,9 @@ public struct MessagingConfiguration: Sendable, Equatable {
     public var maxScheduleAhead: Duration
     /// Per tenant, the quiet hours its messages respect when a message names no `sendWindow`.
     public var sendWindows: [String: DailyWindow] = [:]
+    /// Per tenant, its own provider accounts (a Twilio subaccount, a SendGrid key: providers of
+    /// their own ids) and senders, over the defaults above.
+    public var tenants: [String: TenantAccount] = [:]
     /// A message still `sent` this long after it went out is asked about (`messages.reconcile`).
     public var reconcileAfter: Duration = .seconds(3_600)
 
@@ -44,6 +47,11 @@ public struct MessagingConfiguration: Sendable, Equatable {
         self.maxScheduleAhead = maxScheduleAhead
     }
 
+    /// The provider that sends `channel` for `tenant`: the tenant's own, else the default.
+    public func route(_ channel: Channel, tenant: String) -> String? {
+        tenants[tenant]?.routes[channel] ?? routes[channel]
+    }
+
     /// The price of a message of `segments` segments on `channel` (nil: the channel has no price).
     public func price(_ channel: Channel, segments: Int) -> MicroUSD? {
         guard let unit = prices[channel] else { return nil }
@@ -55,4 +63,17 @@ public struct MessagingConfiguration: Sendable, Equatable {
         routes: [.sms: "simulated", .email: "simulated", .whatsapp: "simulated"],
         defaultSenders: [.sms: "+15550000000", .whatsapp: "+15550000001", .email: "noreply@switchboard.test"],
         prices: [.sms: MicroUSD(7_900), .whatsapp: MicroUSD(5_000), .email: MicroUSD(1_000)])
+}
+
+/// A tenant's own messaging setup: which provider (by id) sends each channel for it, and the
+/// senders it may send from per channel (a message's `from` must be one of them; the first is
+/// the default). A channel it does not name uses the shared default.
+public struct TenantAccount: Sendable, Equatable {
+    public var routes: [Channel: String]
+    public var senders: [Channel: [String]]
+
+    public init(routes: [Channel: String] = [:], senders: [Channel: [String]] = [:]) {
+        self.routes = routes
+        self.senders = senders
+    }
 }

@@ -32,9 +32,14 @@ public final class MessagingHub: Sendable {
         MessagingHub(configuration: .development, providers: [SimulatedMessagingProvider()], clock: clock)
     }
 
-    /// The provider that sends `channel`, if one is configured.
-    func provider(for channel: Channel) -> (any MessagingProvider)? {
-        configuration.routes[channel].flatMap { providers[$0] }
+    /// The provider that sends `channel` for `tenant` (its own account, else the default), if one is configured.
+    func provider(for channel: Channel, tenant: String) -> (any MessagingProvider)? {
+        configuration.route(channel, tenant: tenant).flatMap { providers[$0] }
+    }
+
+    /// Every (provider, channel) that sends for `tenant`: whose templates it may use and see.
+    func routes(of tenant: String) -> [(provider: String, channel: Channel)] {
+        Channel.allCases.compactMap { channel in configuration.route(channel, tenant: tenant).map { ($0, channel) } }
     }
 
     static let limiterPrefix = "messaging:"
@@ -71,10 +76,13 @@ public final class MessagingHub: Sendable {
         return accounts
     }
 
-    /// Each provider as `GET /providers` shows it.
-    public func statuses() -> [ProviderStatus] {
-        providers.keys.sorted().map { id in
-            let channels = configuration.routes.filter { $0.value == id }.map(\.key.rawValue).sorted()
+    /// Each provider as `GET /providers` shows it: all of them, or (for a tenant) those that send for it.
+    public func statuses(tenant: String? = nil) -> [ProviderStatus] {
+        let used = tenant.map { Set(routes(of: $0).map(\.provider)) }
+        return providers.keys.sorted().filter { used?.contains($0) ?? true }.map { id in
+            let routes = tenant.map { tenant in Dictionary(uniqueKeysWithValues: self.routes(of: tenant).map { ($0.channel, $0.provider) }) }
+                ?? configuration.routes
+            let channels = routes.filter { $0.value == id }.map(\.key.rawValue).sorted()
             return ProviderStatus(id: id, name: providers[id]?.name ?? id, channels: channels.isEmpty ? (providers[id]?.channels.map(\.rawValue).sorted() ?? []) : channels,
                                   state: health[id]?.state ?? .healthy, requestsPerMinute: configuration.requestsPerMinute[id])
         }

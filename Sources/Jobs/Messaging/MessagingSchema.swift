@@ -73,5 +73,5 @@ public enum MessagingSchema {
                 UNIQUE (provider, name, language)
             );
             """),
-    ] + DeliveryInbox.migrations + Suppressions.migrations + DeliveryReconcileJob.migrations
+    ] + DeliveryInbox.migrations + Suppressions.migrations + DeliveryReconcileJob.migrations + MessageFallbacks.migrations
 }

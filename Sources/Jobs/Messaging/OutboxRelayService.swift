@@ -6,10 +6,11 @@ public import ServiceLifecycle
 
 /// The relay as a long-running service of `serve`: passes over the outbox while there is due
 /// work, then sleeps until the next row falls due (at most `idle`), or until a message is
-/// accepted (`MessagingHub.relayWake`). On graceful shutdown it finishes the pass in hand and
+/// accepted (`MessagingHub.relayWake`); between passes it sends the fallbacks that fell due. On graceful shutdown it finishes the pass in hand and
 /// stops. (`OutboxRelay.reconcileHolds` runs before serving, not here: it must not race accepts.)
 public final class OutboxRelayService: Service, Sendable {
     private let relay: OutboxRelay
+    private let fallbacks: MessageFallbacks
     private let hub: MessagingHub
     private let logger: Logger
     private let idle: Duration
@@ -18,6 +19,7 @@ public final class OutboxRelayService: Service, Sendable {
     public init(hub: MessagingHub, database: SQLiteStore, wallets: Wallets, logger: Logger, idle: Duration = .seconds(5)) {
         self.hub = hub
         relay = OutboxRelay(hub: hub, database: database, wallets: wallets, logger: logger)
+        fallbacks = MessageFallbacks(hub: hub, database: database, wallets: wallets, logger: logger)
         self.logger = logger
         self.idle = idle
     }
@@ -31,6 +33,8 @@ public final class OutboxRelayService: Service, Sendable {
                     processed = 0
                 }
                 if processed > 0 { continue }
+                // Attempts whose channel failed or went unreported get their next channel (queued, so the next pass sends it).
+                if (try? await fallbacks.pass()) ?? 0 > 0 { continue }
                 let next = (try? await relay.messages.nextClaimable()) ?? nil
                 let now = hub.clock.now()
                 // Never sooner than 50 ms: a row claimable now but not claimed (another relay won it) must not spin.

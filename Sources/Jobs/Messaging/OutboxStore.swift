@@ -51,7 +51,7 @@ struct OutboxStore: Sendable {
                 load.bind(1, seq)
                 guard try load.step() else { continue }
                 var message = MessageStore.record(load)
-                let holdID = load.optionalInt64(21), template = load.string(22)
+                let holdID = load.optionalInt64(MessageStore.columnCount), template = load.string(MessageStore.columnCount + 1)
                 sending.reset()
                 sending.bind(1, nowMS)
                 sending.bind(2, seq)
@@ -161,6 +161,7 @@ struct OutboxStore: Sendable {
         try update.run()
         guard db.changes == 1 else { return false }
         try MessageStore.event(seq, status, detail: detail, at: at, db)
+        try MessageFallbacks.statusChanged(seq, to: status, at: at, db)
         return true
     }
 }

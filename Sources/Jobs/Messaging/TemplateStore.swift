@@ -125,16 +125,22 @@ struct TemplateStore: Sendable {
     }
 
     /// Templates by id, `limit` at a time after `after`; removed ones only when asked.
-    func templates(channel: Channel?, includeRemoved: Bool, after: Int64?, limit: Int) async throws -> [TemplateRecord] {
-        try await database.read { db in
+    /// Templates of the given (provider, channel) routes (nil: of every provider), by id after `after`.
+    func templates(routes: [(provider: String, channel: Channel)]? = nil, channel: Channel?, includeRemoved: Bool, after: Int64?, limit: Int)
+        async throws -> [TemplateRecord] {
+        let pairs = try routes.map { String(decoding: try JSONEncoder().encode($0.map { "\($0.provider)|\($0.channel.rawValue)" }), as: UTF8.self) }
+        return try await database.read { db in
             let select = try db.statement("""
                 SELECT \(Self.columns) FROM templates
-                WHERE id > ?1 AND (?2 IS NULL OR channel = ?2) AND (?3 = 1 OR removed_at IS NULL) ORDER BY id LIMIT ?4
+                WHERE id > ?1 AND (?2 IS NULL OR channel = ?2) AND (?3 = 1 OR removed_at IS NULL)
+                  AND (?5 IS NULL OR provider || '|' || channel IN (SELECT value FROM json_each(?5)))
+                ORDER BY id LIMIT ?4
                 """)
             select.bind(1, after ?? 0)
             select.bind(2, channel?.rawValue)
             select.bind(3, includeRemoved ? 1 : 0)
             select.bind(4, limit)
+            select.bind(5, pairs)
             var templates: [TemplateRecord] = []
             while try select.step() { templates.append(Self.record(select)) }
             return templates

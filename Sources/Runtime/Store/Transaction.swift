@@ -32,3 +32,9 @@ public struct Transaction {
     /// The id the last INSERT gave its row.
     public var lastInsertID: Int64 { connection.lastInsertRowID }
 }
+
+extension SQLiteConnection {
+    /// This connection's open transaction as a `Transaction`, for SQLite-bound code that joins
+    /// repository calls (`JobRuntime.enqueue(_:now:in:)`) to its own writes in one commit.
+    public var transaction: Transaction { Transaction(self) }
+}

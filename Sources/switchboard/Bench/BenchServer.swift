@@ -17,6 +17,17 @@ enum BenchServer {
         let tenant: String
         let runtime: JobRuntime
         let messaging: MessagingHub
+        /// The scratch data directory the server's database lives in.
+        let dataDirectory: String
+
+        /// The bytes of every file in the data directory (database, WAL, shared memory).
+        func dataBytes() -> Int {
+            let files = (try? FileManager.default.contentsOfDirectory(atPath: dataDirectory)) ?? []
+            return files.reduce(0) { total, name in
+                let size = (try? FileManager.default.attributesOfItem(atPath: dataDirectory + "/" + name)[.size] as? Int) ?? 0
+                return total + size
+            }
+        }
     }
 
     static func run<Value: Sendable>(dataDir: String, maxInFlight: Int, llm: LLMConfiguration, providers: [ProviderSettings],
@@ -65,7 +76,7 @@ enum BenchServer {
                 var iterator = ports.makeAsyncIterator()
                 guard let port = await iterator.next() else { throw CancellationError() }
                 let value = try await body(Context(url: "http://127.0.0.1:\(port)", token: token, tenant: tenant, runtime: runtime,
-                                                   messaging: messaging))
+                                                   messaging: messaging, dataDirectory: scratch.path))
                 await group.triggerGracefulShutdown()
                 try await tasks.waitForAll()
                 return value

@@ -63,14 +63,18 @@ struct InferenceBenchmark: AsyncParsableCommand {
 
         // (a) the simulated provider
         let simulated = try await BenchServer.run(dataDir: dataDir, maxInFlight: maxInFlight, llm: .development, providers: [ProviderSettings(id: "simulated", kind: .simulated(.init()))],
-                                             logger: logger) { url, token in
-            try await runConcurrently(total: requests, concurrency: concurrency) { _ in
-                try await BenchHTTP.post(client, url + "/llm-orch/v1/inference/complete", body: body, token: token)
+                                             logger: logger) { (server: BenchServer.Context) in
+            let before = server.dataBytes()
+            let run = try await runConcurrently(total: requests, concurrency: concurrency) { _ in
+                try await BenchHTTP.post(client, server.url + "/llm-orch/v1/inference/complete", body: body, token: server.token)
             }
+            return (run, server.dataBytes() - before)
         }
-        let completeRate = Double(requests) / simulated.seconds
-        print("complete (simulated): \(Int(completeRate)) req/s, p50 \(simulated.latency.milliseconds(atPercentile: 50)) ms, "
-              + "p99 \(simulated.latency.milliseconds(atPercentile: 99)) ms")
+        let completeRate = Double(requests) / simulated.0.seconds
+        let bytesPer100k = Double(simulated.1) / Double(requests) * 100_000
+        print("complete (simulated): \(Int(completeRate)) req/s, p50 \(simulated.0.latency.milliseconds(atPercentile: 50)) ms, "
+              + "p99 \(simulated.0.latency.milliseconds(atPercentile: 99)) ms; data dir grew \(simulated.1) bytes "
+              + "(\(Int(bytesPer100k / 1_048_576)) MiB per 100k completions)")
 
         // (b) the OpenAI adapter against mock-provider
         let (adapter, added) = try await MockProvider.withRunning { _, mockURL in
@@ -127,7 +131,8 @@ struct InferenceBenchmark: AsyncParsableCommand {
         let batchRate = Double(batchItems) / finished.timeInterval
         print("batch (simulated): \(batchItems) items accepted in \(rounded(accepted.timeInterval)) s, completed in "
               + "\(rounded(finished.timeInterval)) s: \(Int(batchRate)) items/s")
-        printJSONLine(["bench": "inference", "completeReqPerSec": completeRate, "completeP99Ms": simulated.latency.milliseconds(atPercentile: 99),
+        printJSONLine(["bench": "inference", "completeReqPerSec": completeRate, "completeP99Ms": simulated.0.latency.milliseconds(atPercentile: 99),
+                       "bytesPer100kCompletions": bytesPer100k,
                        "adapterReqPerSec": adapterRate, "addedP99MsAt1": addedP99, "batchItemsPerSec": batchRate])
     }
 

@@ -22,6 +22,18 @@ struct ConfigFile: Decodable {
     var plans: [String: PlanLimits.Limit]?
     var llm: LLM?
     var messaging: Messaging?
+    var webhooks: Webhooks?
+
+    /// `webhooks`: what tenant webhook URLs may be, and the low-balance threshold.
+    struct Webhooks: Decodable {
+        /// Allow `http://` URLs (development mode allows them anyway).
+        var allowHttp: Bool?
+        /// Allow private, link-local and loopback addresses (receivers inside the operator's network).
+        var allowPrivateNetworks: Bool?
+        /// `wallet.low_balance` fires below this available balance, USD as a decimal string.
+        var lowBalanceThresholdUsd: String?
+        var maxEndpointsPerTenant: Int?
+    }
 
     /// `messaging`: messaging providers, which sends each channel, prices (replacing the development ones).
     struct Messaging: Decodable {
@@ -53,6 +65,15 @@ struct ConfigFile: Decodable {
         var maxAttempts: Int?
         /// Tenant id → its quiet hours, `{start: "08:00", end: "21:00", timezone: "Europe/Paris"}`.
         var sendWindows: [String: SendWindow]?
+        /// Tenant id → its own provider accounts and senders.
+        var tenants: [String: Tenant]?
+
+        struct Tenant: Decodable {
+            /// Channel → the id of a provider above (e.g. the tenant's Twilio subaccount).
+            var routes: [String: String]?
+            /// Channel → the senders the tenant may send from (the first is its default).
+            var senders: [String: [String]]?
+        }
 
         struct SendWindow: Decodable {
             var start: String
@@ -120,8 +141,9 @@ struct ConfigFile: Decodable {
     static let knownKeys: [String: Set<String>] = [
         "": ["host", "port", "dataDir", "internalApiKey", "dev", "sync", "maxInFlight", "shutdownGrace", "minScheduleIntervalSeconds", "metrics",
              "publicBaseUrl", "auth",
-             "limits", "plans", "llm", "messaging"],
-        "messaging": ["providers", "routes", "prices", "maxAttempts", "sendWindows"],
+             "limits", "plans", "llm", "messaging", "webhooks"],
+        "webhooks": ["allowHttp", "allowPrivateNetworks", "lowBalanceThresholdUsd", "maxEndpointsPerTenant"],
+        "messaging": ["providers", "routes", "prices", "maxAttempts", "sendWindows", "tenants"],
         "llm": ["providers", "models", "routes", "defaultUseCase", "requestDeadlineSeconds"],
         "auth": ["publicKeyFile", "jwksFile", "jwksUrl", "hs256Secret", "issuer", "audience", "leewaySeconds"],
         "limits": ["maxBodyBytes", "maxHeaderBytes", "idleTimeoutSeconds", "bodyReadTimeoutSeconds", "bodyBudgetBytes"],
@@ -159,8 +181,9 @@ struct ConfigFile: Decodable {
                               "latencyMs", "errorRate", "rateLimitRate", "outputTokens", "seed"]),
         ("llm", "models", ["maxOutputTokens", "inputPer1K", "outputPer1K"]),
         ("llm", "routes", ["provider", "model"]),
+        ("messaging", "tenants", ["routes", "senders"]),
         ("messaging", "providers", ["id", "type", "baseUrl", "contentBaseUrl", "accountSid", "secretEnv", "smsFrom", "whatsappFrom",
-                                    "emailFrom", "requestsPerMinute", "timeoutSeconds", "transientFailureRate"]),
+                                    "emailFrom", "eventWebhookPublicKey", "requestsPerMinute", "timeoutSeconds", "transientFailureRate"]),
     ]
 
     /// The first key inside an entry that the entry does not have, as

@@ -69,7 +69,7 @@ struct Serve: AsyncParsableCommand {
                 store: StoreConfiguration(path: settings.databasePath, synchronous: settings.sync),
                 workers: WorkerConfiguration(maxInFlight: settings.maxInFlight, shutdownGrace: .seconds(settings.shutdownGrace)),
                 minimumScheduleInterval: .seconds(settings.minScheduleIntervalSeconds)),
-            registry: { JobCatalog.registry(llm: llm, messaging: messaging, services: $0) }, migrations: JobCatalog.migrations, clock: clock, logger: logger,
+            registry: { JobCatalog.registry(llm: llm, messaging: messaging, webhooks: settings.webhooks, services: $0) }, migrations: JobCatalog.migrations, clock: clock, logger: logger,
             onJobFinished: { job, outcome in
                 metrics.jobFinished(job, outcome)
             })
@@ -104,10 +104,12 @@ struct Serve: AsyncParsableCommand {
             runtime: runtime,
             configuration: FrontConfiguration(host: settings.host, port: settings.port, limits: settings.limits, plans: settings.plans,
                                               auth: auth, internalAPIKey: internalKey.0, metricsEnabled: settings.metrics,
-                                              publicBaseURL: settings.publicBaseURL, developmentMode: settings.dev),
+                                              publicBaseURL: settings.publicBaseURL, developmentMode: settings.dev,
+                                              webhooks: settings.webhooks),
             verifier: verifier, metrics: metrics, llm: llm, messaging: messaging)
         var services: [any Service] = [runtime, OutboxRelayService(hub: messaging, database: runtime.database, wallets: runtime.wallets,
-                                                                   logger: logger)]
+                                                                   logger: logger),
+                                    WebhookDispatchService(database: runtime.database, configuration: settings.webhooks, clock: runtime.clock, logger: logger)]
         if let url = auth.jwksURL {
             services.append(JWKSRefresher(url: url, interval: auth.jwksRefreshInterval, verifier: verifier, logger: logger))
         }

@@ -50,6 +50,7 @@ extension ServeSettings {
         -> (MessagingConfiguration, [MessagingProviderSettings]) {
         var providers: [MessagingProviderSettings] = []
         var channelsOf: [String: Set<Channel>] = [:]
+        var fromOf: [String: [Channel: String]] = [:]
         var limits: [String: Int] = [:]
         var senders: [Channel: String] = [:]
         for provider in section.providers {
@@ -93,6 +94,7 @@ extension ServeSettings {
                                contentBaseURL: try url(provider.contentBaseUrl, "https://content.twilio.com", "contentBaseUrl"),
                                accountSID: sid, authToken: try secret(), smsFrom: provider.smsFrom, whatsAppFrom: provider.whatsappFrom)
                 channelsOf[provider.id] = [.sms, .whatsapp]
+                fromOf[provider.id] = [.sms: provider.smsFrom, .whatsapp: provider.whatsappFrom].compactMapValues { $0 }
                 if let from = provider.smsFrom { senders[.sms] = senders[.sms] ?? from }
                 if let from = provider.whatsappFrom { senders[.whatsapp] = senders[.whatsapp] ?? from }
             case "sendgrid":
@@ -103,6 +105,7 @@ extension ServeSettings {
                 kind = .sendGrid(baseURL: try url(provider.baseUrl, "https://api.sendgrid.com", "baseUrl"), apiKey: try secret(),
                                  from: provider.emailFrom, eventWebhookPublicKey: provider.eventWebhookPublicKey)
                 channelsOf[provider.id] = [.email]
+                fromOf[provider.id] = [.email: provider.emailFrom].compactMapValues { $0 }
                 if let from = provider.emailFrom { senders[.email] = senders[.email] ?? from }
             default:
                 throw SettingsError("\(name): type must be twilio, sendgrid or simulated, not '\(provider.type)'")
@@ -140,6 +143,35 @@ extension ServeSettings {
                 throw SettingsError("messaging.sendWindows.\(tenant.prefix(128)).\(error.field): \(error.message)")
             }
         }
+        for (tenant, account) in section.tenants ?? [:] {
+            configuration.tenants[tenant] = try Self.tenantAccount(account, name: "messaging.tenants.\(tenant.prefix(128))",
+                                                                   channelsOf: channelsOf, fromOf: fromOf)
+        }
         return (configuration, providers)
+    }
+
+    /// A tenant's routes (to configured providers that send the channel) and senders (valid
+    /// addresses); a channel routed to a provider with a sender of its own and no senders listed
+    /// sends from that sender only.
+    static func tenantAccount(_ section: ConfigFile.Messaging.Tenant, name: String, channelsOf: [String: Set<Channel>],
+                              fromOf: [String: [Channel: String]]) throws -> TenantAccount {
+        var account = TenantAccount()
+        for (channelName, provider) in section.routes ?? [:] {
+            guard let channel = Channel(rawValue: channelName) else { throw SettingsError("\(name).routes: '\(channelName)' is not sms, email or whatsapp") }
+            guard channelsOf[provider]?.contains(channel) == true else {
+                throw SettingsError("\(name).routes.\(channelName): provider '\(provider)' is not configured or does not send \(channelName)")
+            }
+            account.routes[channel] = provider
+            if let from = fromOf[provider]?[channel] { account.senders[channel] = [from] }
+        }
+        for (channelName, senders) in section.senders ?? [:] {
+            guard let channel = Channel(rawValue: channelName) else { throw SettingsError("\(name).senders: '\(channelName)' is not sms, email or whatsapp") }
+            guard !senders.isEmpty, senders.count <= 1_000 else { throw SettingsError("\(name).senders.\(channelName): list 1 to 1000 senders") }
+            for sender in senders where !(channel == .email ? MessageAddress.isEmail(sender) : MessageAddress.isE164(sender)) {
+                throw SettingsError("\(name).senders.\(channelName): '\(sender.prefix(64))' is not \(channel == .email ? "an email address" : "an E.164 number")")
+            }
+            account.senders[channel] = senders
+        }
+        return account
     }
 }

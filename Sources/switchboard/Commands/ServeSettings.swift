@@ -25,6 +25,7 @@ struct ServeSettings {
     var providers = [ProviderSettings(id: "simulated", kind: .simulated(LLMConfiguration.development.simulated))]
     var messaging = MessagingConfiguration.development
     var messagingProviders = [MessagingProviderSettings.simulated()]
+    var webhooks = WebhookConfiguration.development
 
     init(_ options: ServeOptions, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         func env(_ name: String) -> String? {
@@ -99,6 +100,7 @@ struct ServeSettings {
         if let section = file?.messaging { (messaging, messagingProviders) = try Self.messaging(section, environment: environment) }
         // Development mode is the default only while no production token key is configured.
         dev = devChoice ?? !auth.hasKeys
+        webhooks = try Self.webhooks(file?.webhooks, dev: dev)
         try validate()
     }
 
@@ -117,6 +119,25 @@ struct ServeSettings {
         if !dev && !auth.hasKeys {
             throw SettingsError("with --no-dev a token key is required: --jwt-public-key-file, --jwks-file, --jwks-url or auth.hs256Secret")
         }
+    }
+
+    /// Development allows `http://` and loopback receivers; production neither, unless the file says so.
+    static func webhooks(_ section: ConfigFile.Webhooks?, dev: Bool) throws -> WebhookConfiguration {
+        var webhooks = dev ? WebhookConfiguration.development : .production
+        guard let section else { return webhooks }
+        if let allow = section.allowHttp { webhooks.allowHTTP = allow || dev }
+        if let allow = section.allowPrivateNetworks { webhooks.allowPrivateNetworks = allow }
+        if let text = section.lowBalanceThresholdUsd {
+            guard let amount = try? MicroUSD(parsingUSD: text), amount >= .zero else {
+                throw SettingsError("webhooks.lowBalanceThresholdUsd must be a non-negative USD amount such as \"5.00\"")
+            }
+            webhooks.lowBalanceThreshold = amount
+        }
+        if let count = section.maxEndpointsPerTenant {
+            guard (1...100).contains(count) else { throw SettingsError("webhooks.maxEndpointsPerTenant must be 1...100") }
+            webhooks.maxEndpointsPerTenant = count
+        }
+        return webhooks
     }
 
     var databasePath: String { RuntimeConfiguration.databasePath(inDataDirectory: dataDir) }

@@ -77,6 +77,14 @@ struct OpenAPIConformanceTests {
             _ = try await record(.post, "/cpaas/v1/_internal/process-outbox", internalKey: key)
             _ = try await record(.get, "/cpaas/v1/messages", token: token)
             _ = try await record(.get, "/cpaas/v1/messages/{id}", "/cpaas/v1/messages/\(try #require(message["id"] as? String))", token: token)
+
+            let hooks = "/cpaas/v1/webhook-endpoints"
+            let endpoint = try await record(.post, hooks, token: token, json: #"{"url":"http://127.0.0.1:9/hook","events":["message.*"]}"#)
+            let endpointID = try #require(endpoint["id"] as? String)
+            _ = try await record(.post, "/cpaas/v1/messages", token: token, json: #"{"channel":"sms","to":"+14155550101","body":"hi"}"#)
+            _ = try await record(.get, hooks, token: token)
+            _ = try await record(.get, hooks + "/{id}/deliveries", "\(hooks)/\(endpointID)/deliveries", token: token)
+            _ = try await record(.delete, hooks + "/{id}", "\(hooks)/\(endpointID)", token: token)
             return recorded
         } + (try await Self.recordDeliveryOperations())
 

@@ -68,7 +68,7 @@ struct MessagingHarness {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let database = try await SQLiteStore.open(
             StoreConfiguration(path: RuntimeConfiguration.databasePath(inDataDirectory: directory)),
-            migrations: RuntimeSchema.migrations + WalletSchema.migrations + MessagingSchema.migrations)
+            migrations: RuntimeSchema.migrations + WalletSchema.migrations + JobCatalog.migrations)
         let clock = TestClock(now: Date(timeIntervalSince1970: 1_800_000_000))
         let provider = ScriptedMessagingProvider()
         var settings = configuration ?? .development

@@ -2,8 +2,9 @@ import Foundation
 public import Runtime
 
 /// The durable inbox of delivery reports: each verified report is stored once (by its
-/// `dedupeKey`) in the same commit as the `messaging.delivery` job that applies it, so a report
-/// acknowledged to the provider is never lost, and a repeat changes nothing.
+/// `dedupeKey`) in the same commit that applies it — or, when its message is not known yet, with
+/// the `messaging.delivery` job that will — so a report acknowledged to the provider is never
+/// lost, and a repeat changes nothing.
 public enum DeliveryInbox {
     public static let migrations: [Migration] = [
         Migration(version: 330, name: "delivery_reports", sql: """
@@ -23,33 +24,42 @@ public enum DeliveryInbox {
             """),
     ]
 
-    /// Stores `reports` (those already stored are skipped) with one job each to apply it, in one
-    /// commit; returns how many were new.
+    /// Stores `reports` (those already stored are skipped) and applies each to its message in the
+    /// same commit; a report whose message is not known yet (it came before the send's answer)
+    /// gets a `messaging.delivery` job in that commit instead, which waits for it. Returns how
+    /// many were new.
     @discardableResult
     public static func record(_ reports: [DeliveryReport], runtime: JobRuntime) async throws -> Int {
         // A report with neither our id nor the provider's can never find a message (e.g. SendGrid
         // events for mail sent by something else on the account): not stored.
         let reports = reports.filter { $0.messageID != nil || !$0.providerMessageID.isEmpty }
         guard !reports.isEmpty else { return 0 }
-        let now = runtime.clock.now().millisecondsSince1970
-        var jobs: [NewJob] = []
-        for report in reports {
-            jobs.append(try NewJob(DeliveryApplyJob.self, tenant: DeliveryApplyJob.tenant, payload: .init(dedupeKey: report.dedupeKey),
-                                   uniqueKey: "delivery:" + report.dedupeKey))
+        let jobs = try reports.map { report in
+            try NewJob(DeliveryApplyJob.self, tenant: DeliveryApplyJob.tenant, payload: .init(dedupeKey: report.dedupeKey),
+                       uniqueKey: "delivery:" + report.dedupeKey)
         }
-        let enqueued = try await runtime.enqueue(jobs) { db in
-            for report in reports { try insert(report, receivedAt: now, db) }
+        let now = runtime.clock.now()
+        let at = now.millisecondsSince1970
+        let (stored, waiting) = try await runtime.database.write { db in
+            var stored = 0, waiting: [NewJob] = []
+            for (report, job) in zip(reports, jobs) where try insert(report, receivedAt: at, db) {
+                stored += 1
+                if try DeliveryApplyJob.apply(report.dedupeKey, now: at, db) == nil { waiting.append(job) }
+            }
+            if !waiting.isEmpty { try runtime.enqueue(waiting, now: now, in: db.transaction) }
+            return (stored, waiting.count)
         }
-        return enqueued.filter(\.created).count
+        if waiting > 0 { runtime.workArrived() }
+        return stored
     }
 
-    /// Stores one report in the caller's transaction, unless it is stored already.
-    static func insert(_ report: DeliveryReport, receivedAt now: Int64, _ db: SQLiteConnection) throws {
+    /// Stores one report in the caller's transaction, unless it is stored already; true if it is new.
+    static func insert(_ report: DeliveryReport, receivedAt now: Int64, _ db: SQLiteConnection) throws -> Bool {
         try db.run("""
             INSERT INTO delivery_reports (dedupe_key, provider, message_id, provider_message_id, provider_status, error_code, received_at)
             VALUES (\(report.dedupeKey), \(report.provider), \(report.messageID), \(report.providerMessageID),
                     \(report.providerStatus), \(report.errorCode), \(now))
             ON CONFLICT (dedupe_key) DO NOTHING
-            """)
+            """) == 1
     }
 }

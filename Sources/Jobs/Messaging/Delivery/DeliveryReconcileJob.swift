@@ -62,7 +62,7 @@ public struct DeliveryReconcileJob: JobHandler {
             let report = DeliveryReport(provider: message.provider, messageID: message.id, providerMessageID: message.sid,
                                         providerStatus: answer.status, errorCode: answer.errorCode)
             let outcome = try await database.write { db in
-                try DeliveryInbox.insert(report, receivedAt: now, db)
+                _ = try DeliveryInbox.insert(report, receivedAt: now, db)
                 return try DeliveryApplyJob.apply(report.dedupeKey, now: now, db)
             }
             if outcome == .applied { output.changed += 1 }
