@@ -203,10 +203,12 @@ struct DashboardSampler: Service {
 
     func run() async throws {
         defer { activity.finishUpdates() }
-        try await cancelWhenGracefulShutdown {
+        // A graceful shutdown cancels the sleep; that ends the loop, it is not a failure (a
+        // thrown CancellationError would fail the service group and `serve` would exit 1).
+        await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 try? await activity.tick(database, now: clock.now())
-                try await clock.sleep(until: clock.now().addingTimeInterval(1))
+                try? await clock.sleep(until: clock.now().addingTimeInterval(1))
             }
         }
     }

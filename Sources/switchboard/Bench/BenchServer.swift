@@ -20,12 +20,11 @@ enum BenchServer {
         /// The scratch data directory the server's database lives in.
         let dataDirectory: String
 
-        /// The bytes of every file in the data directory (database, WAL, shared memory).
-        func dataBytes() -> Int {
-            let files = (try? FileManager.default.contentsOfDirectory(atPath: dataDirectory)) ?? []
-            return files.reduce(0) { total, name in
-                let size = (try? FileManager.default.attributesOfItem(atPath: dataDirectory + "/" + name)[.size] as? Int) ?? 0
-                return total + size
+        /// The database's logical size: its pages times the page size, as a reader sees it (the
+        /// WAL's pages included, the WAL file's preallocated slack not: it is reused, not growth).
+        func databaseBytes() async throws -> Int {
+            try await runtime.database.read { db in
+                Int((try db.scalar("PRAGMA page_count") ?? 0) * (try db.scalar("PRAGMA page_size") ?? 0))
             }
         }
     }

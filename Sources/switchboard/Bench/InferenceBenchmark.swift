@@ -64,16 +64,16 @@ struct InferenceBenchmark: AsyncParsableCommand {
         // (a) the simulated provider
         let simulated = try await BenchServer.run(dataDir: dataDir, maxInFlight: maxInFlight, llm: .development, providers: [ProviderSettings(id: "simulated", kind: .simulated(.init()))],
                                              logger: logger) { (server: BenchServer.Context) in
-            let before = server.dataBytes()
+            let before = try await server.databaseBytes()
             let run = try await runConcurrently(total: requests, concurrency: concurrency) { _ in
                 try await BenchHTTP.post(client, server.url + "/llm-orch/v1/inference/complete", body: body, token: server.token)
             }
-            return (run, server.dataBytes() - before)
+            return (run, try await server.databaseBytes() - before)
         }
         let completeRate = Double(requests) / simulated.0.seconds
         let bytesPer100k = Double(simulated.1) / Double(requests) * 100_000
         print("complete (simulated): \(Int(completeRate)) req/s, p50 \(simulated.0.latency.milliseconds(atPercentile: 50)) ms, "
-              + "p99 \(simulated.0.latency.milliseconds(atPercentile: 99)) ms; data dir grew \(simulated.1) bytes "
+              + "p99 \(simulated.0.latency.milliseconds(atPercentile: 99)) ms; database grew \(simulated.1) bytes "
               + "(\(Int(bytesPer100k / 1_048_576)) MiB per 100k completions)")
 
         // (b) the OpenAI adapter against mock-provider
