@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// What an operator filters the jobs of every tenant by (each filter optional).
 public struct OperatorJobFilter: Sendable, Equatable {

@@ -29,12 +29,16 @@ struct OpenAIAdapterTests {
     @Test("failures map to what the router can act on: 429 with its wait, quota, 5xx, 4xx, timeout, refused")
     func failures() async throws {
         try await MockProvider.withRunning { _, url in
-            let provider = OpenAICompatibleProvider(baseURL: url, timeout: .seconds(1))  // the mock's "slow" takes 2 s; a busy machine may take 300 ms for the rest
+            // Only "slow" (the mock takes 2 s) is asked with the 1 s timeout; the others get a long
+            // one, so a busy machine (the whole suite in parallel) cannot turn them into timeouts.
+            let patient = OpenAICompatibleProvider(baseURL: url, timeout: .seconds(30))
+            let hasty = OpenAICompatibleProvider(baseURL: url, timeout: .seconds(1))
             let cases: [(String, ProviderError.Kind)] = [
                 ("fail-429", .rateLimited(retryAfter: .seconds(2))), ("fail-quota", .quotaExceeded),
                 ("fail-503", .unavailable), ("fail-400", .invalidRequest), ("slow", .timeout),
             ]
             for (model, kind) in cases {
+                let provider = model == "slow" ? hasty : patient
                 do {
                     _ = try await provider.complete(request(model))
                     Issue.record("\(model) should fail")
