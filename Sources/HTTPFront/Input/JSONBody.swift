@@ -24,15 +24,16 @@ struct JSONBody: Sendable {
         let deadline = clock.now().addingTimeInterval(timeout.timeInterval)
         let declared = request.headers[.contentLength].flatMap { Int($0) }.map { min(max(0, $0), limit) }
         return try await limits.bodyBudget.reading(declared ?? limit) {
-            var buffer: ByteBuffer?
+            var buffer = ByteBuffer()
             for try await chunk in request.body {
-                guard (buffer?.readableBytes ?? 0) + chunk.readableBytes <= limit else { throw APIError.payloadTooLarge(limit: limit) }
+                guard buffer.readableBytes + chunk.readableBytes <= limit else { throw APIError.payloadTooLarge(limit: limit) }
                 guard clock.now() <= deadline else {
                     throw APIError(.requestTimeout, "request_timeout", "the request body did not arrive within \(timeout)")
                 }
-                if buffer == nil { buffer = chunk } else { buffer!.writeImmutableBuffer(chunk) }
+                // The usual body is one chunk: kept as it came, not copied.
+                if buffer.readableBytes == 0 { buffer = chunk } else { buffer.writeImmutableBuffer(chunk) }
             }
-            return buffer ?? ByteBuffer()
+            return buffer
         }
     }
 

@@ -83,7 +83,8 @@ public struct WebhookEndpoints: Sendable {
         let checked = try await policy.check(url).absoluteString
         let id = PublicID.make(prefix: "we_"), secret = WebhookSignature.makeSecret()
         let now = clock.now().millisecondsSince1970
-        let subscribed = Array(NSOrderedSet(array: events)) as? [String] ?? events
+        var seen = Set<String>()
+        let subscribed = events.filter { seen.insert($0).inserted }
         let limit = policy.configuration.maxEndpointsPerTenant
         let seq = try await database.write { db -> Int64? in
             let count = try db.first("""
