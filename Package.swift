@@ -28,6 +28,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
+        // Tests only: reads the OpenAPI document as a model (without the slower external-loading trait).
+        .package(url: "https://github.com/mattpolzin/OpenAPIKit.git", from: "6.4.0", traits: []),
     ],
     targets: [
         .systemLibrary(
@@ -85,7 +87,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Mustache", package: "swift-mustache"),
             ],
-            resources: [.copy("Dashboard/Assets")],
+            resources: [.copy("Dashboard/Assets"), .copy("OpenAPI/openapi.json")],
             swiftSettings: strict
         ),
         .executableTarget(
@@ -128,6 +130,7 @@ let package = Package(
             name: "HTTPFrontTests",
             dependencies: [
                 "HTTPFront", "Jobs", "Runtime", "MockProvider",
+                .product(name: "OpenAPIKit", package: "OpenAPIKit"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -45,8 +45,10 @@ public struct HTTPFront: Sendable {
         buildRouter().router
     }
 
-    /// Every route as "METHOD path" (the OpenAPI document must describe each).
-    public var routes: [String] { buildRouter().table.routes }
+    /// The "METHOD path" entries of the router that only answer 405 (a known path, another method).
+    var methodNotAllowedRoutes: Set<String> {
+        Set(buildRouter().table.methodNotAllowed.map { "\($0.method.rawValue) \($0.path)" })
+    }
 
     private func buildRouter() -> (router: Router<AppRequestContext>, table: RouteTable) {
         let router = Router(context: AppRequestContext.self)
@@ -88,7 +90,7 @@ public struct HTTPFront: Sendable {
         }
         table.get("/openapi.json", on: group) { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
-                     body: ResponseBody(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
+                     body: ResponseBody(byteBuffer: OpenAPIDocument.bytes))
         }
     }
 

@@ -8,10 +8,6 @@ import Hummingbird
 struct RouteTable {
     private var methods: [String: [HTTPRequest.Method]] = [:]
     private var order: [String] = []
-    /// Every route as "METHOD path", for the OpenAPI test (HEAD, implied by GET, left out).
-    var routes: [String] {
-        order.flatMap { path in methods[path, default: []].filter { $0 != .head }.map { "\($0.rawValue) \(path)" } }
-    }
 
     typealias Handler = @Sendable (Request, AppRequestContext) async throws -> Response
 
@@ -48,18 +44,25 @@ struct RouteTable {
         }
     }
 
-    func addMethodNotAllowed(to router: Router<AppRequestContext>) {
+    /// Every method a known path does not answer, each to be a 405 with the path's `Allow`.
+    var methodNotAllowed: [(path: String, method: HTTPRequest.Method, allowed: [HTTPRequest.Method])] {
         let all: [HTTPRequest.Method] = [.get, .head, .post, .put, .patch, .delete, .trace]
-        for path in order {
+        return order.flatMap { path in
             let allowed = methods[path, default: []] + [.options]
-            let allow = allowed.map(\.rawValue).joined(separator: ", ")
+            return all.filter { !allowed.contains($0) }.map { (path, $0, allowed) }
+        }
+    }
+
+    func addMethodNotAllowed(to router: Router<AppRequestContext>) {
+        for path in order {
+            let allow = (methods[path, default: []] + [.options]).map(\.rawValue).joined(separator: ", ")
             router.on(RouterPath(path), method: .options) { _, _ in
                 Response(status: .noContent, headers: [.allow: allow])
             }
-            for method in all where !allowed.contains(method) {
-                router.on(RouterPath(path), method: method) { request, _ -> Response in
-                    throw APIError.methodNotAllowed(request.method, allowed: allowed)
-                }
+        }
+        for (path, method, allowed) in methodNotAllowed {
+            router.on(RouterPath(path), method: method) { request, _ -> Response in
+                throw APIError.methodNotAllowed(request.method, allowed: allowed)
             }
         }
     }
