@@ -39,7 +39,7 @@ struct IdempotencyHTTPTests {
                                                 headerFields: [.contentType: "application/json"]),
                               body: .init(buffer: ByteBuffer(string: body)))
         request.body = .init(buffer: ByteBuffer(string: body))
-        let fingerprint = try IdempotencyMiddleware.fingerprint(request, body: ByteBuffer(string: body))
+        let fingerprint = try IdempotencyScope.fingerprint(request, body: ByteBuffer(string: body))
         #expect(try await harness.runtime.idempotency.begin(tenant: IdempotencyScope.internalTenant, key: "busy",
                                                             fingerprint: fingerprint) == .proceed)
         try await harness.test { client in

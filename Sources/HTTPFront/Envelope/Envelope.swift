@@ -38,18 +38,18 @@ enum EnvelopeResponse {
 
     /// A success: `data` set, `error` null.
     static func success(_ data: some Encodable, status: HTTPResponse.Status = .ok, page: PageInfo? = nil,
-                        context: AppRequestContext) throws -> Response {
+                        context: some APIRequestContext) throws -> Response {
         let payload = try encoder.encode(data)
         return response(status: status, data: payload, error: nil, page: page, context: context)
     }
 
     /// A list page.
-    static func list<Row: Encodable>(_ page: Page<Row>, context: AppRequestContext) throws -> Response {
+    static func list<Row: Encodable>(_ page: Page<Row>, context: some APIRequestContext) throws -> Response {
         try success(page.rows, page: page.info, context: context)
     }
 
     /// An error: `data` null, `error` set, with the error's own headers.
-    static func failure(_ error: APIError, context: AppRequestContext) -> Response {
+    static func failure(_ error: APIError, context: some APIRequestContext) -> Response {
         let body = ErrorBody(code: error.code, message: error.message, details: error.details.isEmpty ? nil : error.details)
         let encoded = (try? encoder.encode(body)) ?? Data(#"{"code":"internal_error","message":"unencodable error"}"#.utf8)
         var response = response(status: error.status, data: nil, error: encoded, page: nil, context: context)
@@ -64,7 +64,7 @@ enum EnvelopeResponse {
     }
 
     private static func response(status: HTTPResponse.Status, data: Data?, error: Data?, page: PageInfo?,
-                                 context: AppRequestContext) -> Response {
+                                 context: some APIRequestContext) -> Response {
         var out = ByteBuffer()
         out.reserveCapacity((data?.count ?? 0) + (error?.count ?? 0) + 200)
         out.writeStaticString(#"{"data":"#)
@@ -86,7 +86,7 @@ enum EnvelopeResponse {
         out.writeStaticString(#","trace_id":"#)
         JSONText.write(context.traceID, to: &out)
         out.writeStaticString(#","tenant_id":"#)
-        JSONText.write(context.principal?.tenant, to: &out)
+        JSONText.write(context.authenticated?.tenant, to: &out)
         out.writeStaticString("}}")
         return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"], body: ResponseBody(byteBuffer: out))
     }

@@ -27,6 +27,8 @@ enum ErrorMapping {
             return store(error)
         case let error as CompletionError:
             return completion(error, method: method)
+        case let error as CompletionFieldError:
+            return .invalid(error.field, error.message)
         case is CancellationError:
             return .unavailable("the request was cancelled (the server is shutting down)")
         default:

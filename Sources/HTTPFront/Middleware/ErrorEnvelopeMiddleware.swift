@@ -6,8 +6,7 @@ import Logging
 /// as they are, Hummingbird's and the runtime's errors mapped (`ErrorMapping`), anything else a
 /// logged 500 that shows no internals. Used twice: near the top of the chain for errors before
 /// authentication, and after it so error envelopes carry the caller's tenant.
-struct ErrorEnvelopeMiddleware: RouterMiddleware {
-    typealias Context = AppRequestContext
+struct ErrorEnvelopeMiddleware<Context: APIRequestContext>: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {

@@ -15,32 +15,26 @@ import Synchronization
 ///
 /// Keys are per caller: a tenant's users never share a key (`IdempotencyScope`), and internal
 /// routes share the scope `_internal`. The fingerprint covers the method, the path, the body and
-/// the headers that change what a request does (`fingerprintHeaders`). The in-flight mark lasts
+/// the headers that change what a request does (`IdempotencyScope.fingerprintHeaders`). The in-flight mark lasts
 /// `lease`, which must outlast the longest the route can run, so a retry while the first runs
 /// is a 409 and never a second execution.
-struct IdempotencyMiddleware: RouterMiddleware {
-    typealias Context = AppRequestContext
+struct IdempotencyMiddleware<Context: APIRequestContext>: RouterMiddleware {
     let store: IdempotencyStore
     let body: JSONBody
     /// How long the in-flight mark holds the key; nil takes the store's configured lease.
     var lease: Duration? = nil
 
-    /// Headers that change a request's meaning: the same key with another value is a mismatch.
-    static let fingerprintHeaders: [HTTPField.Name] = [.contentType, .wallet, .budgetMaxUSD]
-
-    static let maxKeyLength = 255
-
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let clientKey = request.headers[.idempotencyKey] else { return try await next(request, context) }
-        guard !clientKey.isEmpty, clientKey.utf8.count <= Self.maxKeyLength, clientKey.utf8.allSatisfy({ (0x20...0x7E).contains($0) }) else {
-            throw APIError.invalid("Idempotency-Key", "Idempotency-Key must be 1 to \(Self.maxKeyLength) printable ASCII characters")
+        guard !clientKey.isEmpty, clientKey.utf8.count <= IdempotencyScope.maxKeyLength, clientKey.utf8.allSatisfy({ (0x20...0x7E).contains($0) }) else {
+            throw APIError.invalid("Idempotency-Key", "Idempotency-Key must be 1 to \(IdempotencyScope.maxKeyLength) printable ASCII characters")
         }
-        let scope = IdempotencyScope(principal: context.principal, key: clientKey)
+        let scope = IdempotencyScope(principal: context.authenticated, key: clientKey)
         let tenant = scope.tenant, key = scope.key
         var request = request
         let bytes = try await body.bytes(request)
         request.body = RequestBody(buffer: bytes)
-        let fingerprint = try Self.fingerprint(request, body: bytes)
+        let fingerprint = try IdempotencyScope.fingerprint(request, body: bytes)
 
         switch try await store.begin(tenant: tenant, key: key, fingerprint: fingerprint, lease: lease) {
         case .replay(let stored):
@@ -123,20 +117,6 @@ struct IdempotencyMiddleware: RouterMiddleware {
             }
         }
         return response
-    }
-
-    /// SHA-256 of method, path, the `fingerprintHeaders` (absent ones too) and body: the same
-    /// key with any of them changed is a mismatch.
-    static func fingerprint(_ request: Request, body: ByteBuffer) throws -> RequestFingerprint {
-        var hasher = SHA256()
-        var head = "\(request.method.rawValue) \(request.uri.path)\n"
-        for name in fingerprintHeaders {
-            // A value's length first, so that no two header sets hash alike.
-            if let value = request.headers[name] { head += "\(name.canonicalName):\(value.utf8.count):\(value)\n" } else { head += "\(name.canonicalName)\n" }
-        }
-        hasher.update(data: Data(head.utf8))
-        body.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
-        return try RequestFingerprint(Data(hasher.finalize()))
     }
 }
 

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Runtime
 
@@ -34,5 +35,24 @@ struct IdempotencyScope: Sendable, Equatable {
     /// length, so a key can never pass for another user's.
     static func userPrefix(_ subject: String) -> String {
         "u:" + hexString(SHA256.hash(data: Data(subject.utf8)).prefix(16)) + ":"
+    }
+
+    static let maxKeyLength = 255
+
+    /// Headers that change a request's meaning: the same key with another value is a mismatch.
+    static let fingerprintHeaders: [HTTPField.Name] = [.contentType, .wallet, .budgetMaxUSD]
+
+    /// SHA-256 of method, path, the `fingerprintHeaders` (absent ones too) and body: the same
+    /// key with any of them changed is a mismatch.
+    static func fingerprint(_ request: Request, body: ByteBuffer) throws -> RequestFingerprint {
+        var hasher = SHA256()
+        var head = "\(request.method.rawValue) \(request.uri.path)\n"
+        for name in fingerprintHeaders {
+            // A value's length first, so that no two header sets hash alike.
+            if let value = request.headers[name] { head += "\(name.canonicalName):\(value.utf8.count):\(value)\n" } else { head += "\(name.canonicalName)\n" }
+        }
+        hasher.update(data: Data(head.utf8))
+        body.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
+        return try RequestFingerprint(Data(hasher.finalize()))
     }
 }

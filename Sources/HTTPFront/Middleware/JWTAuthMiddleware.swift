@@ -24,10 +24,10 @@ struct JWTAuthMiddleware: RouterMiddleware {
 
 /// After authentication: a request that names a tenant in `x-tenant-id` must name the token's.
 struct TenantCheckMiddleware: RouterMiddleware {
-    typealias Context = AppRequestContext
+    typealias Context = TenantRequestContext
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if let named = request.headers[.tenantID], let principal = context.principal, named != principal.tenant {
+        if let named = request.headers[.tenantID], named != context.principal.tenant {
             throw APIError.forbidden("x-tenant-id does not match the token's tenant")
         }
         return try await next(request, context)

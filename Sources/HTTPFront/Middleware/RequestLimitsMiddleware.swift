@@ -8,7 +8,7 @@ struct RequestLimitsMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         if let length = request.headers[.contentLength], let bytes = Int(length) {
-            let limit = request.method == .post && request.uri.path.hasSuffix(HTTPFront.batchesPath) ? limits.maxBatchBodyBytes
+            let limit = request.method == .post && request.uri.path.hasSuffix(BatchesController.batchesPath) ? limits.maxBatchBodyBytes
                                                                                                     : limits.maxBodyBytes
             if bytes > limit { throw APIError.payloadTooLarge(limit: limit) }
         }

@@ -5,7 +5,7 @@ import Runtime
 /// `rate_limited` with `Retry-After` and the IETF draft `RateLimit` / `RateLimit-Policy` headers.
 /// Every answer carries `RateLimit-Policy` so clients can pace themselves.
 struct TenantRateLimitMiddleware: RouterMiddleware {
-    typealias Context = AppRequestContext
+    typealias Context = TenantRequestContext
     let limiter: RateLimiter
     let plans: PlanLimits
     /// `RateLimit-Policy` of each configured plan, rendered once.
@@ -26,7 +26,7 @@ struct TenantRateLimitMiddleware: RouterMiddleware {
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let principal = try context.caller()
+        let principal = context.principal
         let limit = plans.limit(for: principal.plan)
         let policy = policies[principal.plan] ?? Self.policy(principal.plan, limit)
         let decision = (try? limiter.tryAcquire(key: principal.plan + "\u{0}" + principal.tenant)) ?? .admitted

@@ -5,7 +5,7 @@ public import Jobs
 public import ServiceLifecycle
 
 /// The HTTP server of Switchboard: both API prefixes, `/metrics` and `/openapi.json` on one
-/// router over one runtime. Build the router (tests drive it in process) or the application
+/// router over one runtime, each area served by its controller with only what it uses. Build the router (tests drive it in process) or the application
 /// (a `Service` that serves until a graceful shutdown, then finishes in-flight requests).
 public struct HTTPFront: Sendable {
     public static let llmPrefix = "/llm-orch/v1"
@@ -15,12 +15,18 @@ public struct HTTPFront: Sendable {
     let configuration: FrontConfiguration
     let verifier: TokenVerifier
     let metrics: FrontMetrics
-    let llm: LLMService
-    let batches: InferenceBatches
-    let messaging: MessagingHub
-    let messages: Messages
-    let body: JSONBody
     let dashboard: Dashboard
+    let health: HealthController
+    let twilioWebhooks: TwilioWebhooksController
+    let sendGridEvents: SendGridEventsController
+    let jobs: JobsController
+    let wallets: WalletsController
+    let inference: InferenceController
+    let batches: BatchesController
+    let messages: MessagesController
+    let schedules: SchedulesController
+    let suppressions: SuppressionsController
+    let webhookEndpoints: WebhookEndpointsController
 
     public init(runtime: JobRuntime, configuration: FrontConfiguration, verifier: TokenVerifier, metrics: FrontMetrics,
                 llm: LLMService, messaging: MessagingHub) {
@@ -28,19 +34,34 @@ public struct HTTPFront: Sendable {
         self.configuration = configuration
         self.verifier = verifier
         self.metrics = metrics
-        self.llm = llm
-        batches = InferenceBatches(runtime: runtime)
-        self.messaging = messaging
-        messages = Messages(hub: messaging, database: runtime.database, wallets: runtime.wallets)
-        body = JSONBody(limits: configuration.limits, clock: runtime.clock)
-        dashboard = Dashboard(runtime: runtime, llm: llm, messaging: messaging, messages: messages, batches: batches, metrics: metrics,
-                              configuration: configuration)
+        let body = JSONBody(limits: configuration.limits, clock: runtime.clock)
+        let inferenceBatches = InferenceBatches(runtime: runtime)
+        let messageService = Messages(hub: messaging, database: runtime.database, wallets: runtime.wallets)
+        dashboard = Dashboard(runtime: runtime, llm: llm, messaging: messaging, messages: messageService, batches: inferenceBatches,
+                              metrics: metrics, configuration: configuration)
+        health = HealthController(runtime: runtime)
+        twilioWebhooks = TwilioWebhooksController(runtime: runtime, messaging: messaging, body: body, publicBaseURL: configuration.publicBaseURL)
+        sendGridEvents = SendGridEventsController(runtime: runtime, messaging: messaging, body: body)
+        jobs = JobsController(runtime: runtime)
+        wallets = WalletsController(runtime: runtime, body: body)
+        inference = InferenceController(runtime: runtime, llm: llm, body: body)
+        batches = BatchesController(runtime: runtime, llm: llm, batches: inferenceBatches,
+                                    body: JSONBody(limits: configuration.limits.forBatches, clock: runtime.clock))
+        messages = MessagesController(runtime: runtime, messaging: messaging, messages: messageService, body: body,
+                                      relay: OutboxRelay(hub: messaging, database: runtime.database, wallets: runtime.wallets),
+                                      templateSync: TemplateSync(hub: messaging, database: runtime.database))
+        schedules = SchedulesController(runtime: runtime, body: body)
+        suppressions = SuppressionsController(runtime: runtime)
+        webhookEndpoints = WebhookEndpointsController(
+            runtime: runtime, endpoints: WebhookEndpoints(database: runtime.database, configuration: configuration.webhooks, clock: runtime.clock),
+            body: body)
+        _ = OpenAPIDocument.bytes  // a build without its resources stops here, at start, not at the first request
     }
 
     /// The router with every route and the middleware chain of API.md:
     /// request id → metrics → error envelope → request limits → (open routes) |
-    /// internal key → (internal routes) | JWT → tenant check → rate limit → error envelope →
-    /// idempotency on creating POSTs → (tenant routes).
+    /// internal key → (internal routes) | JWT → tenant context → tenant check → rate limit →
+    /// error envelope → idempotency on creating POSTs → (tenant routes).
     public func router() -> Router<AppRequestContext> {
         buildRouter().router
     }
@@ -58,29 +79,39 @@ public struct HTTPFront: Sendable {
         router.add(middleware: RequestLimitsMiddleware(limits: configuration.limits))
         var table = RouteTable()
 
-        addOpenRoutes(router.group(), &table)
+        let open = router.group()
+        health.addRoutes(to: open, &table)
+        twilioWebhooks.addRoutes(to: open, &table)  // authenticated by the provider's signature
+        sendGridEvents.addRoutes(to: open, &table)
+        addDocumentRoutes(open, &table)
         // HTML pages with their own sign-in (a session cookie), outside the API's route table and OpenAPI document.
         dashboard.addRoutes(to: router)
 
         let internalRoutes = router.group().add(middleware: InternalKeyMiddleware(key: configuration.internalAPIKey))
-        addInternalRoutes(internalRoutes, &table)
+        wallets.addInternalRoutes(to: internalRoutes, &table)
+        schedules.addRoutes(to: internalRoutes, &table)
+        messages.addInternalRoutes(to: internalRoutes, &table)
 
         let tenantRoutes = router.group()
             .add(middleware: JWTAuthMiddleware(verifier: verifier))
+            .group(context: TenantRequestContext.self)
             .add(middleware: TenantCheckMiddleware())
             .add(middleware: TenantRateLimitMiddleware(plans: configuration.plans, clock: runtime.clock))
-            .add(middleware: ErrorEnvelopeMiddleware())
-        addTenantRoutes(tenantRoutes, &table)
+            .add(middleware: ErrorEnvelopeMiddleware<TenantRequestContext>())
+        jobs.addRoutes(to: tenantRoutes, &table)
+        wallets.addRoutes(to: tenantRoutes, &table)
+        inference.addRoutes(to: tenantRoutes, &table)
+        batches.addRoutes(to: tenantRoutes, &table)
+        messages.addRoutes(to: tenantRoutes, &table)
+        suppressions.addRoutes(to: tenantRoutes, &table)
+        webhookEndpoints.addRoutes(to: tenantRoutes, &table)
 
         table.addMethodNotAllowed(to: router)
         return (router, table)
     }
 
-    private func addOpenRoutes(_ group: RouterGroup<AppRequestContext>, _ table: inout RouteTable) {
-        addDeliveryWebhookRoutes(group, &table)  // authenticated by the provider's signature
-        addSendGridEventRoutes(group, &table)
-        table.get(Self.llmPrefix + "/health", on: group) { _, context in try await health(context) }
-        table.get(Self.cpaasPrefix + "/_internal/healthz", on: group) { _, context in try await health(context) }
+    /// `/metrics` (when enabled) and `/openapi.json`: open, no envelope.
+    private func addDocumentRoutes(_ group: RouterGroup<AppRequestContext>, _ table: inout RouteTable) {
         if configuration.metricsEnabled {
             table.get("/metrics", on: group) { _, _ in
                 let text = try await metrics.scrape(runtime)
@@ -92,25 +123,6 @@ public struct HTTPFront: Sendable {
             Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
                      body: ResponseBody(byteBuffer: OpenAPIDocument.bytes))
         }
-    }
-
-    private func addInternalRoutes(_ group: RouterGroup<AppRequestContext>, _ table: inout RouteTable) {
-        let idempotent = group.group().add(middleware: IdempotencyMiddleware(store: runtime.idempotency, body: body))
-        table.post(Self.llmPrefix + "/_internal/wallets/credit", on: idempotent) { request, context in
-            try await credit(request, context)
-        }
-        addScheduleRoutes(group, &table)
-        addMessagingInternalRoutes(group, &table)
-    }
-
-    private func addTenantRoutes(_ group: RouterGroup<AppRequestContext>, _ table: inout RouteTable) {
-        addJobRoutes(group, &table)
-        addWalletRoutes(group, &table)
-        addInferenceRoutes(group, &table)
-        addBatchRoutes(group, &table)
-        addMessagingRoutes(group, &table)
-        addSuppressionRoutes(group, &table)
-        addWebhookEndpointRoutes(group, &table)
     }
 
     /// The server as a `Service`: serves until a graceful shutdown, then stops accepting, lets

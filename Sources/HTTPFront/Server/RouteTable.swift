@@ -9,26 +9,26 @@ struct RouteTable {
     private var methods: [String: [HTTPRequest.Method]] = [:]
     private var order: [String] = []
 
-    typealias Handler = @Sendable (Request, AppRequestContext) async throws -> Response
+    typealias Handler<Context> = @Sendable (Request, Context) async throws -> Response
 
-    mutating func get(_ path: String, on group: RouterGroup<AppRequestContext>, _ handler: @escaping Handler) {
+    mutating func get<Context>(_ path: String, on group: RouterGroup<Context>, _ handler: @escaping Handler<Context>) {
         on(.get, path, group, handler)
     }
 
-    mutating func post(_ path: String, on group: RouterGroup<AppRequestContext>, _ handler: @escaping Handler) {
+    mutating func post<Context>(_ path: String, on group: RouterGroup<Context>, _ handler: @escaping Handler<Context>) {
         on(.post, path, group, handler)
     }
 
-    mutating func put(_ path: String, on group: RouterGroup<AppRequestContext>, _ handler: @escaping Handler) {
+    mutating func put<Context>(_ path: String, on group: RouterGroup<Context>, _ handler: @escaping Handler<Context>) {
         on(.put, path, group, handler)
     }
 
-    mutating func delete(_ path: String, on group: RouterGroup<AppRequestContext>, _ handler: @escaping Handler) {
+    mutating func delete<Context>(_ path: String, on group: RouterGroup<Context>, _ handler: @escaping Handler<Context>) {
         on(.delete, path, group, handler)
     }
 
-    private mutating func on(_ method: HTTPRequest.Method, _ path: String, _ group: RouterGroup<AppRequestContext>,
-                             _ handler: @escaping Handler) {
+    private mutating func on<Context>(_ method: HTTPRequest.Method, _ path: String, _ group: RouterGroup<Context>,
+                                      _ handler: @escaping Handler<Context>) {
         group.on(RouterPath(path), method: method, use: handler)
         if methods[path] == nil { order.append(path) }
         methods[path, default: []].append(method)

@@ -42,7 +42,8 @@ public final class RateLimiter: Sendable {
     /// with a lock held.
     public typealias QuotaResolver = @Sendable (_ key: String) -> [Quota]?
 
-    private let clock: any WallClock
+    /// The clock its buckets and pauses read.
+    public let clock: any WallClock
     private let resolver: QuotaResolver
     private let shards: [RateLimiterShard]
     private let shardMask: Int
@@ -145,16 +146,6 @@ public final class RateLimiter: Sendable {
         if Date(millisecondsSince1970: end) < date { end += 1 }
         guard end > now else { return }
         withKey(key, now: now) { $0.pause(until: min(end, now + RateLimitTime.longestWait), now: now) }
-    }
-
-    /// Pauses `key` for as long as a provider's response headers ask (see `ProviderBackoff`)
-    /// and returns that duration; does nothing and returns nil when they ask nothing.
-    @discardableResult
-    public func pause(key: String, responseHeaders headers: [String: String],
-                      cap: Duration = ProviderBackoff.defaultCap) -> Duration? {
-        guard let duration = ProviderBackoff.pause(fromHeaders: headers, now: clock.now(), cap: cap) else { return nil }
-        pause(key: key, for: duration)
-        return duration
     }
 
     /// Ends a pause early (for an operator, or a provider that recovered).

@@ -7,7 +7,15 @@ import Runtime
 /// The CPaaS API: `GET /providers`, `POST /messages` (202 `queued`; Idempotency-Key: no second
 /// message, ever), `GET /messages`, `GET /messages/{id}`, `GET /templates`, and the internal
 /// `POST /_internal/process-outbox` and `POST /_internal/sync-templates`.
-extension HTTPFront {
+struct MessagesController: Sendable {
+    let runtime: JobRuntime
+    let messaging: MessagingHub
+    let messages: Messages
+    let body: JSONBody
+    /// Drains the outbox when an operator asks (`/_internal/process-outbox`), under one lease owner.
+    let relay: OutboxRelay
+    let templateSync: TemplateSync
+
     struct MessageRequest: ClosedJSONBody {
         var channel: String
         var to: String
@@ -47,17 +55,17 @@ extension HTTPFront {
         ])
     }
 
-    func addMessagingRoutes(_ group: RouterGroup<AppRequestContext>, _ table: inout RouteTable) {
+    func addRoutes(to group: RouterGroup<TenantRequestContext>, _ table: inout RouteTable) {
         let idempotent = group.group().add(middleware: IdempotencyMiddleware(store: runtime.idempotency, body: body))
-        table.get(Self.cpaasPrefix + "/providers", on: group) { _, context in
-            let caller = try context.caller()
+        table.get(HTTPFront.cpaasPrefix + "/providers", on: group) { _, context in
+            let caller = context.principal
             return try EnvelopeResponse.success(messaging.statuses(tenant: caller.tenant).map(ProviderView.init), context: context)
         }
-        table.post(Self.cpaasPrefix + "/messages", on: idempotent) { request, context in
+        table.post(HTTPFront.cpaasPrefix + "/messages", on: idempotent) { request, context in
             try await sendMessage(request, context)
         }
-        table.get(Self.cpaasPrefix + "/messages", on: group) { request, context in
-            let caller = try context.caller()
+        table.get(HTTPFront.cpaasPrefix + "/messages", on: group) { request, context in
+            let caller = context.principal
             let paging = try Paging(request, list: "messages")
             var status: MessageStatus?
             if let text = request.uri.queryParameters["status"], !text.isEmpty {
@@ -69,14 +77,14 @@ extension HTTPFront {
             let rows = try await messages.messages(tenant: caller.tenant, status: status, before: paging.before, limit: paging.limit + 1)
             return try EnvelopeResponse.list(paging.page(rows, list: "messages", id: \.sequence, show: { MessageView($0) }), context: context)
         }
-        table.get(Self.cpaasPrefix + "/messages/{id}", on: group) { _, context in
-            let caller = try context.caller()
+        table.get(HTTPFront.cpaasPrefix + "/messages/{id}", on: group) { _, context in
+            let caller = context.principal
             guard let id = context.parameters.get("id"), id.hasPrefix("msg_"), id.utf8.count <= 64,
                   let message = try await messages.message(id, tenant: caller.tenant) else { throw Self.messageNotFound }
             return try EnvelopeResponse.success(MessageView(message), context: context)
         }
-        table.get(Self.cpaasPrefix + "/templates", on: group) { request, context in
-            let caller = try context.caller()
+        table.get(HTTPFront.cpaasPrefix + "/templates", on: group) { request, context in
+            let caller = context.principal
             let paging = try Paging(request, list: "templates")
             let query = request.uri.queryParameters
             var channel: Channel?
@@ -95,23 +103,23 @@ extension HTTPFront {
         }
     }
 
-    func addMessagingInternalRoutes(_ group: RouterGroup<AppRequestContext>, _ table: inout RouteTable) {
-        table.post(Self.cpaasPrefix + "/_internal/process-outbox", on: group) { _, context in
-            let report = try await OutboxRelay(hub: messaging, database: runtime.database, wallets: runtime.wallets).drain()
+    func addInternalRoutes(to group: RouterGroup<AppRequestContext>, _ table: inout RouteTable) {
+        table.post(HTTPFront.cpaasPrefix + "/_internal/process-outbox", on: group) { _, context in
+            let report = try await relay.drain()
             return try EnvelopeResponse.success(
                 ["processed": report.processed, "sent": report.sent, "failed": report.failed, "retried": report.retried,
                  "remaining": report.remaining], context: context)
         }
-        table.post(Self.cpaasPrefix + "/_internal/sync-templates", on: group) { _, context in
-            let report = try await TemplateSync(hub: messaging, database: runtime.database).sync()
+        table.post(HTTPFront.cpaasPrefix + "/_internal/sync-templates", on: group) { _, context in
+            let report = try await templateSync.sync()
             return try EnvelopeResponse.success(SyncView(report), context: context)
         }
     }
 
     static let messageNotFound = APIError.notFound("no message with this id")
 
-    private func sendMessage(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let caller = try context.caller()
+    private func sendMessage(_ request: Request, _ context: TenantRequestContext) async throws -> Response {
+        let caller = context.principal
         let input = try await body.decode(MessageRequest.self, from: request)
         guard let channel = Channel(rawValue: input.channel) else { throw APIError.invalid("channel", "channel must be sms, email or whatsapp") }
         var templateID: Int64?

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Runtime
 import Jobs
 import NIOCore
 
@@ -8,13 +9,18 @@ import NIOCore
 /// `X-Twilio-Signature` alone (keyed by the auth token of the account in `AccountSid`): a bad
 /// or missing one is 403 and changes nothing. A verified report is stored once in the delivery
 /// inbox with the job that applies it, then answered 200; a repeat is 200 and changes nothing.
-extension HTTPFront {
-    static let twilioStatusPath = cpaasPrefix + "/webhooks/twilio/status"
+struct TwilioWebhooksController: Sendable {
+    let runtime: JobRuntime
+    let messaging: MessagingHub
+    let body: JSONBody
+    let publicBaseURL: String?
+
+    static let twilioStatusPath = HTTPFront.cpaasPrefix + "/webhooks/twilio/status"
     static let twilioSignature = HTTPField.Name("X-Twilio-Signature")!
 
-    static let twilioInboundPath = cpaasPrefix + "/webhooks/twilio/inbound"
+    static let twilioInboundPath = HTTPFront.cpaasPrefix + "/webhooks/twilio/inbound"
 
-    func addDeliveryWebhookRoutes(_ group: RouterGroup<AppRequestContext>, _ table: inout RouteTable) {
+    func addRoutes(to group: RouterGroup<AppRequestContext>, _ table: inout RouteTable) {
         table.post(Self.twilioStatusPath, on: group) { request, context in try await twilioStatus(request, context) }
         table.post(Self.twilioInboundPath, on: group) { request, context in try await twilioInbound(request, context) }
     }
@@ -64,7 +70,7 @@ extension HTTPFront {
     /// The URL the provider called: the configured public base URL (or this request's Host) and
     /// the path and query as sent.
     private func publicURL(of request: Request) -> String {
-        let base = configuration.publicBaseURL ?? "http://" + (request.head.authority ?? "")
+        let base = publicBaseURL ?? "http://" + (request.head.authority ?? "")
         return base + request.uri.string
     }
 }

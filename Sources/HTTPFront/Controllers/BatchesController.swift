@@ -6,7 +6,13 @@ import Runtime
 /// The batch API under `/llm-orch/v1/inference/batches`: submit (JSON `{items:[…]}` or NDJSON),
 /// list, read, page results, cancel. A submission is validated whole before anything is held
 /// or queued; an error names the item's line.
-extension HTTPFront {
+struct BatchesController: Sendable {
+    let runtime: JobRuntime
+    let llm: LLMService
+    let batches: InferenceBatches
+    /// Reads bodies within the batch limits (64 MiB, NDJSON too).
+    let body: JSONBody
+
     static let batchesPath = "/inference/batches"
 
     struct BatchItemRequest: ClosedJSONBody {
@@ -31,26 +37,25 @@ extension HTTPFront {
 
     static let maxCustomIDBytes = 128
 
-    func addBatchRoutes(_ group: RouterGroup<AppRequestContext>, _ table: inout RouteTable) {
-        let batchBody = JSONBody(limits: configuration.limits.forBatches, clock: runtime.clock)
-        let idempotent = group.group().add(middleware: IdempotencyMiddleware(store: runtime.idempotency, body: batchBody))
-        let path = Self.llmPrefix + Self.batchesPath
+    func addRoutes(to group: RouterGroup<TenantRequestContext>, _ table: inout RouteTable) {
+        let idempotent = group.group().add(middleware: IdempotencyMiddleware(store: runtime.idempotency, body: body))
+        let path = HTTPFront.llmPrefix + Self.batchesPath
         table.post(path, on: idempotent) { request, context in
-            try await submitBatch(request, context, body: batchBody)
+            try await submitBatch(request, context)
         }
         table.get(path, on: group) { request, context in
-            let caller = try context.caller()
+            let caller = context.principal
             let paging = try Paging(request, list: "batches")
             let rows = try await batches.batches(tenant: caller.tenant, before: paging.before, limit: paging.limit + 1)
             return try EnvelopeResponse.list(paging.page(rows, list: "batches", id: \.sequence, show: BatchView.init), context: context)
         }
         table.get(path + "/{id}", on: group) { _, context in
-            let caller = try context.caller()
+            let caller = context.principal
             guard let batch = try await batches.batch(try batchID(context), tenant: caller.tenant) else { throw Self.batchNotFound }
             return try EnvelopeResponse.success(BatchView(batch), context: context)
         }
         table.get(path + "/{id}/results", on: group) { request, context in
-            let caller = try context.caller()
+            let caller = context.principal
             let paging = try Paging(request, list: "batch-results")
             guard let rows = try await batches.results(try batchID(context), tenant: caller.tenant,
                                                        after: paging.before.map(JobID.init(rawValue:)), limit: paging.limit + 1)
@@ -59,7 +64,7 @@ extension HTTPFront {
                                              context: context)
         }
         table.post(path + "/{id}/cancel", on: group) { _, context in
-            let caller = try context.caller()
+            let caller = context.principal
             switch try await batches.cancel(try batchID(context), tenant: caller.tenant) {
             case .notFound: throw Self.batchNotFound
             case .alreadyFinished(let status):
@@ -71,21 +76,22 @@ extension HTTPFront {
 
     static let batchNotFound = APIError.notFound("no batch with this id")
 
-    private func batchID(_ context: AppRequestContext) throws -> String {
+    private func batchID(_ context: TenantRequestContext) throws -> String {
         guard let id = context.parameters.get("id"), id.hasPrefix("batch_"), id.utf8.count <= 64 else { throw Self.batchNotFound }
         return id
     }
 
-    private func submitBatch(_ request: Request, _ context: AppRequestContext, body: JSONBody) async throws -> Response {
-        let caller = try context.caller()
-        let (items, lines) = try await batchItems(request, body: body)
+    private func submitBatch(_ request: Request, _ context: TenantRequestContext) async throws -> Response {
+        let caller = context.principal
+        let (items, lines) = try await batchItems(request)
         let total = try InferenceBatches.worstCase(of: items)
-        let ceiling = try Self.budgetCeiling(request)
+        let ceiling = try request.budgetCeiling()
         if let ceiling, total > ceiling {
             throw APIError(ErrorMapping.paymentRequired, "budget_exceeded",
                            "the batch's worst-case cost \(total.usdString) USD is above the budget of \(ceiling.usdString) USD")
         }
-        let wallet = try await chooseWallet(caller, worstCase: total, forced: request.headers[.wallet])
+        let wallet = try await llm.chooseWallet(tenant: caller.tenant, user: caller.subject, worstCase: total, forced: request.headers[.wallet],
+                                                in: runtime.wallets)
         let batch: InferenceBatch
         do {
             batch = try await batches.submit(tenant: caller.tenant, wallet: wallet, items: items, ceiling: ceiling,
@@ -98,7 +104,7 @@ extension HTTPFront {
 
     /// The body's items, each validated and priced, and the line of each; the first error names
     /// its line (NDJSON) or its position (JSON, 1-based) and field.
-    private func batchItems(_ request: Request, body: JSONBody) async throws -> (items: [BatchItem], lines: [Int]) {
+    private func batchItems(_ request: Request) async throws -> (items: [BatchItem], lines: [Int]) {
         let media = request.headers[.contentType]?.split(separator: ";", maxSplits: 1).first.map { $0.trimmedOfSpaces.lowercased() }
         let ndjson: Bool
         switch media {
@@ -160,13 +166,14 @@ extension HTTPFront {
                 if let first = seen.updateValue(line, forKey: customID) {
                     throw APIError.invalid("customId", "customId '\(customID.prefix(40))' is already used on line \(first)")
                 }
-                let (messages, _, worstCase) = try priced(
-                    prompt: input.prompt, messages: input.messages, maxTokens: input.maxTokens, useCase: input.useCase,
-                    model: input.model, temperature: input.temperature)
-                items.append(BatchItem(customID: customID, messages: messages, maxTokens: input.maxTokens, useCase: input.useCase,
-                                       model: input.model, temperature: input.temperature, worstCase: worstCase))
+                let priced = try llm.priced(prompt: input.prompt, messages: input.messages, maxTokens: input.maxTokens,
+                                            useCase: input.useCase, model: input.model, temperature: input.temperature)
+                items.append(BatchItem(customID: customID, messages: priced.messages, maxTokens: input.maxTokens, useCase: input.useCase,
+                                       model: input.model, temperature: input.temperature, worstCase: priced.worstCase))
             } catch let error as APIError {
                 throw Self.atLine(line, error)
+            } catch let error as CompletionFieldError {
+                throw Self.atLine(line, .invalid(error.field, error.message))
             }
         }
         return (items, requests.map(\.line))

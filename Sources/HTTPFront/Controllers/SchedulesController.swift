@@ -5,9 +5,12 @@ import Runtime
 /// The cron schedules of the runtime's scheduler, for operators (internal key):
 /// `GET /jobs/schedules`, `PUT /jobs/schedules/{name}` (create or replace),
 /// `DELETE /jobs/schedules/{name}`, `POST /jobs/schedules/{name}/run` (enqueue one run now).
-extension HTTPFront {
-    func addScheduleRoutes(_ group: RouterGroup<AppRequestContext>, _ table: inout RouteTable) {
-        let base = Self.cpaasPrefix + "/jobs/schedules"
+struct SchedulesController: Sendable {
+    let runtime: JobRuntime
+    let body: JSONBody
+
+    func addRoutes(to group: RouterGroup<AppRequestContext>, _ table: inout RouteTable) {
+        let base = HTTPFront.cpaasPrefix + "/jobs/schedules"
         table.get(base, on: group) { _, context in
             let schedules = try await runtime.scheduler.schedules()
             return try EnvelopeResponse.success(schedules.map(ScheduleView.init), context: context)
@@ -78,7 +81,7 @@ extension HTTPFront {
             let schedule = Schedule(name: name, expression: cron, timeZone: timezone ?? "UTC", kind: kind,
                                     tenant: tenant ?? Scheduler.systemTenant, payload: payloadData, enabled: enabled ?? true, catchUp: catchUpPolicy)
             do { _ = try schedule.validated() } catch {
-                throw APIError.invalid(HTTPFront.field(of: error), error.message)
+                throw APIError.invalid(SchedulesController.field(of: error), error.message)
             }
             return schedule
         }

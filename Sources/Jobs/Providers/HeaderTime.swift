@@ -1,4 +1,5 @@
 import Foundation
+import Runtime
 
 /// Parsers for the time formats providers put in rate-limit headers. Each accepts the whole
 /// value (surrounding spaces aside) or returns nil: garbage is never half-read. Durations come

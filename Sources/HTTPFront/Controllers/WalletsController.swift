@@ -6,15 +6,18 @@ import Runtime
 /// `GET /wallets` (the team wallet and the caller's own user wallet), `GET /wallets/{id}/ledger`
 /// (paged, newest first; only those two wallets), and the internal top-up
 /// `POST /_internal/wallets/credit`.
-extension HTTPFront {
-    func addWalletRoutes(_ group: RouterGroup<AppRequestContext>, _ table: inout RouteTable) {
-        table.get(Self.llmPrefix + "/wallets", on: group) { _, context in
-            let wallets = try await callerWallets(try context.caller())
+struct WalletsController: Sendable {
+    let runtime: JobRuntime
+    let body: JSONBody
+
+    func addRoutes(to group: RouterGroup<TenantRequestContext>, _ table: inout RouteTable) {
+        table.get(HTTPFront.llmPrefix + "/wallets", on: group) { _, context in
+            let wallets = try await callerWallets(context.principal)
             return try EnvelopeResponse.success(wallets.map(WalletView.init), context: context)
         }
 
-        table.get(Self.llmPrefix + "/wallets/{id}/ledger", on: group) { request, context in
-            let caller = try context.caller()
+        table.get(HTTPFront.llmPrefix + "/wallets/{id}/ledger", on: group) { request, context in
+            let caller = context.principal
             let paging = try Paging(request, list: "ledger")
             guard let text = context.parameters.get("id"), let id = Int64(text),
                   try await callerWallets(caller).contains(where: { $0.id == id }),
@@ -22,6 +25,13 @@ extension HTTPFront {
                                                               limit: paging.limit + 1)
             else { throw APIError.notFound("no wallet with this id") }
             return try EnvelopeResponse.list(paging.page(rows, list: "ledger", id: \.id, show: LedgerEntryView.init), context: context)
+        }
+    }
+
+    func addInternalRoutes(to group: RouterGroup<AppRequestContext>, _ table: inout RouteTable) {
+        let idempotent = group.group().add(middleware: IdempotencyMiddleware<AppRequestContext>(store: runtime.idempotency, body: body))
+        table.post(HTTPFront.llmPrefix + "/_internal/wallets/credit", on: idempotent) { request, context in
+            try await credit(request, context)
         }
     }
 
@@ -49,7 +59,7 @@ extension HTTPFront {
 
     /// Adds credit. With an Idempotency-Key the key is also the ledger reference, so even a
     /// retry after a crash between the credit and the stored answer credits once.
-    func credit(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+    private func credit(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let input = try await body.decode(CreditRequest.self, from: request)
         // The same form a token's tenantId must have, so no credit goes to a tenant no token can name.
         guard CleanID.isTenant(input.tenantId) else {

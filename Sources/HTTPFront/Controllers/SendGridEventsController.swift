@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Runtime
 import Jobs
 import NIOCore
 
@@ -9,8 +10,12 @@ import NIOCore
 /// key of a configured SendGrid account): a bad, missing or stale one is 403 and changes nothing.
 /// Events are stored once each (by `sg_event_id`) with the jobs that apply them; they find their
 /// message by `switchboard_message_id`, the custom arg every send carries.
-extension HTTPFront {
-    static let sendGridEventsPath = cpaasPrefix + "/webhooks/sendgrid/events"
+struct SendGridEventsController: Sendable {
+    let runtime: JobRuntime
+    let messaging: MessagingHub
+    let body: JSONBody
+
+    static let sendGridEventsPath = HTTPFront.cpaasPrefix + "/webhooks/sendgrid/events"
     static let sendGridSignature = HTTPField.Name("X-Twilio-Email-Event-Webhook-Signature")!
     static let sendGridTimestamp = HTTPField.Name("X-Twilio-Email-Event-Webhook-Timestamp")!
     /// The most events one request may carry (SendGrid batches up to about a thousand).
@@ -25,7 +30,7 @@ extension HTTPFront {
         var status: String?
     }
 
-    func addSendGridEventRoutes(_ group: RouterGroup<AppRequestContext>, _ table: inout RouteTable) {
+    func addRoutes(to group: RouterGroup<AppRequestContext>, _ table: inout RouteTable) {
         let signers = messaging.sendGridEventKeys.compactMap { SendGridEventSignature(provider: $0.provider, publicKey: $0.publicKey) }
         table.post(Self.sendGridEventsPath, on: group) { request, context in
             try await sendGridEvents(request, context, signers: signers)

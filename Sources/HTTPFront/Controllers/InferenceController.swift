@@ -8,7 +8,11 @@ import Runtime
 /// `POST /llm-orch/v1/inference/complete`: validates, prices the worst case, checks the budget
 /// header and the wallet, then runs the completion as an `inference.complete` job and answers
 /// when it ends. Nothing is reserved and no provider is called for a request refused here.
-extension HTTPFront {
+struct InferenceController: Sendable {
+    let runtime: JobRuntime
+    let llm: LLMService
+    let body: JSONBody
+
     struct CompleteRequest: ClosedJSONBody {
         var prompt: String?
         var messages: [ChatMessage]?
@@ -43,29 +47,30 @@ extension HTTPFront {
         var wallet: Wallet
     }
 
-    static let maxMessages = 1_000
-    func addInferenceRoutes(_ group: RouterGroup<AppRequestContext>, _ table: inout RouteTable) {
+    func addRoutes(to group: RouterGroup<TenantRequestContext>, _ table: inout RouteTable) {
         // The mark outlasts the longest a completion can run: its deadline, then a minute.
         let idempotent = group.group().add(middleware: IdempotencyMiddleware(
             store: runtime.idempotency, body: body, lease: llm.configuration.requestDeadline + .seconds(60)))
-        table.post(Self.llmPrefix + "/inference/complete", on: idempotent) { request, context in
+        table.post(HTTPFront.llmPrefix + "/inference/complete", on: idempotent) { request, context in
             try await complete(request, context)
         }
     }
 
-    private func complete(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let caller = try context.caller()
+    private func complete(_ request: Request, _ context: TenantRequestContext) async throws -> Response {
+        let caller = context.principal
         let input = try await body.decode(CompleteRequest.self, from: request)
-        let (messages, targets, worstCase) = try priced(prompt: input.prompt, messages: input.messages, maxTokens: input.maxTokens,
-                                                        useCase: input.useCase, model: input.model, temperature: input.temperature)
-        if let ceiling = try Self.budgetCeiling(request), worstCase > ceiling {
+        let priced = try llm.priced(prompt: input.prompt, messages: input.messages, maxTokens: input.maxTokens, useCase: input.useCase,
+                                    model: input.model, temperature: input.temperature)
+        let worstCase = priced.worstCase
+        if let ceiling = try request.budgetCeiling(), worstCase > ceiling {
             throw APIError(ErrorMapping.paymentRequired, "budget_exceeded",
                            "the worst-case cost \(worstCase.usdString) USD is above the budget of \(ceiling.usdString) USD")
         }
-        let wallet = try await chooseWallet(caller, worstCase: worstCase, forced: request.headers[.wallet])
+        let wallet = try await llm.chooseWallet(tenant: caller.tenant, user: caller.subject, worstCase: worstCase,
+                                                forced: request.headers[.wallet], in: runtime.wallets)
         let streaming = input.stream == true
         let payload = InferenceCompleteJob.Payload(
-            messages: messages, maxTokens: input.maxTokens, temperature: input.temperature, targets: targets, wallet: wallet.owner,
+            messages: priced.messages, maxTokens: input.maxTokens, temperature: input.temperature, targets: priced.targets, wallet: wallet.owner,
             worstCaseMicroUSD: worstCase.value,
             deadline: runtime.clock.now().addingTimeInterval(llm.configuration.requestDeadline.timeInterval), stream: streaming)
         // The same caller's key finds the job its first request made, should that request's
@@ -80,75 +85,6 @@ extension HTTPFront {
             if streaming { return Self.eventStream(job: started.job) { onDelta throws(CompletionError) in try await inline.run(started, onDelta: onDelta) } }
             return try EnvelopeResponse.success(Self.completeAnswer(try await inline.run(started, onDelta: nil)), context: context)
         }
-    }
-
-    /// Validates one completion (prompt or messages, temperature, route, `maxTokens` within the
-    /// route's models) and prices its worst case. Errors name the field.
-    func priced(prompt: String?, messages: [ChatMessage]?, maxTokens: Int, useCase: String?, model: String?, temperature: Double?)
-        throws -> (messages: [ChatMessage], targets: [RouteTarget], worstCase: MicroUSD) {
-        let messages = try Self.messages(prompt: prompt, messages: messages)
-        if let temperature, !(0...2).contains(temperature) {
-            throw APIError.invalid("temperature", "temperature must be from 0 to 2")
-        }
-        let targets: [RouteTarget]
-        do { targets = try llm.configuration.routing.targets(useCase: useCase, model: model) } catch {
-            throw APIError.invalid(error.kind == .unknownModel ? "model" : "useCase", error.message)
-        }
-        let limit = llm.maxOutputTokens(targets: targets)
-        guard (1...max(limit, 1)).contains(maxTokens) else {
-            throw APIError.invalid("maxTokens", "maxTokens must be from 1 to \(limit) for this route")
-        }
-        guard let worstCase = llm.worstCase(inputTokens: TokenEstimate.inputTokens(messages), maxTokens: maxTokens, targets: targets)
-        else { throw APIError.invalid("model", "the route has a model without a price") }
-        return (messages, targets, worstCase)
-    }
-
-    /// `x-budget-max-usd`, if sent.
-    static func budgetCeiling(_ request: Request) throws -> MicroUSD? {
-        guard let text = request.headers[.budgetMaxUSD] else { return nil }
-        do { return try MicroUSD(parsingUSD: text) } catch { throw APIError.invalid("x-budget-max-usd", "x-budget-max-usd: \(error)") }
-    }
-
-    /// `prompt` or `messages`, exactly one, with some text.
-    private static func messages(prompt: String?, messages: [ChatMessage]?) throws -> [ChatMessage] {
-        switch (prompt, messages) {
-        case (let prompt?, nil):
-            guard !prompt.isEmpty else { throw APIError.invalid("prompt", "prompt must not be empty") }
-            return [ChatMessage(role: .user, content: prompt)]
-        case (nil, let messages?):
-            guard !messages.isEmpty, messages.count <= maxMessages else {
-                throw APIError.invalid("messages", "messages must hold 1 to \(maxMessages) messages")
-            }
-            guard messages.contains(where: { !$0.content.isEmpty }) else {
-                throw APIError.invalid("messages", "at least one message must have content")
-            }
-            return messages
-        case (nil, nil):
-            throw APIError.invalid("prompt", "send prompt or messages")
-        case (_?, _?):
-            throw APIError.invalid("messages", "send prompt or messages, not both")
-        }
-    }
-
-    /// `x-wallet: team|user` forces one; otherwise the caller's user wallet when it exists and
-    /// covers the worst case, else the team wallet. Either must cover it (402 otherwise).
-    func chooseWallet(_ caller: Principal, worstCase: MicroUSD, forced: String?) async throws -> WalletKey {
-        let team = WalletKey.team(caller.tenant)
-        let user = WalletKey.user(caller.tenant, caller.subject)
-        let balances = try await runtime.wallets.balances(of: caller.tenant, owners: [team, user])
-        let chosen: (WalletKey, WalletBalance?)
-        switch forced {
-        case "team": chosen = (team, balances[0])
-        case "user": chosen = (user, balances[1])
-        case nil: chosen = (balances[1]?.available ?? MicroUSD(0)) >= worstCase ? (user, balances[1]) : (team, balances[0])
-        case let other?: throw APIError.invalid("x-wallet", "x-wallet must be team or user, not '\(other.prefix(20))'")
-        }
-        let available = chosen.1?.available ?? MicroUSD(0)
-        guard available >= worstCase else {
-            throw APIError(ErrorMapping.paymentRequired, "insufficient_credits",
-                           "the \(chosen.0.owner == "team" ? "team" : "user") wallet has \(available.usdString) USD available; this request may cost \(worstCase.usdString) USD")
-        }
-        return chosen.0
     }
 
     /// `stream: true`: Server-Sent Events, `data: {"delta": "…"}` per piece of text as the

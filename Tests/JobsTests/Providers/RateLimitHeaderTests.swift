@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import Runtime
+@testable import Jobs
+import Runtime
 
 @Suite("Rate limit headers")
 struct RateLimitHeaderTests {
@@ -126,5 +127,17 @@ struct RateLimitHeaderTests {
     func twoDigitYears() {
         #expect(Self.pause(["Retry-After": "Friday, 01-Jan-76 00:00:00 GMT"]) == .seconds(3_600)) // 2076
         #expect(Self.pause(["Retry-After": "Friday, 01-Jan-77 00:00:00 GMT"]) == .zero) // 1977
+    }
+
+    @Test("a 429's headers pause the limiter's key for the longest duration they ask; headers that ask nothing pause nothing")
+    func limiterPause() throws {
+        let clock = TestClock(now: Self.now)
+        let limiter = RateLimiter(clock: clock) { _ in [.requests(10, per: .seconds(1), burst: 10)] }
+        let paused = limiter.pause(key: "provider:openai", responseHeaders: ["Retry-After": "30", "x-ratelimit-reset-tokens": "6m0s"])
+        #expect(paused == .seconds(360))
+        #expect(limiter.pause(key: "provider:openai", responseHeaders: ["content-type": "application/json"]) == nil)
+        #expect(try limiter.tryAcquire(key: "provider:openai") == .retryAfter(.seconds(360)))
+        #expect(limiter.pause(key: "provider:other", responseHeaders: ["x-ratelimit-limit-requests": "60"]) == nil)
+        #expect(limiter.pauseRemaining(key: "provider:other") == nil)
     }
 }

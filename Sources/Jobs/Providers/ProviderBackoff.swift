@@ -1,4 +1,5 @@
 public import Foundation
+import Runtime
 
 /// Reads how long a provider's response asks us to hold off, from its headers; a pure function
 /// of the headers and the current time, for feeding a 429 back into `RateLimiter.pause`.

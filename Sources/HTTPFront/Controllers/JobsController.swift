@@ -3,12 +3,14 @@ import Runtime
 
 /// `GET /jobs`, `GET /jobs/{id}`, `POST /jobs/{id}/cancel`: the caller's tenant's jobs only;
 /// another tenant's job id is 404, exactly like an id that does not exist.
-extension HTTPFront {
+struct JobsController: Sendable {
+    let runtime: JobRuntime
+
     static let jobStates = JobState.allCases.map(\.rawValue)
 
-    func addJobRoutes(_ group: RouterGroup<AppRequestContext>, _ table: inout RouteTable) {
-        table.get(Self.llmPrefix + "/jobs", on: group) { request, context in
-            let caller = try context.caller()
+    func addRoutes(to group: RouterGroup<TenantRequestContext>, _ table: inout RouteTable) {
+        table.get(HTTPFront.llmPrefix + "/jobs", on: group) { request, context in
+            let caller = context.principal
             let paging = try Paging(request, list: "jobs")
             let query = request.uri.queryParameters
             var states: [JobState] = []
@@ -31,14 +33,14 @@ extension HTTPFront {
             return try EnvelopeResponse.list(paging.page(rows, list: "jobs", id: \.id.rawValue, show: JobView.init), context: context)
         }
 
-        table.get(Self.llmPrefix + "/jobs/{id}", on: group) { _, context in
-            let caller = try context.caller()
+        table.get(HTTPFront.llmPrefix + "/jobs/{id}", on: group) { _, context in
+            let caller = context.principal
             guard let job = try await runtime.job(try jobID(context), tenant: caller.tenant) else { throw Self.jobNotFound }
             return try EnvelopeResponse.success(JobView(job), context: context)
         }
 
-        table.post(Self.llmPrefix + "/jobs/{id}/cancel", on: group) { _, context in
-            let caller = try context.caller()
+        table.post(HTTPFront.llmPrefix + "/jobs/{id}/cancel", on: group) { _, context in
+            let caller = context.principal
             let id = try jobID(context)
             switch try await runtime.cancel(id, tenant: caller.tenant) {
             case .notFound:
@@ -54,7 +56,7 @@ extension HTTPFront {
 
     static let jobNotFound = APIError.notFound("no job with this id")
 
-    private func jobID(_ context: AppRequestContext) throws -> JobID {
+    private func jobID(_ context: TenantRequestContext) throws -> JobID {
         guard let text = context.parameters.get("id"), let id = JobID(text) else { throw Self.jobNotFound }
         return id
     }

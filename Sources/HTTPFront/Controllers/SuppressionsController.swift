@@ -1,11 +1,14 @@
 import Foundation
 import Hummingbird
+import Runtime
 import Jobs
 
 /// `GET /cpaas/v1/suppressions` (the tenant's opted-out recipients, newest first, paged) and
 /// `DELETE /cpaas/v1/suppressions/{channel}/{address}` (take one off: 200 with it gone, 404 if
 /// it was not there).
-extension HTTPFront {
+struct SuppressionsController: Sendable {
+    let runtime: JobRuntime
+
     struct SuppressionView: Encodable {
         var channel: String
         var address: String
@@ -20,16 +23,16 @@ extension HTTPFront {
         }
     }
 
-    func addSuppressionRoutes(_ group: RouterGroup<AppRequestContext>, _ table: inout RouteTable) {
+    func addRoutes(to group: RouterGroup<TenantRequestContext>, _ table: inout RouteTable) {
         let suppressions = Suppressions(database: runtime.database)
-        table.get(Self.cpaasPrefix + "/suppressions", on: group) { request, context in
-            let caller = try context.caller()
+        table.get(HTTPFront.cpaasPrefix + "/suppressions", on: group) { request, context in
+            let caller = context.principal
             let paging = try Paging(request, list: "suppressions")
             let rows = try await suppressions.list(tenant: caller.tenant, before: paging.before, limit: paging.limit + 1)
             return try EnvelopeResponse.list(paging.page(rows, list: "suppressions", id: \.id, show: SuppressionView.init), context: context)
         }
-        table.delete(Self.cpaasPrefix + "/suppressions/{channel}/{address}", on: group) { _, context in
-            let caller = try context.caller()
+        table.delete(HTTPFront.cpaasPrefix + "/suppressions/{channel}/{address}", on: group) { _, context in
+            let caller = context.principal
             guard let name = context.parameters.get("channel"), let channel = Channel(rawValue: name) else {
                 throw APIError.invalid("channel", "channel must be sms, email or whatsapp")
             }

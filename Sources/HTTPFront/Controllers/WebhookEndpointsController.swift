@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Runtime
 import Jobs
 
 /// A tenant's own webhooks: `GET /cpaas/v1/webhook-endpoints` (paged, no secrets),
@@ -7,7 +8,11 @@ import Jobs
 /// Idempotency-Key makes one endpoint), `DELETE /cpaas/v1/webhook-endpoints/{id}`, and
 /// `GET /cpaas/v1/webhook-endpoints/{id}/deliveries` (the delivery log: attempts, status codes,
 /// next retry). Another tenant's endpoint is 404.
-extension HTTPFront {
+struct WebhookEndpointsController: Sendable {
+    let runtime: JobRuntime
+    let endpoints: WebhookEndpoints
+    let body: JSONBody
+
     struct WebhookEndpointRequest: ClosedJSONBody {
         var url: String
         var events: [String]
@@ -74,19 +79,18 @@ extension HTTPFront {
         }
     }
 
-    func addWebhookEndpointRoutes(_ group: RouterGroup<AppRequestContext>, _ table: inout RouteTable) {
-        let endpoints = WebhookEndpoints(database: runtime.database, configuration: configuration.webhooks, clock: runtime.clock)
+    func addRoutes(to group: RouterGroup<TenantRequestContext>, _ table: inout RouteTable) {
         let idempotent = group.group().add(middleware: IdempotencyMiddleware(store: runtime.idempotency, body: body))
-        let path = Self.cpaasPrefix + "/webhook-endpoints"
+        let path = HTTPFront.cpaasPrefix + "/webhook-endpoints"
         table.get(path, on: group) { request, context in
-            let caller = try context.caller()
+            let caller = context.principal
             let paging = try Paging(request, list: "webhook-endpoints")
             let rows = try await endpoints.list(tenant: caller.tenant, before: paging.before, limit: paging.limit + 1)
             return try EnvelopeResponse.list(paging.page(rows, list: "webhook-endpoints", id: \.sequence, show: { WebhookEndpointView($0) }),
                                              context: context)
         }
         table.post(path, on: idempotent) { request, context in
-            let caller = try context.caller()
+            let caller = context.principal
             let input = try await body.decode(WebhookEndpointRequest.self, from: request)
             do {
                 let (endpoint, secret) = try await endpoints.create(tenant: caller.tenant, url: input.url, events: input.events,
@@ -101,14 +105,14 @@ extension HTTPFront {
             }
         }
         table.delete(path + "/{id}", on: group) { _, context in
-            let caller = try context.caller()
+            let caller = context.principal
             guard let id = Self.endpointID(context), try await endpoints.delete(id, tenant: caller.tenant) else {
                 throw APIError.notFound("no webhook endpoint with this id")
             }
             return try EnvelopeResponse.success(["deleted": true], context: context)
         }
         table.get(path + "/{id}/deliveries", on: group) { request, context in
-            let caller = try context.caller()
+            let caller = context.principal
             let paging = try Paging(request, list: "deliveries")
             guard let id = Self.endpointID(context),
                   let rows = try await endpoints.deliveries(of: id, tenant: caller.tenant, before: paging.before, limit: paging.limit + 1)
@@ -117,7 +121,7 @@ extension HTTPFront {
         }
     }
 
-    private static func endpointID(_ context: AppRequestContext) -> String? {
+    private static func endpointID(_ context: TenantRequestContext) -> String? {
         guard let id = context.parameters.get("id"), id.hasPrefix("we_"), id.utf8.count <= 64 else { return nil }
         return id
     }
