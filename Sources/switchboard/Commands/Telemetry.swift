@@ -38,6 +38,10 @@ struct Telemetry {
         let tracing = try OTel.makeTracingBackend(configuration: configuration)
         let metrics = try OTel.makeMetricsBackend(configuration: configuration)
         InstrumentationSystem.bootstrap(tracing.factory)
-        return Telemetry(services: [tracing.service, metrics.service], metricsFactory: metrics.factory)
+        // Off the event loops: swift-otel 1.6.0's OTLP/HTTP exporter calls its HTTP client's
+        // `syncShutdown()` again in `deinit` (after its graceful shutdown), and AsyncHTTPClient
+        // traps when that runs on an event loop thread, where `serve` runs Swift concurrency.
+        let services: [any Service] = [OffEventLoops(tracing.service), OffEventLoops(metrics.service)]
+        return Telemetry(services: services, metricsFactory: metrics.factory)
     }
 }

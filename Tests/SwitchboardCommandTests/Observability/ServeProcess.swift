@@ -7,6 +7,9 @@ final class ServeProcess: @unchecked Sendable {  // `process` is only touched by
     let process = Process()
     let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("switchboard-serve-\(UUID().uuidString)").path
     private let lines: AsyncStream<String>
+    private let logPath = FileManager.default.temporaryDirectory.appendingPathComponent("switchboard-serve-\(UUID().uuidString).log").path
+    /// What it wrote to stderr so far.
+    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
     private let exited: AsyncStream<Int32>
 
     /// The binary next to the test bundle (`.build/<config>/switchboard`).
@@ -20,7 +23,8 @@ final class ServeProcess: @unchecked Sendable {  // `process` is only touched by
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let output = Pipe()
         process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        process.standardError = FileHandle(forWritingAtPath: logPath)
         let (lines, lineSink) = AsyncStream.makeStream(of: String.self)
         self.lines = lines
         let buffer = LineBuffer()
@@ -52,6 +56,7 @@ final class ServeProcess: @unchecked Sendable {  // `process` is only touched by
         var iterator = exited.makeAsyncIterator()
         let status = await iterator.next()
         try? FileManager.default.removeItem(atPath: dataDir)
+        if status == 0 { try? FileManager.default.removeItem(atPath: logPath) }
         return status
     }
 }
