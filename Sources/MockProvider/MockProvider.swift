@@ -10,8 +10,9 @@ import Synchronization
 /// streamed (`stream: true`). It answers after a
 /// configurable latency, fails at configurable rates, and fails on purpose for models named
 /// `fail-429`, `fail-503`, `fail-quota`, `fail-400` and `slow` (2 s). `GET /_mock/calls` says
-/// how many completion calls it received, `GET /_mock/traceparents` the `traceparent` of each call. It also serves Twilio- and SendGrid-compatible
-/// messaging endpoints (`MockProvider+Messaging.swift`).
+/// how many completion calls it received, `GET /_mock/traceparents` the `traceparent` each call
+/// carried. It also serves Twilio- and SendGrid-compatible messaging endpoints
+/// (`MockProvider+Messaging.swift`).
 public struct MockProvider: Sendable {
     public struct Configuration: Sendable {
         public var latency: Duration

@@ -29,12 +29,16 @@ struct AnthropicAdapterTests {
     @Test("rate_limit_error, overloaded_error (529), invalid requests and timeouts map for the router")
     func failures() async throws {
         try await MockProvider.withRunning { _, url in
-            let provider = AnthropicProvider(baseURL: url, timeout: .seconds(1))  // "slow" takes 2 s; a busy machine may take 300 ms for the rest
+            // Only "slow" (the mock takes 2 s) is asked with the 1 s timeout; the others get a long
+            // one, so a busy machine (the whole suite in parallel) cannot turn them into timeouts.
+            let patient = AnthropicProvider(baseURL: url, timeout: .seconds(30))
+            let hasty = AnthropicProvider(baseURL: url, timeout: .seconds(1))
             let cases: [(String, ProviderError.Kind)] = [
                 ("fail-429", .rateLimited(retryAfter: .seconds(2))), ("fail-503", .unavailable),
                 ("fail-400", .invalidRequest), ("slow", .timeout),
             ]
             for (model, kind) in cases {
+                let provider = model == "slow" ? hasty : patient
                 do {
                     _ = try await provider.complete(request(model))
                     Issue.record("\(model) should fail")
