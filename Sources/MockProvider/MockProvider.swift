@@ -10,8 +10,9 @@ import Synchronization
 /// streamed (`stream: true`). It answers after a
 /// configurable latency, fails at configurable rates, and fails on purpose for models named
 /// `fail-429`, `fail-503`, `fail-quota`, `fail-400` and `slow` (2 s). `GET /_mock/calls` says
-/// how many completion calls it received. It also serves Twilio- and SendGrid-compatible
-/// messaging endpoints (`MockProvider+Messaging.swift`).
+/// how many completion calls it received, `GET /_mock/traceparents` the `traceparent` each call
+/// carried. It also serves Twilio- and SendGrid-compatible messaging endpoints
+/// (`MockProvider+Messaging.swift`).
 public struct MockProvider: Sendable {
     public struct Configuration: Sendable {
         public var latency: Duration
@@ -38,6 +39,7 @@ public struct MockProvider: Sendable {
     private let calls = Calls()
     let ledger = MockMessagingLedger()
     let faults = MockFaults()
+    private let traces = MockTraceLog()
 
     public init(configuration: Configuration = Configuration()) {
         self.configuration = configuration
@@ -46,8 +48,15 @@ public struct MockProvider: Sendable {
     /// Completion calls received so far.
     public var callCount: Int { calls.count.load(ordering: .relaxed) }
 
+    /// The `traceparent` headers of the calls received so far (all endpoints), oldest first.
+    public var traceparents: [String] { traces.all }
+
     public func router() -> Router<BasicRequestContext> {
         let router = Router()
+        router.add(middleware: MockTraceMiddleware(log: traces))
+        router.get("/_mock/traceparents") { _, _ in
+            "[" + self.traceparents.map { "\"\($0)\"" }.joined(separator: ",") + "]"
+        }
         router.post("/v1/chat/completions") { request, context in try await self.chatCompletion(request, context: context) }
         router.post("/v1/messages") { request, context in try await self.anthropicMessage(request, context: context) }
         router.get("/_mock/calls") { _, _ in "{\"calls\":\(self.callCount)}" }

@@ -42,6 +42,8 @@ struct Harness: Sendable {
     let clock: TestClock
     let front: HTTPFront
     let messaging: MessagingHub
+    /// The Prometheus registry `/metrics` shows (the provider metrics report to it too).
+    let metrics: FrontMetrics
 
     static func make(auth: AuthConfiguration = AuthConfiguration(publicKeyPEMs: [TestKeys.rsaPublicPEM]),
                      plans: PlanLimits = PlanLimits(plans: ["professional": .init(requestsPerSecond: 10_000, burst: 10_000)]),
@@ -56,7 +58,8 @@ struct Harness: Sendable {
         let metrics = FrontMetrics()
         // One attempt per provider: backoff sleeps on the test clock, which these tests do not turn.
         let llm = LLMService(configuration: llmConfiguration, providers: providers(clock), clock: clock,
-                             limiter: limiter?(clock), retry: LLMRouter.Retry(attemptsPerTarget: 1))
+                             limiter: limiter?(clock), retry: LLMRouter.Retry(attemptsPerTarget: 1),
+                             metrics: ProviderMetrics(factory: metrics.factory))
         let hub = messaging(clock)
         let runtime = try await JobRuntime.open(
             RuntimeConfiguration(store: StoreConfiguration(path: RuntimeConfiguration.databasePath(inDataDirectory: directory.path)),
@@ -72,7 +75,7 @@ struct Harness: Sendable {
                                                                 internalAPIKey: TestKeys.internalKey, publicBaseURL: publicBaseURL,
                                                                 developmentMode: developmentMode),
                               verifier: verifier, metrics: metrics, llm: llm, messaging: hub)
-        return Harness(directory: directory, runtime: runtime, clock: clock, front: front, messaging: hub)
+        return Harness(directory: directory, runtime: runtime, clock: clock, front: front, messaging: hub, metrics: metrics)
     }
 
     /// The application with the runtime as its service (so health reports it running).

@@ -33,6 +33,20 @@ struct ServeSettingsTests {
         }
     }
 
+    @Test("otlp-endpoint: flag over environment over the file's otlpEndpoint, none by default; not an http(s) URL is refused")
+    func otlpEndpoint() throws {
+        #expect(try ServeSettings(try options([]), environment: [:]).otlpEndpoint == nil)
+        let file = try configFile(#"{"otlpEndpoint": "http://from-file:4318"}"#)
+        #expect(try ServeSettings(try options(["--config", file]), environment: [:]).otlpEndpoint == "http://from-file:4318")
+        #expect(try ServeSettings(try options(["--config", file]), environment: ["SWITCHBOARD_OTLP_ENDPOINT": "http://env:4318/"])
+                    .otlpEndpoint == "http://env:4318")
+        #expect(try ServeSettings(try options(["--config", file, "--otlp-endpoint", "https://flag:4318"]),
+                                  environment: ["SWITCHBOARD_OTLP_ENDPOINT": "http://env:4318"]).otlpEndpoint == "https://flag:4318")
+        for bad in ["collector:4318", "grpc://collector:4317", "http://", "http://collector:4318/?x=1"] {
+            #expect(throws: SettingsError.self, "\(bad)") { try ServeSettings(try options(["--otlp-endpoint", bad]), environment: [:]) }
+        }
+    }
+
     @Test("a flag wins over the environment, which wins over the config file, which wins over the default")
     func precedence() throws {
         let file = try configFile(#"{"port": 7000, "host": "0.0.0.0", "dataDir": "/from/file", "maxInFlight": 64, "plans": {"gold": {"requestsPerSecond": 5, "burst": 9}}}"#)

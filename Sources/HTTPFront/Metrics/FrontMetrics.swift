@@ -1,4 +1,4 @@
-import CoreMetrics
+public import CoreMetrics
 import Foundation
 public import Prometheus
 public import Runtime
@@ -11,7 +11,8 @@ import Synchronization
 /// and bumps a counter.
 public final class FrontMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
-    public let factory: PrometheusMetricsFactory
+    /// Where every metric goes: the Prometheus registry (`/metrics`), and with `exporting` also that factory (OTLP).
+    public let factory: any MetricsFactory
     private let requests = Mutex<[RequestLabels: (CoreMetrics.Counter, CoreMetrics.Timer)]>([:])
     private let jobs = Mutex<[String: CoreMetrics.Counter]>([:])
     /// When the database gauges were last read: `/metrics` is open, so scrapes read the
@@ -26,7 +27,8 @@ public final class FrontMetrics: Sendable {
         var status: Int
     }
 
-    public init() {
+    /// `exporting`: a second factory every metric also goes to (`serve --otlp-endpoint` hands in swift-otel's).
+    public init(exporting: (any MetricsFactory)? = nil) {
         registry = PrometheusCollectorRegistry()
         var factory = PrometheusMetricsFactory(registry: registry)
         factory.defaultDurationHistogramBuckets = [
@@ -34,7 +36,7 @@ public final class FrontMetrics: Sendable {
             .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
             .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10), .seconds(30),
         ]
-        self.factory = factory
+        self.factory = exporting.map { MultiplexMetricsHandler(factories: [factory, $0]) } ?? factory
     }
 
     /// Records one answered request.

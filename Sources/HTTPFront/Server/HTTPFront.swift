@@ -59,7 +59,7 @@ public struct HTTPFront: Sendable {
     }
 
     /// The router with every route and the middleware chain of API.md:
-    /// request id → metrics → error envelope → request limits → (open routes) |
+    /// request id → tracing span → metrics → error envelope → request limits → (open routes) |
     /// internal key → (internal routes) | JWT → tenant context → tenant check → rate limit →
     /// error envelope → idempotency on creating POSTs → (tenant routes).
     public func router() -> Router<AppRequestContext> {
@@ -74,6 +74,10 @@ public struct HTTPFront: Sendable {
     private func buildRouter() -> (router: Router<AppRequestContext>, table: RouteTable) {
         let router = Router(context: AppRequestContext.self)
         router.add(middleware: RequestIDMiddleware())
+        // A server span per request (continuing the client's `traceparent`); what the request
+        // does, and what it enqueues, runs in its trace.
+        router.add(middleware: TracingMiddleware<AppRequestContext>())
+        router.add(middleware: TraceIDMiddleware())
         router.add(middleware: MetricsMiddleware(metrics: metrics))
         router.add(middleware: ErrorEnvelopeMiddleware())
         router.add(middleware: RequestLimitsMiddleware(limits: configuration.limits))

@@ -132,7 +132,9 @@ public final class LLMRouter: Sendable {
                 if attempt > 1 { metrics.retrying(target) }
                 let started = clock.now()
                 do {
-                    let response = try await callProvider(provider, call)
+                    let response = try await traced(target, attempt: attempt) { () async throws(ProviderError) in
+                        try await callProvider(provider, call)
+                    }
                     metrics.succeeded(target, after: clock.elapsed(since: started))
                     breaker.recordSuccess()
                     // The permit was estimated (input + maxTokens); charge the limiter what was used.

@@ -73,5 +73,10 @@ public enum MessagingSchema {
                 UNIQUE (provider, name, language)
             );
             """),
+        Migration(version: 311, name: "outbox_traceparent", sql: """
+            -- The W3C traceparent of the request that queued the message (NULL: none): the
+            -- relay's send, made later by another task, continues that trace.
+            ALTER TABLE outbox ADD COLUMN traceparent TEXT;
+            """),
     ] + DeliveryInbox.migrations + Suppressions.migrations + DeliveryReconcileJob.migrations + MessageFallbacks.migrations
 }

@@ -1,6 +1,7 @@
 import Foundation
 public import Logging
 public import Runtime
+import Tracing
 
 /// Drains the outbox: claims due rows under a lease, sends each through its channel's provider
 /// (with the message id as the provider-side dedupe reference) under the provider's rate
@@ -57,7 +58,7 @@ public struct OutboxRelay: Sendable {
         var report = Report()
         report.processed = claimed.count
         await withTaskGroup(of: Outcome.self) { group in
-            for row in claimed { group.addTask { await self.send(row, leaseUntil: leaseUntil) } }
+            for row in claimed { group.addTask { await self.tracedSend(row, leaseUntil: leaseUntil) } }
             for await outcome in group {
                 switch outcome {
                 case .sent: report.sent += 1
@@ -89,6 +90,19 @@ public struct OutboxRelay: Sendable {
     /// A send starts only with this much lease left: more than any provider's timeout (at most
     /// 60 s, checked by `serve`), so it ends before another relay may take the row.
     static let sendMargin: TimeInterval = 65
+
+    /// One send in a span that continues the trace of the request that queued the message, so
+    /// the provider's `traceparent` and the events it raises (`message.sent`) carry that trace.
+    private func tracedSend(_ row: OutboxStore.Claimed, leaseUntil: Date) async -> Outcome {
+        await withSpan("message send", context: TraceParent.context(row.traceparent), ofKind: .producer) { span in
+            span.attributes["switchboard.message.id"] = row.message.id
+            span.attributes["switchboard.message.channel"] = row.message.channel.rawValue
+            span.attributes["switchboard.message.provider"] = row.message.provider
+            let outcome = await send(row, leaseUntil: leaseUntil)
+            if outcome == .failed || outcome == .retried { span.setStatus(SpanStatus(code: .error)) }
+            return outcome
+        }
+    }
 
     private func send(_ row: OutboxStore.Claimed, leaseUntil: Date) async -> Outcome {
         let message = row.message

@@ -14,6 +14,8 @@ struct OutboxStore: Sendable {
         var holdID: Int64?
         /// The provider's template id, for a template message.
         var providerTemplateID: String?
+        /// The trace of the request that queued the message.
+        var traceparent: String?
     }
 
     /// Leases up to `limit` due rows to `owner` until `leaseUntil`: only the first unsent
@@ -30,14 +32,14 @@ struct OutboxStore: Sendable {
                       AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.conversation = o.conversation
                                       AND (p.send_after < o.send_after OR (p.send_after = o.send_after AND p.id < o.id)))
                     ORDER BY o.due_at, o.id LIMIT ?4)
-                RETURNING id, message_seq
+                RETURNING id, message_seq, traceparent
                 """)
             claim.bind(1, owner)
             claim.bind(2, leaseUntil.millisecondsSince1970)
             claim.bind(3, nowMS)
             claim.bind(4, limit)
-            var rows: [(Int64, Int64)] = []
-            while try claim.step() { rows.append((claim.int64(0), claim.int64(1))) }
+            var rows: [(Int64, Int64, String?)] = []
+            while try claim.step() { rows.append((claim.int64(0), claim.int64(1), claim.string(2))) }
             guard !rows.isEmpty else { return [] }
             let load = try db.statement("""
                 SELECT \(MessageStore.columns), m.hold_id, t.provider_template_id
@@ -46,7 +48,7 @@ struct OutboxStore: Sendable {
             let sending = try db.statement("UPDATE messages SET status = 'sending', updated_at = ? WHERE seq = ? AND status = 'queued'")
             var claimed: [Claimed] = []
             claimed.reserveCapacity(rows.count)
-            for (outboxID, seq) in rows {
+            for (outboxID, seq, traceparent) in rows {
                 load.reset()
                 load.bind(1, seq)
                 guard try load.step() else { continue }
@@ -60,7 +62,8 @@ struct OutboxStore: Sendable {
                     message.status = .sending
                     try MessageStore.event(seq, .sending, detail: nil, at: nowMS, db)
                 }
-                claimed.append(Claimed(outboxID: outboxID, message: message, holdID: holdID, providerTemplateID: template))
+                claimed.append(Claimed(outboxID: outboxID, message: message, holdID: holdID, providerTemplateID: template,
+                                       traceparent: traceparent))
             }
             return claimed
         }

@@ -4,6 +4,7 @@ public import Logging
 import NIOCore
 import NIOHTTP1
 public import Runtime
+import Tracing
 
 /// Delivers tenant webhooks: claims due deliveries under a lease, checks the endpoint's URL
 /// again (`WebhookURLPolicy`: its name may resolve elsewhere now), POSTs the event's stored body
@@ -27,9 +28,12 @@ public struct WebhookDispatcher: Sendable {
     let clock: any WallClock
     let owner: String
     let logger: Logger
+    let metrics: WebhookMetrics
 
     public init(database: SQLiteStore, client: HTTPClient, configuration: WebhookConfiguration, clock: any WallClock,
-                owner: String = "webhooks-\(UInt64.random(in: 1...UInt64.max))", logger: Logger = Logger(label: "switchboard.webhooks")) {
+                owner: String = "webhooks-\(UInt64.random(in: 1...UInt64.max))", logger: Logger = Logger(label: "switchboard.webhooks"),
+                metrics: WebhookMetrics = WebhookMetrics()) {
+        self.metrics = metrics
         self.database = database
         self.client = client
         policy = WebhookURLPolicy(configuration: configuration)
@@ -61,6 +65,8 @@ public struct WebhookDispatcher: Sendable {
         var url: String
         var secret: String
         var endpointDeleted: Bool
+        /// The trace of the change that raised the event.
+        var traceparent: String?
     }
 
     /// Claims up to a batch of due deliveries and sends them (at most `concurrency` at once).
@@ -80,11 +86,12 @@ public struct WebhookDispatcher: Sendable {
                  event: row["event_seq"] as Int64, endpoint: row["endpoint_seq"] as Int64)
             }.compactMap { row -> Claimed? in
                 try db.first("""
-                    SELECT e.id, e.body, w.url, w.secret, w.deleted_at FROM webhook_events e, webhook_endpoints w
+                    SELECT e.id, e.body, e.traceparent, w.url, w.secret, w.deleted_at FROM webhook_events e, webhook_endpoints w
                     WHERE e.seq = \(row.event) AND w.seq = \(row.endpoint)
                     """) { detail in
                     Claimed(id: row.id, attempts: row.attempts, createdAt: row.createdAt, eventID: detail["id"], body: detail["body"],
-                            url: detail["url"], secret: detail["secret"], endpointDeleted: (detail["deleted_at"] as Int64?) != nil)
+                            url: detail["url"], secret: detail["secret"], endpointDeleted: (detail["deleted_at"] as Int64?) != nil,
+                            traceparent: detail["traceparent"])
                 }
             }
         }
@@ -134,9 +141,30 @@ public struct WebhookDispatcher: Sendable {
         }
     }
 
-    /// One attempt and its record; the delivery's state after it (nil: the lease was lost).
+    /// One attempt and its record, in a span that continues the event's trace (the POST's
+    /// `traceparent` names it); the delivery's state after it (nil: the lease was lost).
     private func deliver(_ delivery: Claimed) async -> WebhookDelivery.State? {
-        let started = clock.now()
+        await withSpan("webhook delivery", context: TraceParent.context(delivery.traceparent), ofKind: .producer) { span in
+            span.attributes["switchboard.webhook.event_id"] = delivery.eventID
+            span.attributes["switchboard.webhook.attempt"] = delivery.attempts + 1
+            let started = clock.now()
+            let state = await attempt(delivery, started: started)
+            let outcome: WebhookMetrics.Outcome? = switch state {
+            case .delivered?: .delivered
+            case .pending?: .retrying
+            case .failed?: .failed
+            case nil: nil
+            }
+            if let outcome {
+                metrics.attempted(outcome, after: clock.elapsed(since: started))
+                span.attributes["switchboard.webhook.outcome"] = outcome.rawValue
+                if outcome != .delivered { span.setStatus(SpanStatus(code: .error)) }
+            }
+            return state
+        }
+    }
+
+    private func attempt(_ delivery: Claimed, started: Date) async -> WebhookDelivery.State? {
         var status: Int?
         var failure: String?
         if delivery.endpointDeleted {

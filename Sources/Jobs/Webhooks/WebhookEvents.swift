@@ -67,8 +67,11 @@ public enum WebhookEvents {
         let id = PublicID.make(prefix: "evt_")
         let timestamp = Date(millisecondsSince1970: at).formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true))
         let body = String(decoding: try encoder.encode(Body(type: type.rawValue, timestamp: timestamp, data: data)), as: UTF8.self)
+        // The trace of the task whose write raises the event (`SQLiteStore.write` carries it here).
+        let traceparent = TraceParent.of()
         try db.run("""
-            INSERT INTO webhook_events (id, tenant, type, body, created_at) VALUES (\(id), \(tenant), \(type.rawValue), \(body), \(at))
+            INSERT INTO webhook_events (id, tenant, type, body, created_at, traceparent)
+            VALUES (\(id), \(tenant), \(type.rawValue), \(body), \(at), \(traceparent))
             """)
         let event = db.lastInsertRowID
         for endpoint in subscribed {

@@ -59,5 +59,10 @@ public enum WebhookSchema {
                 since  INTEGER NOT NULL
             );
             """),
+        Migration(version: 351, name: "webhook events' trace", sql: """
+            -- The W3C traceparent of the change that raised the event (NULL: none): its
+            -- deliveries, made later by the dispatcher, carry that trace to the receiver.
+            ALTER TABLE webhook_events ADD COLUMN traceparent TEXT;
+            """),
     ]
 }

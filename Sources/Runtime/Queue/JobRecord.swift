@@ -28,4 +28,6 @@ public struct JobRecord: Sendable, Identifiable {
     public var updatedAt: Date
     public var startedAt: Date?
     public var finishedAt: Date?
+    /// The W3C traceparent of the request that enqueued it (nil: none); its attempts' spans continue that trace.
+    public var traceparent: String? = nil
 }

@@ -15,9 +15,11 @@ public struct NewJob: Sendable {
     /// Enqueueing again with the same (tenant, unique key) returns the existing job.
     public var uniqueKey: String?
     public var batchID: String?
+    /// The W3C traceparent its attempts continue; nil takes the enqueuing task's (`TraceParent.of()`).
+    public var traceparent: String?
 
     public init(kind: String, tenant: String, payload: Data = Data("{}".utf8), priority: Int = 0, runAt: Date? = nil,
-                maxAttempts: Int? = nil, uniqueKey: String? = nil, batchID: String? = nil) {
+                maxAttempts: Int? = nil, uniqueKey: String? = nil, batchID: String? = nil, traceparent: String? = nil) {
         self.kind = kind
         self.tenant = tenant
         self.payload = payload
@@ -26,6 +28,7 @@ public struct NewJob: Sendable {
         self.maxAttempts = maxAttempts
         self.uniqueKey = uniqueKey
         self.batchID = batchID
+        self.traceparent = traceparent
     }
 
     /// A job for `Handler`, with its payload encoded as JSON.

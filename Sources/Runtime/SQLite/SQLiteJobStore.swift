@@ -16,7 +16,7 @@ public final class SQLiteJobStore: JobStore {
     static let columns = """
         id, tenant, kind, payload, priority, run_at, attempts, max_attempts, recoveries, state, lease_owner,
         lease_expires_at, cancel_requested, last_error, result, unique_key, batch_id, created_at, updated_at,
-        started_at, finished_at
+        started_at, finished_at, traceparent
         """
 
     static func record(_ row: SQLiteStatement) -> JobRecord {
@@ -29,7 +29,7 @@ public final class SQLiteJobStore: JobStore {
             lastError: row.string(13), result: row.data(14), uniqueKey: row.string(15), batchID: row.string(16),
             createdAt: Date(millisecondsSince1970: row.int64(17)), updatedAt: Date(millisecondsSince1970: row.int64(18)),
             startedAt: row.optionalInt64(19).map(Date.init(millisecondsSince1970:)),
-            finishedAt: row.optionalInt64(20).map(Date.init(millisecondsSince1970:)))
+            finishedAt: row.optionalInt64(20).map(Date.init(millisecondsSince1970:)), traceparent: row.string(21))
     }
 
     /// The next time-sortable id: never below `now`'s floor, always above the last one made.
@@ -69,11 +69,12 @@ public final class SQLiteJobStore: JobStore {
         -> EnqueuedJob {
         let db = tx.connection, at = now.millisecondsSince1970
         let id = try nextID(db, nowMilliseconds: at)
+        let traceparent = job.traceparent ?? TraceParent.of()
         let inserted = try tx.run("""
             INSERT INTO jobs (id, tenant, kind, payload, priority, run_at, attempts, max_attempts, state, lease_owner, lease_expires_at,
-                              unique_key, batch_id, created_at, updated_at, started_at)
+                              unique_key, batch_id, created_at, updated_at, started_at, traceparent)
             VALUES (\(id), \(job.tenant), \(job.kind), \(SQLText(job.payload)), \(job.priority), \(at), 1, \(maxAttempts), 'running',
-                    \(owner), \(leaseUntil.millisecondsSince1970), \(job.uniqueKey), \(job.batchID), \(at), \(at), \(at))
+                    \(owner), \(leaseUntil.millisecondsSince1970), \(job.uniqueKey), \(job.batchID), \(at), \(at), \(at), \(traceparent))
             ON CONFLICT (tenant, unique_key) WHERE unique_key IS NOT NULL DO NOTHING
             """)
         if inserted == 0, let key = job.uniqueKey, let existing = try Self.job(db, tenant: job.tenant, uniqueKey: key) {
@@ -85,7 +86,7 @@ public final class SQLiteJobStore: JobStore {
             attempts: 1, maxAttempts: maxAttempts, recoveries: 0, state: .running, leaseOwner: owner,
             leaseExpiresAt: Date(millisecondsSince1970: leaseUntil.millisecondsSince1970), cancelRequested: false, lastError: nil,
             result: nil, uniqueKey: job.uniqueKey, batchID: job.batchID, createdAt: date, updatedAt: date, startedAt: date,
-            finishedAt: nil), created: true)
+            finishedAt: nil, traceparent: traceparent), created: true)
     }
 
     /// Inserts jobs inside the caller's transaction (the scheduler enqueues its fires and
@@ -94,13 +95,15 @@ public final class SQLiteJobStore: JobStore {
         let nowMS = now.millisecondsSince1970
         let insert = try db.statement("""
             INSERT INTO jobs (id, tenant, kind, payload, priority, run_at, max_attempts, state, unique_key, batch_id,
-                              created_at, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                              created_at, updated_at, traceparent)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (tenant, unique_key) WHERE unique_key IS NOT NULL DO NOTHING
             """)
         var out: [EnqueuedJob] = []
         out.reserveCapacity(jobs.count)
+        let current = TraceParent.of()  // the enqueuing task's (`SQLiteStore.write` carries it here)
         for (index, job) in jobs.enumerated() {
+            let traceparent = job.traceparent ?? current
             let id = try nextID(db, nowMilliseconds: nowMS)
             let runAt = job.runAt?.millisecondsSince1970 ?? nowMS
             insert.reset()
@@ -116,6 +119,7 @@ public final class SQLiteJobStore: JobStore {
             insert.bind(10, job.batchID)
             insert.bind(11, nowMS)
             insert.bind(12, nowMS)
+            insert.bind(13, traceparent)
             try insert.run()
             if let key = job.uniqueKey, db.changes == 0, let existing = try Self.job(db, tenant: job.tenant, uniqueKey: key) {
                 out.append(EnqueuedJob(job: existing, created: false))
@@ -127,7 +131,8 @@ public final class SQLiteJobStore: JobStore {
                 runAt: Date(millisecondsSince1970: runAt), attempts: 0, maxAttempts: attempts[index], recoveries: 0,
                 state: runAt > nowMS ? .scheduled : .queued, leaseOwner: nil, leaseExpiresAt: nil, cancelRequested: false,
                 lastError: nil, result: nil,
-                uniqueKey: job.uniqueKey, batchID: job.batchID, createdAt: at, updatedAt: at, startedAt: nil, finishedAt: nil),
+                uniqueKey: job.uniqueKey, batchID: job.batchID, createdAt: at, updatedAt: at, startedAt: nil, finishedAt: nil,
+                traceparent: traceparent),
                 created: true))
         }
         return out
@@ -240,7 +245,7 @@ public final class SQLiteJobStore: JobStore {
                             started_at = ?3, updated_at = ?3
             WHERE id IN (SELECT value FROM json_each(?4)) AND state = 'queued'
             RETURNING id, tenant, kind, payload, priority, run_at, attempts, max_attempts, recoveries, unique_key, batch_id,
-                      created_at
+                      created_at, traceparent
             """)
         update.bind(1, request.owner)
         update.bind(2, request.leaseUntil.millisecondsSince1970)
@@ -256,7 +261,8 @@ public final class SQLiteJobStore: JobStore {
                 attempts: update.int(6), maxAttempts: update.int(7), recoveries: update.int(8), state: .running,
                 leaseOwner: request.owner, leaseExpiresAt: request.leaseUntil, cancelRequested: false, lastError: nil,
                 result: nil, uniqueKey: update.string(9), batchID: update.string(10),
-                createdAt: Date(millisecondsSince1970: update.int64(11)), updatedAt: now, startedAt: now, finishedAt: nil))
+                createdAt: Date(millisecondsSince1970: update.int64(11)), updatedAt: now, startedAt: now, finishedAt: nil,
+                traceparent: update.string(12)))
         }
         return (rows, chosen.count == count || turnedAway)
     }

@@ -1,5 +1,6 @@
 import CSQLite
 import Foundation
+import Tracing
 public import Logging
 
 /// The SQLite database: one group-committing writer, a pool of readers and a background
@@ -52,7 +53,10 @@ public final class SQLiteStore: Sendable {
             throw StoreError(kind: .readOnly, message: "the store at \(configuration.path) was opened read-only")
         }
         do {
-            let value = try await writer.write(body)
+            // The writer thread runs `body` outside this task: the task's trace context goes
+            // with it, so rows written there (jobs, events) can record the trace (`TraceParent.of()`).
+            let context = ServiceContext.current
+            let value = try await writer.write { db in try ServiceContext.withValue(context) { try body(db) } }
             health.writeCommitted(changingCommits: writer.changingCommits)
             return value
         } catch {

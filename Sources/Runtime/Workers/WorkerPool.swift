@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Synchronization
+import Tracing
 
 /// Claims due jobs in batches and runs them as children of one structured task group, with
 /// at most `maxInFlight` running (and each kind's `maxConcurrency`). It renews the leases of
@@ -183,7 +184,14 @@ final class WorkerPool: Sendable {
         if state.withLock({ $0.stopping }) { control.stop(.shutdown) }
         let context = JobContext(id: job.id, tenant: job.tenant, kind: job.kind, attempt: job.attempts, maxAttempts: job.maxAttempts,
                                  batchID: job.batchID, uniqueKey: job.uniqueKey, clock: clock, logger: logger, lease: lease)
-        let result = await control.run { try await body(context) }
+        // In the caller's task, so the span is a child of its request's.
+        let result = await withSpan("job \(job.kind)", ofKind: .internal) { span in
+            span.attributes["switchboard.job.id"] = "\(job.id)"
+            span.attributes["switchboard.job.kind"] = job.kind
+            let result = await control.run { try await body(context) }
+            if case .failure = result { span.setStatus(SpanStatus(code: .error)) }
+            return result
+        }
         let lapsed = lease.check(now: clock.now())
         let freed = state.withLock { state -> Bool in
             guard state.running[job.id]?.control === control else { return false }
@@ -205,7 +213,22 @@ final class WorkerPool: Sendable {
 
     // MARK: Running
 
+    /// One attempt in a span of its own that continues the trace of the request that enqueued
+    /// the job (`JobRecord.traceparent`), so what the handler calls (providers, webhooks) joins it.
     private func execute(_ job: JobRecord, handler: RegisteredHandler, control: JobControl, lease: JobLease) async {
+        await withSpan("job \(job.kind)", context: TraceParent.context(job.traceparent), ofKind: .consumer) { span in
+            span.attributes["switchboard.job.id"] = "\(job.id)"
+            span.attributes["switchboard.job.kind"] = job.kind
+            span.attributes["switchboard.job.attempt"] = job.attempts
+            let outcome = await attempt(job, handler: handler, control: control, lease: lease)
+            span.attributes["switchboard.job.outcome"] = outcome.map(JobSpan.outcomeName) ?? "lease_lost"
+            if let outcome, JobSpan.isFailure(outcome) { span.setStatus(SpanStatus(code: .error)) }
+            finish(job, outcome, control: control)
+        }
+    }
+
+    private func attempt(_ job: JobRecord, handler: RegisteredHandler, control: JobControl, lease: JobLease) async
+        -> JobCompletion.Outcome? {
         let context = JobContext(id: job.id, tenant: job.tenant, kind: job.kind, attempt: job.attempts,
                                  maxAttempts: job.maxAttempts, batchID: job.batchID, uniqueKey: job.uniqueKey,
                                  clock: clock, logger: logger, lease: lease)
@@ -242,7 +265,7 @@ final class WorkerPool: Sendable {
         case (.failure(let error), nil):
             outcome = failed(job, options: handler.options, message: String(describing: error))
         }
-        finish(job, outcome, control: control)
+        return outcome
     }
 
     /// A retryable failure: retry with backoff while attempts remain, else `dead`.

@@ -17,6 +17,8 @@ struct ConfigFile: Decodable {
     var minScheduleIntervalSeconds: Int?
     var metrics: Bool?
     var publicBaseUrl: String?
+    /// OTLP/HTTP collector base URL (`http://host:4318`): traces and metrics are exported there.
+    var otlpEndpoint: String?
     var auth: Auth?
     var limits: Limits?
     var plans: [String: PlanLimits.Limit]?
@@ -140,7 +142,7 @@ struct ConfigFile: Decodable {
 
     static let knownKeys: [String: Set<String>] = [
         "": ["host", "port", "dataDir", "internalApiKey", "dev", "sync", "maxInFlight", "shutdownGrace", "minScheduleIntervalSeconds", "metrics",
-             "publicBaseUrl", "auth",
+             "publicBaseUrl", "otlpEndpoint", "auth",
              "limits", "plans", "llm", "messaging", "webhooks"],
         "webhooks": ["allowHttp", "allowPrivateNetworks", "lowBalanceThresholdUsd", "maxEndpointsPerTenant"],
         "messaging": ["providers", "routes", "prices", "maxAttempts", "sendWindows", "tenants"],

@@ -47,6 +47,8 @@ struct Serve: AsyncParsableCommand {
 
     private func serve(_ settings: ServeSettings, logger: Logger) async throws {
         try FileManager.default.createDirectory(atPath: settings.dataDir, withIntermediateDirectories: true)
+        // Before any HTTP client exists (the JWKS fetch's included): AsyncHTTPClient takes the tracer when a client is made.
+        let telemetry = try Telemetry.bootstrap(endpoint: settings.otlpEndpoint, logger: logger)
         var auth = settings.auth
         if settings.dev { auth.developmentKeyPEM = try DevelopmentKeys.signingKey(inDataDirectory: settings.dataDir) }
         if let url = auth.jwksURL { auth.jwksJSON = try await JWKSRefresher.fetch(url) }
@@ -58,7 +60,7 @@ struct Serve: AsyncParsableCommand {
         // Key material is checked before the database is opened, so a bad key changes nothing.
         let verifier = try await TokenVerifier(configuration: auth, clock: SystemClock())
 
-        let metrics = FrontMetrics()
+        let metrics = FrontMetrics(exporting: telemetry.metricsFactory)
         MetricsSystem.bootstrap(metrics.factory)
         let clock = SystemClock()
         let llm = LLMService(configuration: settings.llm, providers: settings.providers, clock: clock,
@@ -84,7 +86,7 @@ struct Serve: AsyncParsableCommand {
                                                                "endedHoldsReleased": "\(recovered.holdsReleased)"])
             }
             try await serve(runtime, settings: settings, auth: auth, internalKey: internalKey, verifier: verifier, metrics: metrics,
-                            llm: llm, messaging: messaging, logger: logger)
+                            llm: llm, messaging: messaging, telemetry: telemetry, logger: logger)
         } catch {
             await runtime.close()
             throw error
@@ -95,7 +97,7 @@ struct Serve: AsyncParsableCommand {
 
     private func serve(_ runtime: JobRuntime, settings: ServeSettings, auth: AuthConfiguration, internalKey: (String, Bool),
                        verifier: TokenVerifier, metrics: FrontMetrics, llm: LLMService, messaging: MessagingHub,
-                       logger: Logger) async throws {
+                       telemetry: Telemetry, logger: Logger) async throws {
         if settings.dev {
             _ = try await runtime.wallets.credit(Self.demoCredit, to: .team(DevelopmentKeys.demoTenant),
                                                  reference: "development-demo-credit", reason: "development mode demo credit")
@@ -109,10 +111,13 @@ struct Serve: AsyncParsableCommand {
             verifier: verifier, metrics: metrics, llm: llm, messaging: messaging)
         var services: [any Service] = [runtime, OutboxRelayService(hub: messaging, database: runtime.database, wallets: runtime.wallets,
                                                                    logger: logger),
-                                    WebhookDispatchService(database: runtime.database, configuration: settings.webhooks, clock: runtime.clock, logger: logger)]
+                                    WebhookDispatchService(database: runtime.database, configuration: settings.webhooks, clock: runtime.clock,
+                                                           logger: logger, metrics: WebhookMetrics(factory: metrics.factory))]
         if let url = auth.jwksURL {
             services.append(JWKSRefresher(url: url, interval: auth.jwksRefreshInterval, verifier: verifier, logger: logger))
         }
+        // First, so the exporters stop last and send what the others did while stopping.
+        services.insert(contentsOf: telemetry.services, at: 0)
         let application = front.application(services: services, logger: logger) { port in
             Self.announce(settings, port: port, internalKey: internalKey)
         }

@@ -54,4 +54,8 @@ struct ServeOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The scheme and host providers reach this server at, behind any proxy; provider webhooks are signed over it (env SWITCHBOARD_PUBLIC_BASE_URL).",
                                valueName: "url"))
     var publicBaseUrl: String?
+
+    @Option(help: ArgumentHelp("OTLP/HTTP collector base URL; traces and metrics are exported to <url>/v1/traces and <url>/v1/metrics (env SWITCHBOARD_OTLP_ENDPOINT; default: no export).",
+                               valueName: "url"))
+    var otlpEndpoint: String?
 }

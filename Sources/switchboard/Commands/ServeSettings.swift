@@ -18,6 +18,8 @@ struct ServeSettings {
     var metrics = true
     /// Where providers reach this server (`https://host`), for their signed webhooks.
     var publicBaseURL: String?
+    /// The OTLP/HTTP collector's base URL (no trailing slash); nil: nothing is exported.
+    var otlpEndpoint: String?
     var auth = AuthConfiguration()
     var limits = RequestLimits()
     var plans = PlanLimits()
@@ -69,6 +71,13 @@ struct ServeSettings {
                 throw SettingsError("public-base-url must be an http(s) URL with a host and no query, not '\(url.prefix(100))'")
             }
             publicBaseURL = url.hasSuffix("/") ? String(url.dropLast()) : url
+        }
+        if let url = options.otlpEndpoint ?? env("OTLP_ENDPOINT") ?? file?.otlpEndpoint {
+            guard let parsed = URLComponents(string: url), ["http", "https"].contains(parsed.scheme?.lowercased() ?? ""),
+                  parsed.host?.isEmpty == false, parsed.query == nil, parsed.fragment == nil else {
+                throw SettingsError("otlp-endpoint must be an http(s) URL with a host and no query, not '\(url.prefix(100))'")
+            }
+            otlpEndpoint = url.hasSuffix("/") ? String(url.dropLast()) : url
         }
         minScheduleIntervalSeconds = file?.minScheduleIntervalSeconds ?? minScheduleIntervalSeconds
 

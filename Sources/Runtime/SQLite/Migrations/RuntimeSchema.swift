@@ -59,5 +59,10 @@ public enum RuntimeSchema {
             -- from state to state never touches this index.
             CREATE INDEX jobs_batch ON jobs (batch_id, id) WHERE batch_id IS NOT NULL;
             """),
+        Migration(version: 107, name: "jobs_traceparent", sql: """
+            -- The W3C traceparent of the request that enqueued the job (NULL: none), so its
+            -- attempts, run later by any worker, continue that trace.
+            ALTER TABLE jobs ADD COLUMN traceparent TEXT;
+            """),
     ]
 }

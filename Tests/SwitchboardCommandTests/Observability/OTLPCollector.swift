@@ -1,0 +1,41 @@
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// A tiny OTLP/HTTP collector on loopback (port 0): keeps the body of every POST to
+/// `/v1/traces` and `/v1/metrics` and answers an empty (valid) protobuf response.
+final class OTLPCollector: Sendable {
+    private let received = Mutex<[String: [Data]]>([:])
+
+    func bodies(_ path: String) -> [Data] { received.withLock { $0[path] ?? [] } }
+
+    /// Runs a collector for the length of `body`, which gets its base URL.
+    static func run(_ body: @Sendable (String, OTLPCollector) async throws -> Void) async throws {
+        let collector = OTLPCollector()
+        let router = Router()
+        for path in ["/v1/traces", "/v1/metrics"] {
+            router.post(RouterPath(path)) { request, _ -> Response in
+                let bytes = Data(buffer: try await request.body.collect(upTo: 16 << 20))
+                collector.received.withLock { $0[path, default: []].append(bytes) }
+                return Response(status: .ok, headers: [.contentType: "application/x-protobuf"])
+            }
+        }
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let logger = Logger(label: "collector", factory: { _ in SwiftLogNoOpLogHandler() })
+        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                              onServerRunning: { continuation.yield($0.localAddress?.port ?? 0) }, logger: logger)
+        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            var iterator = ports.makeAsyncIterator()
+            guard let port = await iterator.next() else { throw CancellationError() }
+            do { try await body("http://127.0.0.1:\(port)", collector) } catch {
+                await group.triggerGracefulShutdown()
+                throw error
+            }
+            await group.triggerGracefulShutdown()
+        }
+    }
+}
