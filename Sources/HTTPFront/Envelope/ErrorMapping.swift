@@ -76,6 +76,8 @@ enum ErrorMapping {
         case .budgetExceeded: APIError(Self.paymentRequired, "budget_exceeded", error.message)
         case .notFound: .notFound(error.message)
         case .invalidRequest: .invalidRequest(error.message)
+        // A code added later is refused as the caller's, under its own stable name.
+        default: APIError(.badRequest, error.code.rawValue, error.message)
         }
     }
 

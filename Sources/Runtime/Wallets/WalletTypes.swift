@@ -91,13 +91,17 @@ public struct Reservation: Sendable, Equatable {
 
 /// Why a wallet operation was refused. `code` is stable (the HTTP front maps it to a status).
 public struct WalletError: Error, Sendable, Equatable, CustomStringConvertible {
-    public enum Code: String, Sendable {
+    /// Stable codes; new ones may be added (switch with a `default`).
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        public let rawValue: String
+        private init(_ rawValue: String) { self.rawValue = rawValue }
         /// Available balance (balance − reserved) does not cover the amount.
-        case insufficientCredits = "insufficient_credits"
+        public static let insufficientCredits = Code("insufficient_credits")
         /// The operation's worst-case cost is above the caller's ceiling.
-        case budgetExceeded = "budget_exceeded"
-        case invalidRequest = "invalid_request"
-        case notFound = "not_found"
+        public static let budgetExceeded = Code("budget_exceeded")
+        public static let invalidRequest = Code("invalid_request")
+        public static let notFound = Code("not_found")
+        public var description: String { rawValue }
     }
 
     public let code: Code
