@@ -29,6 +29,11 @@ enum BenchServer {
         }
     }
 
+    /// The tracer `serve` runs without `--otlp-endpoint` (spans made, not recorded, `traceparent`
+    /// propagated), bootstrapped once per process, so the figures are those of `serve`. Nothing
+    /// is recorded, so its span processor has nothing to do and is not run.
+    private static let tracing = Result { _ = try Telemetry.bootstrap(endpoint: nil, logger: Logger(label: "bench")) }
+
     static func run<Value: Sendable>(dataDir: String, maxInFlight: Int, llm: LLMConfiguration, providers: [ProviderSettings],
                                      logger: Logger, _ body: @escaping @Sendable (String, String) async throws -> Value) async throws -> Value {
         try await run(dataDir: dataDir, maxInFlight: maxInFlight, llm: llm, providers: providers, logger: logger) { context in
@@ -40,6 +45,7 @@ enum BenchServer {
                                      providers: [ProviderSettings] = [ProviderSettings(id: "simulated", kind: .simulated(.init()))],
                                      messaging makeMessaging: (any WallClock) -> MessagingHub = { MessagingHub.development(clock: $0) },
                                      logger: Logger, _ body: @escaping @Sendable (Context) async throws -> Value) async throws -> Value {
+        try tracing.get()
         let scratch = try ScratchDirectory(in: dataDir, prefix: "bench-server")
         defer { scratch.remove() }
         let pem = try _RSA.Signing.PrivateKey(keySize: .bits2048).pemRepresentation
