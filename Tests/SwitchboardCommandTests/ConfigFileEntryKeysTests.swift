@@ -3,7 +3,7 @@ import Runtime
 @testable import switchboard
 import Testing
 
-@Suite("config file: unknown keys inside entries")
+@Suite("config file: unknown keys at every depth")
 struct ConfigFileEntryKeysTests {
     func load(_ json: String) throws -> ConfigFile {
         let path = NSTemporaryDirectory() + "switchboard-entries-\(UUID().uuidString).json"
@@ -32,11 +32,18 @@ struct ConfigFileEntryKeysTests {
         _ = try load(Self.file())
     }
 
-    @Test("an unknown key inside an entry is refused, naming its path", arguments: [
+    @Test("an unknown key in any section or entry is refused, naming its path", arguments: [
         (file(provider: #""base_url": "http://127.0.0.1:1""#), "llm.providers[1]: unknown key 'base_url'"),
         (file(model: #", "inputPer1k": 2"#), "llm.models.m: unknown key 'inputPer1k'"),
         (file(route: #", "weight": 2"#), "llm.routes.chat[0]: unknown key 'weight'"),
         (file(messagingProvider: #", "limits": {"requestsPerMinute": 60}"#), "messaging.providers[0]: unknown key 'limits'"),
+        (#"{"messaging": {"providers": [], "routes": {}, "prices": {}, "sendWindows": {"t1": {"start": "08:00", "end": "21:00", "timezone": "UTC", "tz": "x"}}}}"#,
+         "messaging.sendWindows.t1: unknown key 'tz'"),
+        (#"{"messaging": {"providers": [], "routes": {}, "prices": {}, "tenants": {"t1": {"route": {}}}}}"#, "messaging.tenants.t1: unknown key 'route'"),
+        (#"{"plans": {"gold": {"requestsPerSecond": 5, "burst": 9, "brust": 10}}}"#, "plans.gold: unknown key 'brust'"),
+        (#"{"auth": {"isuser": "x"}}"#, "auth: unknown key 'isuser'"),
+        (#"{"webhooks": {"allowAll": true}}"#, "webhooks: unknown key 'allowAll'"),
+        (#"{"prot": 8080}"#, "unknown key 'prot'"),
     ])
     func refused(json: String, message: String) throws {
         let error = #expect(throws: SettingsError.self) { try load(json) }

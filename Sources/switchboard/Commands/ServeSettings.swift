@@ -105,11 +105,16 @@ struct ServeSettings {
             }
         }
         if let plans = file?.plans { self.plans.plans.merge(plans) { _, configured in configured } }
-        if let llm = file?.llm { (self.llm, providers) = try Self.llm(llm, environment: environment) }
-        if let section = file?.messaging { (messaging, messagingProviders) = try Self.messaging(section, environment: environment) }
         // Development mode is the default only while no production token key is configured.
         dev = devChoice ?? !auth.hasKeys
-        webhooks = try Self.webhooks(file?.webhooks, dev: dev)
+        // Each module checks its own section.
+        do {
+            if let llm = file?.llm { (self.llm, providers) = try llm.resolved(environment: environment) }
+            if let section = file?.messaging { (messaging, messagingProviders) = try section.resolved(environment: environment) }
+            webhooks = try WebhookConfiguration.Section.resolved(file?.webhooks, development: dev)
+        } catch let error as ConfigurationError {
+            throw SettingsError(error.description)
+        }
         try validate()
     }
 
@@ -130,96 +135,7 @@ struct ServeSettings {
         }
     }
 
-    /// Development allows `http://` and loopback receivers; production neither, unless the file says so.
-    static func webhooks(_ section: ConfigFile.Webhooks?, dev: Bool) throws -> WebhookConfiguration {
-        var webhooks = dev ? WebhookConfiguration.development : .production
-        guard let section else { return webhooks }
-        if let allow = section.allowHttp { webhooks.allowHTTP = allow || dev }
-        if let allow = section.allowPrivateNetworks { webhooks.allowPrivateNetworks = allow }
-        if let text = section.lowBalanceThresholdUsd {
-            guard let amount = try? MicroUSD(parsingUSD: text), amount >= .zero else {
-                throw SettingsError("webhooks.lowBalanceThresholdUsd must be a non-negative USD amount such as \"5.00\"")
-            }
-            webhooks.lowBalanceThreshold = amount
-        }
-        if let count = section.maxEndpointsPerTenant {
-            guard (1...100).contains(count) else { throw SettingsError("webhooks.maxEndpointsPerTenant must be 1...100") }
-            webhooks.maxEndpointsPerTenant = count
-        }
-        return webhooks
-    }
-
     var databasePath: String { RuntimeConfiguration.databasePath(inDataDirectory: dataDir) }
-
-    /// The config file's `llm` section, checked: every route names a configured provider and a
-    /// priced model, numbers are in range, API keys come from the named environment variables.
-    private static func llm(_ section: ConfigFile.LLM, environment: [String: String]) throws
-        -> (LLMConfiguration, [ProviderSettings]) {
-        var providers: [ProviderSettings] = []
-        for provider in section.providers {
-            guard !provider.id.isEmpty, !provider.id.contains(":"), !providers.contains(where: { $0.id == provider.id }) else {
-                throw SettingsError("llm.providers: ids must be unique, non-empty and without ':' ('\(provider.id)')")
-            }
-            if let rpm = provider.requestsPerMinute, rpm < 1 { throw SettingsError("llm provider \(provider.id): requestsPerMinute must be ≥ 1") }
-            if let tpm = provider.tokensPerMinute, tpm < 1 { throw SettingsError("llm provider \(provider.id): tokensPerMinute must be ≥ 1") }
-            let kind: ProviderSettings.Kind
-            switch provider.type {
-            case "openai", "anthropic":
-                guard let url = provider.baseUrl ?? (provider.type == "anthropic" ? "https://api.anthropic.com" : nil),
-                      url.hasPrefix("http://") || url.hasPrefix("https://") else {
-                    throw SettingsError("llm provider \(provider.id): baseUrl must be an http(s) URL")
-                }
-                var key: String?
-                if let name = provider.apiKeyEnv {
-                    guard let value = environment[name], !value.isEmpty else {
-                        throw SettingsError("llm provider \(provider.id): the environment variable \(name) is not set")
-                    }
-                    key = value
-                }
-                let timeout = provider.timeoutSeconds ?? 30
-                guard (1...600).contains(timeout) else { throw SettingsError("llm provider \(provider.id): timeoutSeconds must be 1...600") }
-                kind = provider.type == "anthropic" ? .anthropic(baseURL: url, apiKey: key, timeout: .seconds(timeout))
-                    : .openAICompatible(baseURL: url, apiKey: key, timeout: .seconds(timeout))
-            case "simulated":
-                let errorRate = provider.errorRate ?? 0, rateLimitRate = provider.rateLimitRate ?? 0
-                guard (0...1).contains(errorRate), (0...1).contains(rateLimitRate), (0...600_000).contains(provider.latencyMs ?? 0),
-                      (1...100_000).contains(provider.outputTokens ?? 16)
-                else { throw SettingsError("llm provider \(provider.id): simulated settings out of range") }
-                kind = .simulated(.init(latency: .milliseconds(provider.latencyMs ?? 0), rateLimitRate: rateLimitRate,
-                                        errorRate: errorRate, outputTokens: provider.outputTokens ?? 16, seed: provider.seed ?? 42))
-            default:
-                throw SettingsError("llm provider \(provider.id): type must be openai, anthropic or simulated, not '\(provider.type)'")
-            }
-            providers.append(ProviderSettings(id: provider.id, kind: kind, requestsPerMinute: provider.requestsPerMinute,
-                                              tokensPerMinute: provider.tokensPerMinute))
-        }
-        var models: [String: LLMConfiguration.Model] = [:]
-        for (name, model) in section.models {
-            guard (1...1_000_000).contains(model.maxOutputTokens), model.inputPer1K >= 0, model.outputPer1K >= 0,
-                  model.inputPer1K <= 100_000_000, model.outputPer1K <= 100_000_000
-            else { throw SettingsError("llm model \(name): maxOutputTokens 1...1000000 and prices 0...100000000 micro-USD per 1K") }
-            models[name] = LLMConfiguration.Model(maxOutputTokens: model.maxOutputTokens,
-                                                  price: ModelPrice(inputPer1K: model.inputPer1K, outputPer1K: model.outputPer1K))
-        }
-        var routes: [String: [RouteTarget]] = [:]
-        for (useCase, targets) in section.routes {
-            guard !targets.isEmpty else { throw SettingsError("llm route \(useCase) has no targets") }
-            for target in targets {
-                guard providers.contains(where: { $0.id == target.provider }) else {
-                    throw SettingsError("llm route \(useCase): provider '\(target.provider)' is not configured")
-                }
-                guard models[target.model] != nil else { throw SettingsError("llm route \(useCase): model '\(target.model)' has no price") }
-            }
-            routes[useCase] = targets.map { RouteTarget(provider: $0.provider, model: $0.model) }
-        }
-        guard routes[section.defaultUseCase] != nil else {
-            throw SettingsError("llm.defaultUseCase '\(section.defaultUseCase)' is not a route")
-        }
-        let deadline = section.requestDeadlineSeconds ?? 60
-        guard (1...600).contains(deadline) else { throw SettingsError("llm.requestDeadlineSeconds must be 1...600") }
-        return (LLMConfiguration(models: models, routing: LLMRouting(routes: routes, defaultUseCase: section.defaultUseCase),
-                                 requestDeadline: .seconds(deadline)), providers)
-    }
 
     private static func read(_ path: String, what: String) throws -> String {
         do { return try String(contentsOfFile: path, encoding: .utf8) } catch {
