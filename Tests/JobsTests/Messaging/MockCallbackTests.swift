@@ -1,9 +1,7 @@
 import Foundation
 import Hummingbird
 @testable import Jobs
-import Logging
 @testable import MockProvider
-import ServiceLifecycle
 import Testing
 
 @Suite("mock-provider's Twilio status callbacks")
@@ -31,21 +29,7 @@ struct MockCallbackTests {
             sink.yield(Post(form: form, signature: request.headers.first { $0.name.canonicalName == "x-twilio-signature" }?.value))
             return .ok
         }
-        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        let logger = Logger(label: "receiver", factory: { _ in SwiftLogNoOpLogHandler() })
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                              onServerRunning: { continuation.yield($0.localAddress?.port ?? 0) }, logger: logger)
-        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
-            var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next() else { throw CancellationError() }
-            do { try await body("http://127.0.0.1:\(port)/cb", posts) } catch {
-                await group.triggerGracefulShutdown()
-                throw error
-            }
-            await group.triggerGracefulShutdown()
-        }
+        try await LoopbackServer.run(router) { url in try await body(url + "/cb", posts) }
     }
 
     @Test("after a send that asks: sent then delivered, signed; twice and reversed when told", .timeLimit(.minutes(1)))

@@ -2,10 +2,9 @@ import AsyncHTTPClient
 import Crypto
 import Foundation
 import Hummingbird
+import MockProvider
 @testable import Jobs
-import Logging
 import Runtime
-import ServiceLifecycle
 import Synchronization
 import Testing
 
@@ -225,20 +224,6 @@ final class Receiver: Sendable {
             }
             return HTTPResponse.Status(code: status)
         }
-        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        let logger = Logger(label: "receiver", factory: { _ in SwiftLogNoOpLogHandler() })
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                              onServerRunning: { continuation.yield($0.localAddress?.port ?? 0) }, logger: logger)
-        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
-            var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next() else { throw CancellationError() }
-            do { try await body("http://127.0.0.1:\(port)/hook", receiver) } catch {
-                await group.triggerGracefulShutdown()
-                throw error
-            }
-            await group.triggerGracefulShutdown()
-        }
+        try await LoopbackServer.run(router) { url in try await body(url + "/hook", receiver) }
     }
 }

@@ -1,7 +1,6 @@
 import Foundation
 import Hummingbird
-import Logging
-import ServiceLifecycle
+import MockProvider
 import Synchronization
 
 /// A tiny OTLP/HTTP collector on loopback (port 0): keeps the body of every POST to
@@ -22,20 +21,6 @@ final class OTLPCollector: Sendable {
                 return Response(status: .ok, headers: [.contentType: "application/x-protobuf"])
             }
         }
-        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        let logger = Logger(label: "collector", factory: { _ in SwiftLogNoOpLogHandler() })
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                              onServerRunning: { continuation.yield($0.localAddress?.port ?? 0) }, logger: logger)
-        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
-            var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next() else { throw CancellationError() }
-            do { try await body("http://127.0.0.1:\(port)", collector) } catch {
-                await group.triggerGracefulShutdown()
-                throw error
-            }
-            await group.triggerGracefulShutdown()
-        }
+        try await LoopbackServer.run(router) { url in try await body(url, collector) }
     }
 }
