@@ -40,15 +40,44 @@ public struct DeliveryApplyJob: JobHandler {
     /// Applies the stored report `dedupeKey` in the caller's transaction; nil while its message
     /// is not known yet (and patience lasts).
     static func apply(_ dedupeKey: String, now: Int64, _ db: SQLiteConnection) throws -> Outcome? {
-        let payload = Payload(dedupeKey: dedupeKey)
         guard let report = try db.first("""
             SELECT provider, message_id, provider_message_id, provider_status, error_code, received_at
-            FROM delivery_reports WHERE dedupe_key = \(payload.dedupeKey) AND applied_at IS NULL
+            FROM delivery_reports WHERE dedupe_key = \(dedupeKey) AND applied_at IS NULL
             """, { row in
-                (provider: row["provider"] as String, messageID: row["message_id"] as String?,
-                 sid: row["provider_message_id"] as String, status: row["provider_status"] as String,
-                 errorCode: row["error_code"] as String?, receivedAt: row["received_at"] as Int64)
+                Stored(provider: row["provider"], messageID: row["message_id"], sid: row["provider_message_id"],
+                       status: row["provider_status"], errorCode: row["error_code"], receivedAt: row["received_at"])
             }) else { return .unchanged }
+        return try apply(report, dedupeKey: dedupeKey, now: now, db)
+    }
+
+    /// A report as stored, not applied yet.
+    struct Stored {
+        var provider: String
+        var messageID: String?
+        var sid: String
+        var status: String
+        var errorCode: String?
+        var receivedAt: Int64
+
+        init(provider: String, messageID: String?, sid: String, status: String, errorCode: String?, receivedAt: Int64) {
+            self.provider = provider
+            self.messageID = messageID
+            self.sid = sid
+            self.status = status
+            self.errorCode = errorCode
+            self.receivedAt = receivedAt
+        }
+
+        init(_ report: DeliveryReport, receivedAt: Int64) {
+            self.init(provider: report.provider, messageID: report.messageID, sid: report.providerMessageID, status: report.providerStatus,
+                      errorCode: report.errorCode, receivedAt: receivedAt)
+        }
+    }
+
+    /// Applies `report`, stored under `dedupeKey` in this transaction and not applied yet (the
+    /// inbox passes what it just stored, so it is not read back).
+    static func apply(_ report: Stored, dedupeKey: String, now: Int64, _ db: SQLiteConnection) throws -> Outcome? {
+        let payload = Payload(dedupeKey: dedupeKey)
         let word = report.status.lowercased()
         let status = Self.status(word)
         let suppresses = Self.suppressingEvents.contains(word)

@@ -34,17 +34,19 @@ public enum DeliveryInbox {
         // events for mail sent by something else on the account): not stored.
         let reports = reports.filter { $0.messageID != nil || !$0.providerMessageID.isEmpty }
         guard !reports.isEmpty else { return 0 }
-        let jobs = try reports.map { report in
-            try NewJob(DeliveryApplyJob.self, tenant: DeliveryApplyJob.tenant, payload: .init(dedupeKey: report.dedupeKey),
-                       uniqueKey: "delivery:" + report.dedupeKey)
-        }
         let now = runtime.clock.now()
         let at = now.millisecondsSince1970
         let (stored, waiting) = try await runtime.database.write { db in
             var stored = 0, waiting: [NewJob] = []
-            for (report, job) in zip(reports, jobs) where try insert(report, receivedAt: at, db) {
+            for report in reports where try insert(report, receivedAt: at, db) {
                 stored += 1
-                if try DeliveryApplyJob.apply(report.dedupeKey, now: at, db) == nil { waiting.append(job) }
+                let key = report.dedupeKey
+                // Applied from what was just stored, without reading it back; only a report whose
+                // message is not known yet gets its job (and the payload's encoding).
+                if try DeliveryApplyJob.apply(.init(report, receivedAt: at), dedupeKey: key, now: at, db) == nil {
+                    waiting.append(try NewJob(DeliveryApplyJob.self, tenant: DeliveryApplyJob.tenant, payload: .init(dedupeKey: key),
+                                              uniqueKey: "delivery:" + key))
+                }
             }
             if !waiting.isEmpty { try runtime.enqueue(waiting, now: now, in: db.transaction) }
             return (stored, waiting.count)
