@@ -93,11 +93,14 @@ public enum WebhookEvents {
         var errorCode: String?
     }
 
-    /// Raises the event of message `seq`'s new `status` (if it has one).
+    /// Raises the event of message `seq`'s new `status` (if it has one). The message is read
+    /// only when its tenant has an endpoint, so for most tenants a status change costs one
+    /// indexed lookup here.
     static func messageStatus(_ seq: Int64, _ status: MessageStatus, at: Int64, _ db: SQLiteConnection) throws {
         guard let type = WebhookEventType(messageStatus: status),
               let message = try db.first("""
-                SELECT id, tenant, channel, recipient, provider_message_id, error_code FROM messages WHERE seq = \(seq)
+                SELECT id, tenant, channel, recipient, provider_message_id, error_code FROM messages m
+                WHERE seq = \(seq) AND EXISTS (SELECT 1 FROM webhook_endpoints e WHERE e.tenant = m.tenant AND e.deleted_at IS NULL)
                 """, { row in
                     (tenant: row["tenant"] as String,
                      data: MessageData(id: row["id"], channel: row["channel"], to: row["recipient"], status: status.rawValue,
