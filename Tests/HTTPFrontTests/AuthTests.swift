@@ -81,7 +81,7 @@ struct AuthTests {
                 #expect(envelope.errorCode == "unauthorized", "\(bad)")
                 #expect(response.headers[.wwwAuthenticate] == "Bearer", "\(bad)")
             }
-            let good = try await client.get("/llm-orch/v1/wallets", headers: [.authorization: "Bearer " + (try await Harness.sign(Self.claims()))])
+            let good = try await client.get("/llm-orch/v1/wallets", headers: [.authorization: "Bearer " + (try await Harness.sign(Self.claims(issuedAt: harness.clock.now())))])
             #expect(good.status == .ok)
         }
     }

@@ -13,11 +13,9 @@ struct MessagingAPITests {
     static let messages = "/cpaas/v1/messages"
 
     /// Syncs the simulated provider's templates; returns their ids by name.
-    static func syncTemplates(_ client: any TestClientProtocol) async throws -> [String: String] {
+    static func syncTemplates(_ client: any TestClientProtocol, token: String) async throws -> [String: String] {
         let sync = try await client.send(.post, "/cpaas/v1/_internal/sync-templates", internalKey: TestKeys.internalKey)
         #expect(sync.status == .ok)
-        let token = try await Harness.sign(AccessClaims(sub: "u", tenantId: TestKeys.tenant, roles: ["user"], planTier: "professional",
-                                                        issuedAt: Date(), expiresAt: Date().addingTimeInterval(600)))
         let list = try #require(try ParsedEnvelope(try await client.get("/cpaas/v1/templates?limit=100", token: token)).dataArray)
         return Dictionary(uniqueKeysWithValues: list.compactMap { row in (row["name"] as? String).map { ($0, row["id"] as? String ?? "") } })
     }
@@ -28,7 +26,7 @@ struct MessagingAPITests {
         let token = try await harness.token()
         try await harness.test { client in
             try await client.credit(tenant: TestKeys.tenant, amount: "1.00")
-            let ids = try await Self.syncTemplates(client)
+            let ids = try await Self.syncTemplates(client, token: token)
             let shipped = try #require(ids["order_shipped"]), sale = try #require(ids["spring_sale"]), code = try #require(ids["login_code"])
             let past = "2020-01-01T00:00:00Z"
             let cases: [(body: String, field: String)] = [
@@ -75,7 +73,7 @@ struct MessagingAPITests {
         let other = try await harness.token(tenant: TestKeys.otherTenant)
         try await harness.test { client in
             try await client.credit(tenant: TestKeys.tenant, amount: "1.00")
-            let ids = try await Self.syncTemplates(client)
+            let ids = try await Self.syncTemplates(client, token: token)
             // 161 GSM characters: two segments at $0.0079 each.
             let long = String(repeating: "a", count: 161)
             let response = try await client.send(.post, Self.messages, token: token,

@@ -153,18 +153,15 @@ struct OutboxStore: Sendable {
     /// Moves the message to `status` if that is forward, with a history event; true if it moved.
     @discardableResult
     static func advance(_ seq: Int64, to status: MessageStatus, detail: String?, at: Int64, _ db: SQLiteConnection) throws -> Bool {
-        let update = try db.statement("""
-            UPDATE messages SET status = ?1, updated_at = ?2 WHERE seq = ?3 AND
-                CASE status WHEN 'queued' THEN 0 WHEN 'sending' THEN 1 WHEN 'sent' THEN 2 ELSE 3 END < ?4
-            """)
-        update.bind(1, status.rawValue)
-        update.bind(2, at)
-        update.bind(3, seq)
-        update.bind(4, status.rank)
-        try update.run()
-        guard db.changes == 1 else { return false }
+        // Says whether the message is part of a fallback chain, so that the others skip its bookkeeping.
+        guard let chained = try db.first("""
+            UPDATE messages SET status = \(status.rawValue), updated_at = \(at) WHERE seq = \(seq) AND
+                CASE status WHEN 'queued' THEN 0 WHEN 'sending' THEN 1 WHEN 'sent' THEN 2 ELSE 3 END < \(status.rank)
+            RETURNING fallback IS NOT NULL OR next_id IS NOT NULL AS chained
+            """, { $0["chained"] as Bool })
+        else { return false }
         try MessageStore.event(seq, status, detail: detail, at: at, db)
-        try MessageFallbacks.statusChanged(seq, to: status, at: at, db)
+        if chained { try MessageFallbacks.statusChanged(seq, to: status, at: at, db) }
         return true
     }
 }
