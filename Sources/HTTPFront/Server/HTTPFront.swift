@@ -5,8 +5,9 @@ public import Jobs
 public import ServiceLifecycle
 
 /// The HTTP server of Switchboard: both API prefixes, `/metrics` and `/openapi.json` on one
-/// router over one runtime, each area served by its controller with only what it uses. Build the router (tests drive it in process) or the application
-/// (a `Service` that serves until a graceful shutdown, then finishes in-flight requests).
+/// router over one runtime, each area served by its controller with only what it uses. Build
+/// the router (tests drive it in process) or the application (a `Service` that serves until a
+/// graceful shutdown, then finishes in-flight requests).
 public struct HTTPFront: Sendable {
     public static let llmPrefix = "/llm-orch/v1"
     public static let cpaasPrefix = "/cpaas/v1"
