@@ -157,4 +157,17 @@ struct RequestIDTests {
         }
         #expect(seen.count == 10_000)
     }
+
+    static let trace = "4bf92f3577b34da6a3ce929d0e0e4736"
+
+    @Test("a traceparent is read by the W3C propagator's rules: version 00, lower hex, 55 characters, no zero ids", arguments: [
+        ("00-\(trace)-00f067aa0ba902b7-01", trace), ("00-\(trace)-00f067aa0ba902b7-00", trace),
+        ("01-\(trace)-00f067aa0ba902b7-01", nil), ("00-\(trace)-00f067aa0ba902b7-01-extra", nil),
+        ("00-\(trace.uppercased())-00f067aa0ba902b7-01", nil), ("00-\(trace)-00F067AA0BA902B7-01", nil),
+        ("00-\(trace)-0000000000000000-01", nil), ("00-00000000000000000000000000000000-00f067aa0ba902b7-01", nil),
+        ("00-\(trace)-00f067aa0ba902b7-1", nil), ("00-\(trace)-00f067aa0ba902bx-01", nil), ("", nil),
+    ] as [(String, String?)])
+    func parsed(header: String, expected: String?) {
+        #expect(RequestIDMiddleware.traceID(header) == expected, "\(header)")
+    }
 }

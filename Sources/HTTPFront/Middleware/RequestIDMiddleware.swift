@@ -26,11 +26,14 @@ struct RequestIDMiddleware: RouterMiddleware {
         return value
     }
 
-    /// The trace id of `traceparent: 00-<32 hex>-<16 hex>-<2 hex>` (not all zeros).
+    /// The trace id of `traceparent: 00-<32 hex>-<16 hex>-<2 hex>` (ids not all zeros), read by
+    /// the same rules as the tracer's W3C propagator, so the id echoed in `meta.trace_id` is the
+    /// one the request's span continues: a header either accepts is one both accept.
     static func traceID(_ header: String) -> String? {
         let parts = header.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count >= 4, parts[0].utf8.count == 2, parts[1].utf8.count == 32, parts[2].utf8.count == 16,
-              parts[1].utf8.allSatisfy(Self.isLowerHex), parts[1].utf8.contains(where: { $0 != UInt8(ascii: "0") })
+        guard header.utf8.count == 55, parts.count == 4, parts[0] == "00", parts[1].utf8.count == 32, parts[2].utf8.count == 16,
+              parts[3].utf8.count == 2, parts.allSatisfy({ $0.utf8.allSatisfy(Self.isLowerHex) }),
+              parts[1].utf8.contains(where: { $0 != UInt8(ascii: "0") }), parts[2].utf8.contains(where: { $0 != UInt8(ascii: "0") })
         else { return nil }
         return String(parts[1])
     }

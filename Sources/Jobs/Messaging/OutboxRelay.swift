@@ -35,7 +35,8 @@ public struct OutboxRelay: Sendable {
     let store: OutboxStore
     let messages: MessageStore
     let wallets: Wallets
-    /// This relay's lease owner name (unique per relay instance).
+    /// This relay's name; each pass claims under this name and a fresh suffix, so a pass that
+    /// stalls past its lease can never have its late word taken for a newer pass's.
     let owner: String
     let logger: Logger
 
@@ -54,7 +55,8 @@ public struct OutboxRelay: Sendable {
         let configuration = hub.configuration
         let now = hub.clock.now()
         let leaseUntil = now.addingTimeInterval(configuration.leaseDuration.timeInterval)
-        let claimed = try await store.claim(owner: owner, limit: configuration.relayBatchSize, now: now, leaseUntil: leaseUntil)
+        let claimed = try await store.claim(owner: "\(owner)#\(String(UInt64.random(in: 1...UInt64.max), radix: 36))",
+                                            limit: configuration.relayBatchSize, now: now, leaseUntil: leaseUntil)
         var report = Report()
         report.processed = claimed.count
         await withTaskGroup(of: Outcome.self) { group in
@@ -155,7 +157,7 @@ public struct OutboxRelay: Sendable {
             let status = receipt.providerStatus.flatMap(MessageStatus.init(providerStatus:)) ?? .sent
             // The outcome first (it checks the lease), then the money: a relay that lost the row
             // never touches its hold, and a crash in between leaves a hold `reconcileHolds` closes.
-            try await store.sent(row, owner: owner, providerMessageID: receipt.providerMessageID, status: status, now: hub.clock.now())
+            try await store.sent(row, owner: row.owner, providerMessageID: receipt.providerMessageID, status: status, now: hub.clock.now())
             if let holdID = row.holdID {
                 _ = try await wallets.settle(try hold(holdID, message), actualCost: MicroUSD(message.priceMicroUSD))
             }
@@ -185,7 +187,7 @@ public struct OutboxRelay: Sendable {
         hub.metrics.retrying(row.message.provider)
         let backoff = min(configuration.maxBackoff, configuration.baseBackoff * (1 << min(max(attempts - 1, 0), 16)))
         let now = hub.clock.now()
-        try await store.retry(row, owner: owner, dueAt: now.addingTimeInterval((wait ?? backoff).timeInterval), error: error,
+        try await store.retry(row, owner: row.owner, dueAt: now.addingTimeInterval((wait ?? backoff).timeInterval), error: error,
                               countsAsAttempt: countsAsAttempt, now: now)
         return .retried
     }
@@ -194,7 +196,7 @@ public struct OutboxRelay: Sendable {
     static let maxAge: Duration = .seconds(24 * 3_600)
 
     private func fail(_ row: OutboxStore.Claimed, _ error: MessagingError) async throws -> Outcome {
-        try await store.failed(row, owner: owner, error: error, now: hub.clock.now())
+        try await store.failed(row, owner: row.owner, error: error, now: hub.clock.now())
         if let holdID = row.holdID { _ = try await wallets.release(try hold(holdID, row.message)) }
         return .failed
     }

@@ -16,6 +16,8 @@ struct OutboxStore: Sendable {
         var providerTemplateID: String?
         /// The trace of the request that queued the message.
         var traceparent: String?
+        /// The lease owner it was claimed under: only its word (sent, retry, failed) counts.
+        var owner: String
     }
 
     /// Leases up to `limit` due rows to `owner` until `leaseUntil`: only the first unsent
@@ -63,7 +65,7 @@ struct OutboxStore: Sendable {
                     try MessageStore.event(seq, .sending, detail: nil, at: nowMS, db)
                 }
                 claimed.append(Claimed(outboxID: outboxID, message: message, holdID: holdID, providerTemplateID: template,
-                                       traceparent: traceparent))
+                                       traceparent: traceparent, owner: owner))
             }
             return claimed
         }
