@@ -152,7 +152,7 @@ struct RequestIDTests {
             let id = RequestIDMiddleware.requestID(words.0, words.1)
             #expect(UUID(uuidString: id) != nil && Array(id)[14] == "4", "\(id)")
             let trace = RequestIDMiddleware.traceID(words.2, words.3)
-            #expect(trace.count == 32 && RequestIDMiddleware.traceID("00-\(trace)-00f067aa0ba902b7-01") == trace)
+            #expect(trace.count == 32 && TraceParent.traceID("00-\(trace)-00f067aa0ba902b7-01") == trace)
             seen.insert(id)
         }
         #expect(seen.count == 10_000)
@@ -168,6 +168,6 @@ struct RequestIDTests {
         ("00-\(trace)-00f067aa0ba902b7-1", nil), ("00-\(trace)-00f067aa0ba902bx-01", nil), ("", nil),
     ] as [(String, String?)])
     func parsed(header: String, expected: String?) {
-        #expect(RequestIDMiddleware.traceID(header) == expected, "\(header)")
+        #expect(TraceParent.traceID(header) == expected, "\(header)")
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Runtime
 import Synchronization
 
 /// First in the chain: gives the request its id (`x-request-id` when the client sent a sane
@@ -14,7 +15,7 @@ struct RequestIDMiddleware: RouterMiddleware {
         let random = Self.randomBytes()
         let requestID = request.headers[.requestID].flatMap(Self.acceptable) ?? Self.requestID(random.0, random.1)
         context.requestID = requestID
-        context.traceID = request.headers[.traceparent].flatMap(Self.traceID) ?? Self.traceID(random.2, random.3)
+        context.traceID = request.headers[.traceparent].flatMap(TraceParent.traceID) ?? Self.traceID(random.2, random.3)
         var response = try await next(request, context)
         response.headers[.requestID] = requestID
         return response
@@ -24,22 +25,6 @@ struct RequestIDMiddleware: RouterMiddleware {
     static func acceptable(_ value: String) -> String? {
         guard (1...128).contains(value.utf8.count), value.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else { return nil }
         return value
-    }
-
-    /// The trace id of `traceparent: 00-<32 hex>-<16 hex>-<2 hex>` (ids not all zeros), read by
-    /// the same rules as the tracer's W3C propagator, so the id echoed in `meta.trace_id` is the
-    /// one the request's span continues: a header either accepts is one both accept.
-    static func traceID(_ header: String) -> String? {
-        let parts = header.split(separator: "-", omittingEmptySubsequences: false)
-        guard header.utf8.count == 55, parts.count == 4, parts[0] == "00", parts[1].utf8.count == 32, parts[2].utf8.count == 16,
-              parts[3].utf8.count == 2, parts.allSatisfy({ $0.utf8.allSatisfy(Self.isLowerHex) }),
-              parts[1].utf8.contains(where: { $0 != UInt8(ascii: "0") }), parts[2].utf8.contains(where: { $0 != UInt8(ascii: "0") })
-        else { return nil }
-        return String(parts[1])
-    }
-
-    private static func isLowerHex(_ byte: UInt8) -> Bool {
-        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte)
     }
 
     /// Four 64-bit words for a request id and a trace id: SplitMix64 over an atomic counter

@@ -24,11 +24,20 @@ public enum TraceParent {
         return context
     }
 
-    /// The 32 hex digits of a `traceparent`'s trace id (`00-<trace id>-<span id>-<flags>`).
+    /// The trace id of `traceparent: 00-<32 hex>-<16 hex>-<2 hex>` (ids not all zeros), read by
+    /// the same rules as swift-otel's W3C propagator, so the id echoed in `meta.trace_id` is the
+    /// one the request's span continues: a header either accepts is one both accept.
     public static func traceID(_ traceparent: String) -> String? {
         let parts = traceparent.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count >= 4, parts[1].utf8.count == 32 else { return nil }
+        guard traceparent.utf8.count == 55, parts.count == 4, parts[0] == "00", parts[1].utf8.count == 32, parts[2].utf8.count == 16,
+              parts[3].utf8.count == 2, parts.allSatisfy({ $0.utf8.allSatisfy(isLowerHex) }),
+              parts[1].utf8.contains(where: { $0 != UInt8(ascii: "0") }), parts[2].utf8.contains(where: { $0 != UInt8(ascii: "0") })
+        else { return nil }
         return String(parts[1])
+    }
+
+    private static func isLowerHex(_ byte: UInt8) -> Bool {
+        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte)
     }
 }
 
