@@ -31,6 +31,8 @@ let package = Package(
         // Tests only: reads the OpenAPI document as a model (without the slower external-loading trait).
         .package(url: "https://github.com/mattpolzin/OpenAPIKit.git", from: "6.4.0", traits: []),
         .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.2"),
+        // The PostgreSQL backend (`serve --database postgres://…`).
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         // OTLP export when `serve --otlp-endpoint` is set; only its HTTP exporter is built (no gRPC).
         .package(url: "https://github.com/swift-otel/swift-otel.git", from: "1.6.0", traits: ["OTLPHTTP"]),
     ],
@@ -44,6 +46,7 @@ let package = Package(
             name: "Runtime",
             dependencies: [
                 "CSQLite",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),

@@ -87,6 +87,8 @@ enum ErrorMapping {
         case .diskFull: APIError(.serviceUnavailable, "unavailable", "the server's disk is full; writes are refused")
         case .readOnly: APIError(.serviceUnavailable, "unavailable", "the server's database is read-only")
         case .closed: .unavailable("the server is shutting down")
+        case .unavailable:
+            APIError(.serviceUnavailable, "unavailable", "the database cannot be reached; retry shortly", headers: [(.retryAfter, "1")])
         default: .internalError()
         }
     }

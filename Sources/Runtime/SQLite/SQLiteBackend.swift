@@ -14,7 +14,7 @@ public final class SQLiteBackend: Backend {
         let jobs = SQLiteJobStore(database: store)
         self.jobs = jobs
         sqliteJobs = jobs
-        ledger = SQLiteLedger()
+        ledger = SQLLedger()
     }
 
     public func write<Value: Sendable>(_ body: @escaping @Sendable (Transaction) throws -> Value) async throws -> Value {

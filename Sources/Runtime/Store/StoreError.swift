@@ -1,11 +1,12 @@
 import CSQLite
 
-/// An error from the SQLite store: the result code, SQLite's message and the statement that
-/// failed. Bound arguments are never included (they may hold personal data or secrets).
+/// An error from the store: a stable kind, the database's message (with PostgreSQL's SQLSTATE)
+/// and the statement that failed. Bound arguments are never included (they may hold personal
+/// data or secrets).
 public struct StoreError: Error, CustomStringConvertible, Sendable {
     /// A stable category that callers can switch on without knowing SQLite's result codes.
     public struct Kind: Hashable, Sendable, CustomStringConvertible {
-        private enum Value: String { case busy, diskFull, readOnly, corrupt, cannotOpen, constraint, schema, closed, other }
+        private enum Value: String { case busy, diskFull, readOnly, corrupt, cannotOpen, constraint, schema, closed, unavailable, other }
         private let value: Value
         /// Another connection or process holds the write lock for longer than the busy timeout.
         public static let busy = Kind(value: .busy)
@@ -23,7 +24,9 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
         public static let schema = Kind(value: .schema)
         /// The store was closed.
         public static let closed = Kind(value: .closed)
-        /// Any other SQLite failure.
+        /// The database server cannot be reached, or dropped the connection mid-way (PostgreSQL).
+        public static let unavailable = Kind(value: .unavailable)
+        /// Any other failure.
         public static let other = Kind(value: .other)
         public var description: String { value.rawValue }
     }
@@ -59,7 +62,7 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
     }
 
     public var description: String {
-        var text = "store error (\(kind), SQLite code \(resultCode)): \(message)"
+        var text = resultCode == 0 ? "store error (\(kind)): \(message)" : "store error (\(kind), SQLite code \(resultCode)): \(message)"
         if let sql { text += " — while running: \(sql)" }
         return text
     }

@@ -2,15 +2,17 @@ import Foundation
 import Testing
 @testable import Runtime
 
-/// A store with the wallets' tables, and the wallets on a test clock.
+/// A database with the wallets' tables on one backend, and the wallets on a test clock.
 private struct WalletHarness {
-    let directory: TemporaryDirectory
-    let database: SQLiteStore
+    let backend: any Backend
     let wallets: Wallets
 
-    static func open(_ directory: TemporaryDirectory = TemporaryDirectory()) async throws -> WalletHarness {
-        let database = try await SQLiteStore.open(StoreConfiguration(path: directory.databasePath), migrations: WalletSchema.migrations)
-        return WalletHarness(directory: directory, database: database, wallets: Wallets(database: database, clock: TestClock()))
+    static func open(_ kind: BackendKind) async throws -> WalletHarness { try await open(try await kind.database()) }
+
+    /// Opens `database` (again, after a "crash": the same file or PostgreSQL database).
+    static func open(_ database: TestDatabase) async throws -> WalletHarness {
+        let backend = try await database.openRuntime()
+        return WalletHarness(backend: backend, wallets: Wallets(backend: backend, clock: TestClock()))
     }
 
     func expectBalanced() async throws {
@@ -33,9 +35,9 @@ private func walletError(_ body: () async throws -> some Any) async -> WalletErr
 
 @Suite("Wallets")
 struct WalletTests {
-    @Test("10,000 concurrent reservations against a wallet that affords 1,234: exactly 1,234 succeed")
-    func concurrentReservations() async throws {
-        let harness = try await WalletHarness.open()
+    @Test("10,000 concurrent reservations against a wallet that affords 1,234: exactly 1,234 succeed", arguments: BackendKind.allCases)
+    func concurrentReservations(_ kind: BackendKind) async throws {
+        let harness = try await WalletHarness.open(kind)
         let wallet = WalletKey.team("acme")
         let price = MicroUSD(1_250)
         _ = try await harness.wallets.credit(MicroUSD(price.value * 1_234), to: wallet, reference: "payment-1")
@@ -71,9 +73,9 @@ struct WalletTests {
         try await harness.expectBalanced()
     }
 
-    @Test("settling twice charges once; release after settle changes nothing; excess cost is recorded, not charged")
-    func settleIdempotent() async throws {
-        let harness = try await WalletHarness.open()
+    @Test("settling twice charges once; release after settle changes nothing; excess cost is recorded, not charged", arguments: BackendKind.allCases)
+    func settleIdempotent(_ kind: BackendKind) async throws {
+        let harness = try await WalletHarness.open(kind)
         let wallet = WalletKey.user("acme", "u1")
         _ = try await harness.wallets.credit(MicroUSD(usd: 1), to: wallet)
         let reservation = try await harness.wallets.reserve(MicroUSD(100_000), on: wallet, reference: "job-1")
@@ -105,9 +107,9 @@ struct WalletTests {
         try await harness.expectBalanced()
     }
 
-    @Test("a budget ceiling refuses before reserving; bad amounts and references are refused")
-    func ceilingsAndValidation() async throws {
-        let harness = try await WalletHarness.open()
+    @Test("a budget ceiling refuses before reserving; bad amounts and references are refused", arguments: BackendKind.allCases)
+    func ceilingsAndValidation(_ kind: BackendKind) async throws {
+        let harness = try await WalletHarness.open(kind)
         let wallet = WalletKey.team("acme")
         _ = try await harness.wallets.credit(MicroUSD(usd: 10), to: wallet)
         #expect(await walletError { try await harness.wallets.reserve(MicroUSD(60_000), on: wallet, reference: "r", ceiling: MicroUSD(50_000)) } == .budgetExceeded)
@@ -122,9 +124,9 @@ struct WalletTests {
         try await harness.expectBalanced()
     }
 
-    @Test("credits are idempotent by reference; adjustments never go below what is reserved; refunds never exceed the charge")
-    func creditsAdjustmentsRefunds() async throws {
-        let harness = try await WalletHarness.open()
+    @Test("credits are idempotent by reference; adjustments never go below what is reserved; refunds never exceed the charge", arguments: BackendKind.allCases)
+    func creditsAdjustmentsRefunds(_ kind: BackendKind) async throws {
+        let harness = try await WalletHarness.open(kind)
         let wallet = WalletKey.team("acme")
         #expect(try await harness.wallets.credit(MicroUSD(usd: 5), to: wallet, reference: "pay-1").applied)
         #expect(try await !harness.wallets.credit(MicroUSD(usd: 5), to: wallet, reference: "pay-1").applied)
@@ -140,19 +142,19 @@ struct WalletTests {
         try await harness.expectBalanced()
     }
 
-    @Test("reservations left by a dead process are settled by their finished job's cost or released")
-    func reconcileAfterCrash() async throws {
-        let directory = TemporaryDirectory()
+    @Test("reservations left by a dead process are settled by their finished job's cost or released", arguments: BackendKind.allCases)
+    func reconcileAfterCrash(_ kind: BackendKind) async throws {
+        let database = try await kind.database()
         let finishedJob = JobID(rawValue: 1 << 40), pendingJob = JobID(rawValue: 2 << 40)
         do {
             // The "dead" process: reserves, then vanishes without settling or closing the store.
-            let crashed = try await WalletHarness.open(directory)
+            let crashed = try await WalletHarness.open(database)
             _ = try await crashed.wallets.credit(MicroUSD(usd: 1), to: .team("acme"))
             _ = try await crashed.wallets.reserve(MicroUSD(200_000), on: .team("acme"), reference: "a", jobID: finishedJob)
             _ = try await crashed.wallets.reserve(MicroUSD(300_000), on: .team("acme"), reference: "b", jobID: pendingJob)
             _ = try await crashed.wallets.reserve(MicroUSD(100_000), on: .team("acme"), reference: "c")
         }
-        let restarted = try await WalletHarness.open(directory)
+        let restarted = try await WalletHarness.open(database)
         #expect(try await restarted.wallets.balance(of: .team("acme"))?.reserved == MicroUSD(600_000))
         let jobs: [JobID: JobRecord] = [
             finishedJob: .stub(id: finishedJob, state: .succeeded, result: #"{"text":"hi","costMicroUSD":123456}"#),
@@ -166,9 +168,9 @@ struct WalletTests {
         try await restarted.expectBalanced()
     }
 
-    @Test("charges against a held reservation: concurrent, capped at what it holds, idempotent by reference; closing frees the rest")
-    func chargesAgainstAHold() async throws {
-        let harness = try await WalletHarness.open()
+    @Test("charges against a held reservation: concurrent, capped at what it holds, idempotent by reference; closing frees the rest", arguments: BackendKind.allCases)
+    func chargesAgainstAHold(_ kind: BackendKind) async throws {
+        let harness = try await WalletHarness.open(kind)
         let wallet = WalletKey.team("acme")
         _ = try await harness.wallets.credit(MicroUSD(1_000_000), to: wallet)
         let hold = try await harness.wallets.reserve(MicroUSD(100_000), on: wallet, reference: "hold:batch:1")
@@ -201,9 +203,9 @@ struct WalletTests {
         try await harness.expectBalanced()
     }
 
-    @Test("a voided charge goes back to its hold, once; a charge that was never made voids nothing")
-    func voidCharge() async throws {
-        let harness = try await WalletHarness.open()
+    @Test("a voided charge goes back to its hold, once; a charge that was never made voids nothing", arguments: BackendKind.allCases)
+    func voidCharge(_ kind: BackendKind) async throws {
+        let harness = try await WalletHarness.open(kind)
         let wallet = WalletKey.team("acme")
         _ = try await harness.wallets.credit(MicroUSD(1_000_000), to: wallet)
         let hold = try await harness.wallets.reserve(MicroUSD(100_000), on: wallet, reference: "hold:batch:9")
@@ -221,20 +223,20 @@ struct WalletTests {
         try await harness.expectBalanced()
     }
 
-    @Test("a partly charged hold released leaves exactly its charges; a durable hold survives restart reconciliation")
-    func partlyChargedHoldAcrossRestart() async throws {
-        let directory = TemporaryDirectory()
+    @Test("a partly charged hold released leaves exactly its charges; a durable hold survives restart reconciliation", arguments: BackendKind.allCases)
+    func partlyChargedHoldAcrossRestart(_ kind: BackendKind) async throws {
+        let database = try await kind.database()
         let wallet = WalletKey.team("acme")
         let holdID: Int64
         do {
-            let crashed = try await WalletHarness.open(directory)
+            let crashed = try await WalletHarness.open(database)
             _ = try await crashed.wallets.credit(MicroUSD(1_000_000), to: wallet)
             let hold = try await crashed.wallets.reserve(MicroUSD(300_000), on: wallet, reference: Wallets.durableHoldPrefix + "batch:7")
             holdID = hold.id
             #expect(try await crashed.wallets.charge(MicroUSD(40_000), againstReservation: hold.id, on: wallet, reference: "job:1") == MicroUSD(40_000))
             _ = try await crashed.wallets.reserve(MicroUSD(10_000), on: wallet, reference: "job:9")
         }
-        let restarted = try await WalletHarness.open(directory)
+        let restarted = try await WalletHarness.open(database)
         let report = try await restarted.wallets.reconcile(job: { _ in nil })
         #expect(report == (0, 1))  // the job's reservation released, the batch's hold kept
         var balance = try #require(try await restarted.wallets.balance(of: wallet))
@@ -250,9 +252,9 @@ struct WalletTests {
         try await restarted.expectBalanced()
     }
 
-    @Test("the ledger pages newest first and only for the wallet's own tenant")
-    func ledgerPaging() async throws {
-        let harness = try await WalletHarness.open()
+    @Test("the ledger pages newest first and only for the wallet's own tenant", arguments: BackendKind.allCases)
+    func ledgerPaging(_ kind: BackendKind) async throws {
+        let harness = try await WalletHarness.open(kind)
         for index in 1...5 { _ = try await harness.wallets.credit(MicroUSD(Int64(index)), to: .team("acme"), reference: "p\(index)") }
         let id = try #require(try await harness.wallets.balance(of: .team("acme"))?.id)
         let first = try #require(try await harness.wallets.ledger(walletID: id, tenant: "acme", limit: 2))

@@ -1,10 +1,11 @@
 import Foundation
 
-/// The SQLite ledger. Each operation reads the wallet row and decides in the same transaction
-/// (the writer serialises transactions, so what it reads is what it changes); the conditional
-/// `UPDATE` on the wallet is the database's own guard as well, and the tables' CHECK
-/// constraints a third.
-struct SQLiteLedger: LedgerRepository {
+/// The ledger, in SQL both backends speak. Each change first locks its wallet's row (on
+/// PostgreSQL `FOR UPDATE`; SQLite's one writer serialises every write transaction anyway), so
+/// what it reads is what it changes even with several instances on one database; the
+/// conditional `UPDATE` on the wallet is the database's own guard as well, and the tables'
+/// CHECK constraints a third.
+struct SQLLedger: LedgerRepository {
     private static let reservationColumns = "r.id, r.wallet_id, r.reference, r.job_id, r.amount, r.state, r.charged, r.uncharged"
     private static let entryColumns = "id, wallet_id, kind, amount, balance_delta, reserved_delta, reservation_id, reference, detail, created_at, previous_id"
 
@@ -23,6 +24,15 @@ struct SQLiteLedger: LedgerRepository {
             guard let key = try? WalletKey(tenant: tenant, parsing: row["owner"] as String) else { return nil }
             return WalletBalance(id: row["id"], key: key, balance: MicroUSD(row["balance"] as Int64), reserved: MicroUSD(row["reserved"] as Int64))
         }.compactMap { $0 }
+    }
+
+    /// The wallet, its row locked until the transaction ends: every change starts here.
+    private func lockedWallet(_ key: WalletKey, in tx: Transaction) throws -> WalletBalance? {
+        try tx.first("""
+            SELECT id, balance, reserved FROM wallets WHERE tenant = \(key.tenant) AND owner = \(key.owner)\(raw: tx.dialect.forUpdate)
+            """) { row in
+            WalletBalance(id: row["id"], key: key, balance: MicroUSD(row["balance"] as Int64), reserved: MicroUSD(row["reserved"] as Int64))
+        }
     }
 
     func heldReservation(reference: String, on key: WalletKey, in tx: Transaction) throws -> Reservation? {
@@ -83,7 +93,7 @@ struct SQLiteLedger: LedgerRepository {
 
     func reserve(_ amount: MicroUSD, on key: WalletKey, reference: String, jobID: JobID?, now: Date, in tx: Transaction) throws
         -> Reservation {
-        guard let wallet = try wallet(key, in: tx) else {
+        guard let wallet = try lockedWallet(key, in: tx) else {
             throw WalletError(.insufficientCredits, "wallet \(key.owner) has no credit (available 0.00 USD, needed \(amount) USD)")
         }
         // The same reference again (a rerun, a retry) is the reservation made before; a settled
@@ -98,11 +108,10 @@ struct SQLiteLedger: LedgerRepository {
             throw WalletError(.insufficientCredits, "wallet \(key.owner) has \(wallet.available) USD available, needed \(amount) USD")
         }
         let at = now.millisecondsSince1970
-        try tx.run("""
+        let id = try tx.insertReturningID("""
             INSERT INTO wallet_reservations (wallet_id, reference, job_id, amount, state, created_at)
             VALUES (\(wallet.id), \(reference), \(jobID?.rawValue), \(amount.value), 'held', \(at))
             """)
-        let id = tx.lastInsertID
         try append(Line(walletID: wallet.id, kind: .reserve, amount: amount.value, reservedDelta: amount.value, reservationID: id,
                         reference: reference), key: key, now: at, in: tx)
         return Reservation(id: id, wallet: key, walletID: wallet.id, reference: reference, jobID: jobID, amount: amount, state: .held,
@@ -111,6 +120,7 @@ struct SQLiteLedger: LedgerRepository {
 
     func close(_ reservation: Reservation, charging cost: MicroUSD?, now: Date, in tx: Transaction) throws -> Reservation {
         let key = reservation.wallet
+        _ = try lockedWallet(key, in: tx)
         guard let held = try self.reservation(reservation.id, on: key, in: tx) else {
             throw WalletError(.notFound, "no reservation \(reservation.id) on wallet \(key.owner)")
         }
@@ -141,6 +151,7 @@ struct SQLiteLedger: LedgerRepository {
 
     func charge(_ amount: MicroUSD, againstReservation id: Int64, on key: WalletKey, reference: String, now: Date,
                 in tx: Transaction) throws -> MicroUSD {
+        _ = try lockedWallet(key, in: tx)
         if let made = try madeCharge(id, reference: reference, in: tx) { return MicroUSD(made) }
         guard let held = try reservation(id, on: key, in: tx), held.state == .held else {
             throw WalletError(.notFound, "reservation \(id) on wallet \(key.owner) is not held any more")
@@ -157,6 +168,7 @@ struct SQLiteLedger: LedgerRepository {
 
     func voidCharge(againstReservation id: Int64, on key: WalletKey, reference: String, now: Date, in tx: Transaction) throws
         -> MicroUSD {
+        _ = try lockedWallet(key, in: tx)
         guard let made = try madeCharge(id, reference: reference, in: tx), made > 0 else { return .zero }
         let voidReference = "void:" + reference
         if try madeCharge(id, reference: voidReference, in: tx) != nil { return .zero }
@@ -189,10 +201,14 @@ struct SQLiteLedger: LedgerRepository {
     func post(_ kind: LedgerEntry.Kind, _ delta: MicroUSD, on key: WalletKey, reference: String?, detail: String?,
               refundOf reservationID: Int64?, now: Date, in tx: Transaction) throws -> (balance: WalletBalance, applied: Bool) {
         let at = now.millisecondsSince1970
-        var found = try wallet(key, in: tx)
+        var found = try lockedWallet(key, in: tx)
         if found == nil, delta.value > 0 {
-            try tx.run("INSERT INTO wallets (tenant, owner, created_at, updated_at) VALUES (\(key.tenant), \(key.owner), \(at), \(at))")
-            found = WalletBalance(id: tx.lastInsertID, key: key, balance: .zero, reserved: .zero)
+            // Two first credits at once: the second waits on the first's row and then finds it.
+            try tx.run("""
+                INSERT INTO wallets (tenant, owner, created_at, updated_at) VALUES (\(key.tenant), \(key.owner), \(at), \(at))
+                ON CONFLICT (tenant, owner) DO NOTHING
+                """)
+            found = try lockedWallet(key, in: tx)
         }
         guard let wallet = found else {
             throw WalletError(.insufficientCredits, "wallet \(key.owner) has no credit (available 0.00 USD)")
@@ -268,14 +284,13 @@ struct SQLiteLedger: LedgerRepository {
     /// Appends the line to the wallet's chain and applies its deltas, only if the wallet's
     /// figures stay valid: the database refuses a balance below what is reserved.
     private func append(_ line: Line, key: WalletKey, now: Int64, in tx: Transaction) throws {
-        try tx.run("""
+        let id = try tx.insertReturningID("""
             INSERT INTO wallet_ledger (wallet_id, kind, amount, balance_delta, reserved_delta, reservation_id, reference, detail,
                                        created_at, previous_id)
             VALUES (\(line.walletID), \(line.kind.rawValue), \(line.amount), \(line.balanceDelta), \(line.reservedDelta),
                     \(line.reservationID), \(line.reference), \(line.detail), \(now),
                     (SELECT last_entry_id FROM wallets WHERE id = \(line.walletID)))
             """)
-        let id = tx.lastInsertID
         guard try tx.run("""
             UPDATE wallets SET balance = balance + \(line.balanceDelta), reserved = reserved + \(line.reservedDelta),
                                updated_at = \(now), last_entry_id = \(id)

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# A throwaway PostgreSQL cluster on loopback, for tests, benchmarks and load runs.
+#
+#   Scripts/postgres.sh start DIR   initdb + pg_ctl in DIR on a free port; prints the URL
+#   Scripts/postgres.sh stop DIR    stops it (DIR stays; remove it yourself)
+#   Scripts/postgres.sh restart DIR stops and starts it again on the same port (chaos runs)
+#
+# PostgreSQL refuses to run as root, so as root the cluster runs as the `postgres` user that
+# Debian's package creates. Needs Debian's `postgresql` package (.ci/run installs it).
+set -euo pipefail
+
+command=${1:?usage: $0 start|stop|restart DIR}
+dir=${2:?usage: $0 start|stop|restart DIR}
+
+bindir=""
+for candidate in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
+    [ -x "$candidate/initdb" ] && { bindir=$candidate; break; }
+done
+if [ -z "$bindir" ]; then
+    initdb_path=$(command -v initdb || true)
+    [ -n "$initdb_path" ] || { echo "postgres.sh: PostgreSQL is not installed (apt-get install postgresql)" >&2; exit 1; }
+    bindir=$(dirname "$(readlink -f "$initdb_path")")
+fi
+
+as_owner() {
+    if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+pg_ctl_run() {
+    local port
+    port=$(cat "$dir/port")
+    as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+        -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=300" start >/dev/null
+}
+
+case "$command" in
+start)
+    mkdir -p "$dir"
+    [ "$(id -u)" = 0 ] && chown postgres "$dir"
+    if [ ! -d "$dir/data" ]; then
+        as_owner "$bindir/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --locale=C >"$dir/initdb.log" 2>&1 \
+            || { cat "$dir/initdb.log" >&2; exit 1; }
+    fi
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' >"$dir/port"
+    pg_ctl_run || { cat "$dir/server.log" >&2; exit 1; }
+    echo "postgres://postgres@127.0.0.1:$(cat "$dir/port")/postgres"
+    ;;
+stop)
+    [ -d "$dir/data" ] && as_owner "$bindir/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
+    ;;
+restart)
+    as_owner "$bindir/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
+    pg_ctl_run
+    ;;
+*)
+    echo "usage: $0 start|stop|restart DIR" >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,152 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import PostgresNIO
+
+/// One PostgreSQL connection driven from one of the backend's blocking threads: it turns `SQL`
+/// values into extended-protocol queries (`?` becomes `$1`, `$2`, …) and waits for each answer
+/// on that thread, never on the cooperative pool. Confined to its thread, like an SQLite
+/// connection; it reconnects when the server dropped it.
+final class PostgresSession: @unchecked Sendable {
+    // @unchecked: a session is made on one thread and handed once to the thread that owns it
+    // for good; only that thread touches its mutable state (as with `SQLiteConnection`).
+    private let configuration: PostgresConnection.Configuration
+    private let logger: Logger
+    private let id: Int
+    private var connection: PostgresConnection?
+    /// Statement texts with their placeholders numbered, by the `?` text (one scan per text).
+    private var numbered: [String: String] = [:]
+
+    init(configuration: PostgresConnection.Configuration, id: Int, logger: Logger) {
+        self.configuration = configuration
+        self.id = id
+        self.logger = logger
+    }
+
+    deinit { close() }
+
+    /// The open connection, connecting (again) first when there is none or the server closed it.
+    func connected() throws -> PostgresConnection {
+        if let connection, !connection.isClosed { return connection }
+        connection = nil
+        do {
+            let opened = try PostgresConnection.connect(
+                on: MultiThreadedEventLoopGroup.singleton.any(), configuration: configuration, id: id, logger: logger
+            ).wait()
+            connection = opened
+            return opened
+        } catch {
+            throw Self.storeError(error, sql: nil)
+        }
+    }
+
+    /// Closes the connection (a later statement opens a new one).
+    func close() {
+        guard let connection else { return }
+        self.connection = nil
+        try? connection.close().wait()
+    }
+
+    /// Whether the last failure left the connection unusable.
+    var isBroken: Bool { connection?.isClosed ?? true }
+
+    // MARK: Statements
+
+    /// Runs statements with no arguments (schema, transaction control), one at a time: each
+    /// statement of `text` ends with a semicolon at the end of a line.
+    func execute(_ text: String) throws {
+        let connection = try connected()
+        for statement in text.components(separatedBy: ";\n") {
+            let trimmed = statement.trimmingCharacters(in: .whitespacesAndNewlines.union(CharacterSet(charactersIn: ";")))
+            guard !trimmed.isEmpty, !trimmed.split(separator: "\n").allSatisfy({ $0.trimmingCharacters(in: .whitespaces).hasPrefix("--") })
+            else { continue }
+            do { _ = try connection.query(PostgresQuery(unsafeSQL: trimmed), logger: logger).wait() } catch {
+                throw Self.storeError(error, sql: trimmed)
+            }
+        }
+    }
+
+    @discardableResult
+    func run(_ sql: SQL) throws -> Int { try query(sql).metadata.rows ?? 0 }
+
+    func forEach(_ sql: SQL, _ body: (borrowing SQLRow) throws -> Void) throws {
+        for row in try query(sql).rows { try body(SQLRow(postgres: row.makeRandomAccess())) }
+    }
+
+    func first<Value>(_ sql: SQL, _ make: (borrowing SQLRow) throws -> Value) throws -> Value? {
+        guard let row = try query(sql).rows.first else { return nil }
+        return try make(SQLRow(postgres: row.makeRandomAccess()))
+    }
+
+    private func query(_ sql: SQL) throws -> PostgresQueryResult {
+        let connection = try connected()
+        let query = PostgresQuery(unsafeSQL: numberedText(sql.text), binds: Self.bindings(sql.arguments))
+        do { return try connection.query(query, logger: logger).wait() } catch { throw Self.storeError(error, sql: sql.text) }
+    }
+
+    /// `text` with each `?` outside quotes made `$1`, `$2`, … in order.
+    private func numberedText(_ text: String) -> String {
+        if let known = numbered[text] { return known }
+        var out = "", index = 0, quote: Character?
+        out.reserveCapacity(text.utf8.count + 16)
+        for character in text {
+            if let open = quote {
+                if character == open { quote = nil }
+                out.append(character)
+            } else if character == "'" || character == "\"" {
+                quote = character
+                out.append(character)
+            } else if character == "?" {
+                index += 1
+                out += "$\(index)"
+            } else {
+                out.append(character)
+            }
+        }
+        if numbered.count > 4_096 { numbered.removeAll() }  // texts built per call (IN lists) must not grow it forever
+        numbered[text] = out
+        return out
+    }
+
+    private static func bindings(_ values: [SQLValue]) -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: values.count)
+        for value in values {
+            switch value {
+            case .null: bindings.appendNull()
+            case .integer(let integer): bindings.append(integer)
+            case .real(let real): bindings.append(real)
+            case .text(let text): bindings.append(text)
+            case .utf8(let bytes): bindings.append(String(decoding: bytes, as: UTF8.self))
+            case .blob(let bytes): bindings.append(ByteBuffer(bytes: bytes))
+            }
+        }
+        return bindings
+    }
+
+    // MARK: Errors
+
+    /// A PostgreSQL failure as a `StoreError`: SQLSTATE classes become the kinds callers switch
+    /// on, and a lost or refused connection is `unavailable` (a 503 that says retry).
+    static func storeError(_ error: any Error, sql: String?) -> StoreError {
+        if let error = error as? StoreError { return error }
+        guard let error = error as? PSQLError else {
+            return StoreError(kind: .unavailable, message: "cannot reach PostgreSQL: \(error)", sql: sql)
+        }
+        guard error.code == .server, let info = error.serverInfo else {
+            return StoreError(kind: .unavailable, message: "PostgreSQL connection failed (\(error.code))\(error.underlying.map { ": \($0)" } ?? "")",
+                              sql: sql)
+        }
+        let state = info[.sqlState] ?? "?????"
+        let message = "\(info[.message] ?? "error") (SQLSTATE \(state))"
+        let kind: StoreError.Kind =
+            if ["40001", "40P01", "55P03"].contains(state) { .busy }  // serialization failure, deadlock, lock not available
+            else if state.hasPrefix("23") { .constraint }
+            else if state.hasPrefix("08") || ["57P01", "57P02", "57P03", "53300"].contains(state) { .unavailable }
+            else if state == "53100" { .diskFull }
+            else if state == "25006" { .readOnly }
+            else if state == "3D000" || state.hasPrefix("28") { .cannotOpen }
+            else { .other }
+        return StoreError(kind: kind, message: message, sql: sql)
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+
+/// Where a PostgreSQL database is, parsed from `postgres://user[:password]@host[:port]/database`
+/// (also `postgresql://`). Query options: `sessions=N` (connections this process keeps, 1–64,
+/// default 8). A malformed URL is refused with what is wrong, before anything connects.
+public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+    public var username: String
+    public var password: String?
+    public var database: String
+    /// How many connections (and blocking threads) the backend keeps.
+    public var sessions: Int
+
+    public init(host: String, port: Int = 5432, username: String, password: String? = nil, database: String, sessions: Int = 8) {
+        self.host = host
+        self.port = port
+        self.username = username
+        self.password = password
+        self.database = database
+        self.sessions = sessions
+    }
+
+    /// Whether `text` names a PostgreSQL database rather than an SQLite path.
+    public static func isPostgres(_ text: String) -> Bool {
+        text.hasPrefix("postgres://") || text.hasPrefix("postgresql://")
+    }
+
+    public init(parsing text: String) throws(ConfigurationError) {
+        func refuse(_ why: String) -> ConfigurationError {
+            ConfigurationError("database: \(why) (expected postgres://user[:password]@host[:port]/database)")
+        }
+        guard Self.isPostgres(text), let components = URLComponents(string: text) else { throw refuse("not a PostgreSQL URL") }
+        guard let host = components.host, !host.isEmpty else { throw refuse("the URL names no host") }
+        guard let user = components.user, !user.isEmpty else { throw refuse("the URL names no user") }
+        let database = String(components.path.dropFirst())
+        guard !database.isEmpty, !database.contains("/") else { throw refuse("the URL names no database") }
+        let port = components.port ?? 5432
+        guard (1...65_535).contains(port) else { throw refuse("port \(port) is out of range") }
+        var sessions = 8
+        for item in components.queryItems ?? [] {
+            switch item.name {
+            case "sessions":
+                guard let value = item.value.flatMap(Int.init), (1...64).contains(value) else {
+                    throw refuse("sessions must be a whole number from 1 to 64")
+                }
+                sessions = value
+            case "sslmode" where item.value == "disable":
+                break
+            default:
+                throw refuse("unknown option '\(item.name)'")
+            }
+        }
+        self.init(host: host, port: port, username: user.removingPercentEncoding ?? user,
+                  password: components.password.map { $0.removingPercentEncoding ?? $0 },
+                  database: database.removingPercentEncoding ?? database, sessions: sessions)
+    }
+
+    /// The URL without its password, for logs and messages.
+    public var description: String { "postgres://\(username)@\(host):\(port)/\(database)" }
+}
