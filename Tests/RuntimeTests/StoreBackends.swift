@@ -74,13 +74,7 @@ actor TestPostgres {
     func freshDatabase() async throws -> PostgresURL {
         let server = try await start()
         let name = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-        let admin = PostgresSession(configuration: .init(host: server.host, port: server.port, username: server.username,
-                                                         password: server.password, database: server.database, tls: .disable),
-                                    id: 0, logger: Logger(label: "test.postgres"))
-        try await onDedicatedThread(name: "test-createdb") {
-            defer { admin.close() }
-            try admin.execute("CREATE DATABASE \(name)")
-        }
+        try await PostgresBackend.createDatabase(name, on: server)
         var url = server
         url.database = name
         url.sessions = 4

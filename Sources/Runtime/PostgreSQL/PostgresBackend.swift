@@ -54,6 +54,33 @@ public final class PostgresBackend: Backend {
         return PostgresBackend(url: url, sessions: sessions)
     }
 
+    /// Creates the database `name` (lower-case letters, digits and `_`) on `server`'s cluster.
+    public static func createDatabase(_ name: String, on server: PostgresURL) async throws {
+        try await administer("CREATE DATABASE \(try checked(name))", on: server)
+    }
+
+    /// Drops the database `name` on `server`'s cluster, closing its other connections.
+    public static func dropDatabase(_ name: String, on server: PostgresURL) async throws {
+        try await administer("DROP DATABASE IF EXISTS \(try checked(name)) WITH (FORCE)", on: server)
+    }
+
+    private static func checked(_ name: String) throws -> String {
+        guard !name.isEmpty, name.count <= 63, name.utf8.allSatisfy({ (0x61...0x7a).contains($0) || (0x30...0x39).contains($0) || $0 == 0x5f })
+        else { throw StoreError(kind: .other, message: "'\(name)' is not a database name this tool makes (a–z, 0–9, _)") }
+        return name
+    }
+
+    /// Runs `statement` outside a transaction (CREATE/DROP DATABASE cannot run inside one).
+    private static func administer(_ statement: String, on server: PostgresURL) async throws {
+        let configuration = PostgresConnection.Configuration(host: server.host, port: server.port, username: server.username,
+                                                             password: server.password, database: server.database, tls: .disable)
+        try await onDedicatedThread(name: "postgres-admin") {
+            let session = PostgresSession(configuration: configuration, id: 0, logger: Logger(label: "switchboard.postgres"))
+            defer { session.close() }
+            try session.execute(statement)
+        }
+    }
+
     public func write<Value: Sendable>(_ body: @escaping @Sendable (Transaction) throws -> Value) async throws -> Value {
         try await sessions.transaction(readOnly: false, body)
     }
@@ -89,13 +116,18 @@ final class PostgresSessions: Sendable {
         }
     }
 
-    func transaction<Value: Sendable>(readOnly: Bool, _ body: @escaping @Sendable (Transaction) throws -> Value) async throws -> Value {
+    /// Runs `body` in a transaction on the next free session. `durable: false` commits without
+    /// waiting for the WAL flush (`synchronous_commit = off`): only for writes whose loss in a
+    /// server crash is harmless, like a claim (its jobs' leases expire and they run again,
+    /// as if their worker had died); never for an acknowledged enqueue, an outcome or money.
+    func transaction<Value: Sendable>(readOnly: Bool, durable: Bool = true, _ body: @escaping @Sendable (Transaction) throws -> Value)
+        async throws -> Value {
         let context = ServiceContext.current
         do {
             return try await withUnsafeThrowingContinuation { continuation in
                 let queued = work.push { session in
                     continuation.resume(with: Result {
-                        try ServiceContext.withValue(context) { try Self.run(readOnly: readOnly, body, on: session) }
+                        try ServiceContext.withValue(context) { try Self.run(readOnly: readOnly, durable: durable, body, on: session) }
                     })
                 }
                 if !queued { continuation.resume(throwing: StoreError(kind: .closed, message: "the store is closed")) }
@@ -108,12 +140,14 @@ final class PostgresSessions: Sendable {
 
     /// One transaction on `session`. A deadlock or serialization failure runs the whole
     /// transaction again (a few times); a lost connection fails it (`unavailable`).
-    private static func run<Value>(readOnly: Bool, _ body: (Transaction) throws -> Value, on session: PostgresSession) throws -> Value {
+    private static func run<Value>(readOnly: Bool, durable: Bool, _ body: (Transaction) throws -> Value, on session: PostgresSession) throws
+        -> Value {
         var attempt = 0
         while true {
             attempt += 1
             do {
-                try session.execute(readOnly ? "BEGIN READ ONLY" : "BEGIN")
+                try session.send(readOnly ? "BEGIN READ ONLY" : "BEGIN")
+                if !durable { try session.send("SET LOCAL synchronous_commit = off") }
                 do {
                     let value = try body(Transaction(session))
                     try session.execute("COMMIT")

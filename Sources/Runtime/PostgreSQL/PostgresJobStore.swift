@@ -128,14 +128,14 @@ final class PostgresJobStore: JobStore {
 
     func claim(_ request: ClaimRequest) async throws -> ClaimResult {
         guard request.limit > 0 else { return ClaimResult(jobs: [], nextRunAt: nil) }
-        return try await sessions.transaction(readOnly: false) { tx in try self.claim(request, in: tx) }
+        return try await sessions.transaction(readOnly: false, durable: false) { tx in try self.claim(request, in: tx) }
     }
 
     /// Weighted round-robin over the tenants with queued work, starting after the tenant this
     /// instance served last: each round asks every open tenant for its share in one statement.
     private func claim(_ request: ClaimRequest, in tx: Transaction) throws -> ClaimResult {
         let nowMS = request.now.millisecondsSince1970
-        try tx.run("UPDATE jobs SET state = 'queued' WHERE state = 'scheduled' AND run_at <= \(nowMS)")
+        try tx.send("UPDATE jobs SET state = 'queued' WHERE state = 'scheduled' AND run_at <= \(nowMS)")
         let tenants = rotated(try tenantsWithQueuedJobs(in: tx), after: roundRobinCursor.withLock { $0 })
         var claimed: [JobRecord] = []
         var budgets = request.kindBudgets
@@ -235,35 +235,47 @@ final class PostgresJobStore: JobStore {
         try await sessions.transaction(readOnly: false) { tx in try self.complete(completions, now: now, in: tx) }
     }
 
+    /// Every completion in one statement (per 500): the rows join their outcomes by id, and
+    /// only a row still leased to the completion's owner (and generation) changes.
     func complete(_ completions: [JobCompletion], now: Date, in tx: Transaction) throws {
         let nowMS = now.millisecondsSince1970
-        for completion in completions {
-            var state = JobState.queued, runAt: Int64? = nil, refund: Int64 = 0
-            var error: String? = nil, result: Data? = nil
-            switch completion.outcome {
-            case .succeeded(let output): state = .succeeded; result = output
-            case .retry(let at, let message):
-                runAt = at.millisecondsSince1970
-                error = message
-                if runAt! > nowMS { state = .scheduled }
-            case .snoozed(let until):
-                runAt = until.millisecondsSince1970
-                refund = 1
-                if runAt! > nowMS { state = .scheduled }
-            case .released: runAt = nowMS; refund = 1
-            case .failed(let message): state = .failed; error = message
-            case .dead(let message): state = .dead; error = message
-            case .cancelled: state = .cancelled
+        var start = 0
+        while start < completions.count {
+            let chunk = completions[start..<min(start + 500, completions.count)]
+            var values: SQL = ""
+            for (offset, completion) in chunk.enumerated() {
+                var state = JobState.queued, runAt: Int64? = nil, refund: Int64 = 0
+                var error: String? = nil, result: Data? = nil
+                switch completion.outcome {
+                case .succeeded(let output): state = .succeeded; result = output
+                case .retry(let at, let message):
+                    runAt = at.millisecondsSince1970
+                    error = message
+                    if runAt! > nowMS { state = .scheduled }
+                case .snoozed(let until):
+                    runAt = until.millisecondsSince1970
+                    refund = 1
+                    if runAt! > nowMS { state = .scheduled }
+                case .released: runAt = nowMS; refund = 1
+                case .failed(let message): state = .failed; error = message
+                case .dead(let message): state = .dead; error = message
+                case .cancelled: state = .cancelled
+                }
+                values = """
+                    \(values)\(raw: offset == 0 ? "" : ", ")(\(completion.id.rawValue)::bigint, \(state.rawValue)::text, \(runAt)::bigint, \
+                    \(refund)::bigint, \(error)::text, \(result.map(SQLText.init))::text, \(state.isTerminal ? nowMS : nil)::bigint, \
+                    \(completion.owner)::text, \(completion.recoveries.map(Int64.init))::bigint)
+                    """
             }
-            let recoveries = completion.recoveries.map(Int64.init)
             try tx.run("""
-                UPDATE jobs SET state = \(state.rawValue), run_at = coalesce(\(runAt)::bigint, run_at), attempts = attempts - \(refund),
-                                last_error = coalesce(\(error)::text, last_error), result = \(result.map(SQLText.init)),
-                                finished_at = \(state.isTerminal ? nowMS : nil), updated_at = \(nowMS),
-                                lease_owner = NULL, lease_expires_at = NULL
-                WHERE id = \(completion.id.rawValue) AND state = 'running' AND lease_owner = \(completion.owner)
-                  AND (\(recoveries)::bigint IS NULL OR recoveries = \(recoveries))
+                UPDATE jobs SET state = v.state, run_at = coalesce(v.run_at, jobs.run_at), attempts = jobs.attempts - v.refund,
+                                last_error = coalesce(v.error, jobs.last_error), result = v.result, finished_at = v.finished_at,
+                                updated_at = \(nowMS), lease_owner = NULL, lease_expires_at = NULL
+                FROM (VALUES \(values)) AS v(id, state, run_at, refund, error, result, finished_at, owner, recoveries)
+                WHERE jobs.id = v.id AND jobs.state = 'running' AND jobs.lease_owner = v.owner
+                  AND (v.recoveries IS NULL OR jobs.recoveries = v.recoveries)
                 """)
+            start += chunk.count
         }
     }
 

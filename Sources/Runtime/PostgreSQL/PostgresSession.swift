@@ -15,6 +15,8 @@ final class PostgresSession: @unchecked Sendable {
     private let logger: Logger
     private let id: Int
     private var connection: PostgresConnection?
+    /// Statements sent without waiting (`send`), answered before the next one is read.
+    private var pending: [(future: EventLoopFuture<PostgresQueryResult>, text: String)] = []
     /// Statement texts with their placeholders numbered, by the `?` text (one scan per text).
     private var numbered: [String: String] = [:]
 
@@ -43,6 +45,7 @@ final class PostgresSession: @unchecked Sendable {
 
     /// Closes the connection (a later statement opens a new one).
     func close() {
+        pending.removeAll()
         guard let connection else { return }
         self.connection = nil
         try? connection.close().wait()
@@ -53,10 +56,32 @@ final class PostgresSession: @unchecked Sendable {
 
     // MARK: Statements
 
+    /// Sends a statement and does not wait for it: its answer is checked
+    /// before the next statement's (the server runs them in order on this connection), so a
+    /// transaction's BEGIN costs no round trip of its own.
+    func send(_ sql: SQL) throws {
+        let connection = try connected()
+        let query = PostgresQuery(unsafeSQL: numberedText(sql.text), binds: Self.bindings(sql.arguments))
+        pending.append((connection.query(query, logger: logger), sql.text))
+    }
+
+    /// Waits for the statements sent without waiting; throws the first one's failure.
+    private func settlePending() throws {
+        guard !pending.isEmpty else { return }
+        let sent = pending
+        pending.removeAll()
+        var failure: StoreError?
+        for (future, text) in sent {
+            do { _ = try future.wait() } catch { failure = failure ?? Self.storeError(error, sql: text) }
+        }
+        if let failure { throw failure }
+    }
+
     /// Runs statements with no arguments (schema, transaction control), one at a time: each
     /// statement of `text` ends with a semicolon at the end of a line.
     func execute(_ text: String) throws {
         let connection = try connected()
+        try settlePending()
         for statement in text.components(separatedBy: ";\n") {
             let trimmed = statement.trimmingCharacters(in: .whitespacesAndNewlines.union(CharacterSet(charactersIn: ";")))
             guard !trimmed.isEmpty, !trimmed.split(separator: "\n").allSatisfy({ $0.trimmingCharacters(in: .whitespaces).hasPrefix("--") })
@@ -82,7 +107,9 @@ final class PostgresSession: @unchecked Sendable {
     private func query(_ sql: SQL) throws -> PostgresQueryResult {
         let connection = try connected()
         let query = PostgresQuery(unsafeSQL: numberedText(sql.text), binds: Self.bindings(sql.arguments))
-        do { return try connection.query(query, logger: logger).wait() } catch { throw Self.storeError(error, sql: sql.text) }
+        let answer = connection.query(query, logger: logger)
+        try settlePending()
+        do { return try answer.wait() } catch { throw Self.storeError(error, sql: sql.text) }
     }
 
     /// `text` with each `?` outside quotes made `$1`, `$2`, … in order.

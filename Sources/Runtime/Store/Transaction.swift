@@ -43,6 +43,15 @@ public struct Transaction {
         }
     }
 
+    /// Runs a statement whose answer the body does not need: PostgreSQL sends it without
+    /// waiting (its failure surfaces at the next statement, or the commit); SQLite runs it.
+    public func send(_ sql: SQL) throws {
+        switch session {
+        case .sqlite(let connection): try connection.run(sql)
+        case .postgres(let session): try session.send(sql)
+        }
+    }
+
     /// Runs an INSERT of one row into a table whose key is `id`; returns the id it was given.
     public func insertReturningID(_ sql: SQL) throws -> Int64 {
         switch session {

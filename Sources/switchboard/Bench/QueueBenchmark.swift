@@ -20,9 +20,15 @@ struct QueueBenchmark: AsyncParsableCommand {
     @Option(help: "Jobs per enqueue call.") var chunk = 500
     @Option(help: "Concurrent enqueuing tasks.") var producers = 4
     @OptionGroup var storage: RuntimeOptions
+    @Option(help: ArgumentHelp("Run on PostgreSQL instead of SQLite: a server URL (postgres://user@host:port/db); each run makes a fresh database on it and drops it after.",
+                               valueName: "url"))
+    var database: String?
     var sync: StoreConfiguration.Synchronous { storage.sync }
 
     func validate() throws {
+        if let database {
+            do { _ = try PostgresURL(parsing: database) } catch { throw ValidationError(error.description) }
+        }
         guard (1...100_000_000).contains(jobs), (1...100_000).contains(tenants), (1...100_000).contains(concurrency),
               (1...100_000).contains(chunk), (1...1_000).contains(producers) else {
             throw ValidationError("counts must be positive: jobs ≤ 100,000,000, producers ≤ 1,000, the others ≤ 100,000")
@@ -37,9 +43,10 @@ struct QueueBenchmark: AsyncParsableCommand {
         let endToEndPerSec = Double(jobs) / (together.enqueueSeconds + together.drainSeconds)
         let p50 = together.latency.milliseconds(atPercentile: 50)
         let p99 = together.latency.milliseconds(atPercentile: 99)
-        print(String(format: "queue: %d jobs, %d tenants, concurrency %d, sync=%@ — enqueue %.0f jobs/s, drain %.0f jobs/s, end to end %.0f jobs/s; enqueue-to-start p50 %.2f ms, p99 %.2f ms",
-                     jobs, tenants, concurrency, sync.rawValue, enqueuePerSec, drainPerSec, endToEndPerSec, p50, p99))
-        printJSONLine(["bench": "queue", "jobs": jobs, "tenants": tenants, "sync": sync.rawValue,
+        let backend = database == nil ? "sqlite" : "postgres"
+        print(String(format: "queue (%@): %d jobs, %d tenants, concurrency %d, sync=%@ — enqueue %.0f jobs/s, drain %.0f jobs/s, end to end %.0f jobs/s; enqueue-to-start p50 %.2f ms, p99 %.2f ms",
+                     backend, jobs, tenants, concurrency, sync.rawValue, enqueuePerSec, drainPerSec, endToEndPerSec, p50, p99))
+        printJSONLine(["bench": "queue", "backend": backend, "jobs": jobs, "tenants": tenants, "sync": sync.rawValue,
                        "enqueuePerSec": enqueuePerSec.rounded(), "drainPerSec": drainPerSec.rounded(),
                        "endToEndPerSec": endToEndPerSec.rounded(), "startLatencyP50Ms": p50, "startLatencyP99Ms": p99])
     }
@@ -51,6 +58,7 @@ struct QueueBenchmark: AsyncParsableCommand {
     }
 
     private func measure(workersDuringEnqueue: Bool) async throws -> Measurement {
+        if let database { return try await measurePostgres(server: try PostgresURL(parsing: database), workersDuringEnqueue: workersDuringEnqueue) }
         let scratch = try ScratchDirectory(in: storage.dataDir, prefix: "bench")
         defer { scratch.remove() }
         let probe = BenchProbe(expected: jobs)
@@ -67,7 +75,7 @@ struct QueueBenchmark: AsyncParsableCommand {
         let start = ContinuousClock.now
         var workers: Task<Void, any Error>?
         if workersDuringEnqueue { workers = Task { try await runtime.run() } }
-        try await enqueueAll(runtime)
+        try await enqueueAll { try await runtime.enqueue($0) }
         let enqueued = ContinuousClock.now
         if workers == nil { workers = Task { try await runtime.run() } }
         await probe.waitUntilDone()
@@ -83,7 +91,36 @@ struct QueueBenchmark: AsyncParsableCommand {
                            latency: probe.latency)
     }
 
-    private func enqueueAll(_ runtime: JobRuntime) async throws {
+    /// The same two runs on a fresh PostgreSQL database: the queue alone (`JobWorkers`).
+    private func measurePostgres(server: PostgresURL, workersDuringEnqueue: Bool) async throws -> Measurement {
+        let name = "switchboard_bench_\(UInt64.random(in: 0...UInt64.max))"
+        try await PostgresBackend.createDatabase(name, on: server)
+        var url = server
+        url.database = name
+        let backend = try await PostgresBackend.open(url, migrations: PostgresSchema.migrations)
+        let probe = BenchProbe(expected: jobs)
+        var registry = JobRegistry()
+        registry.register(BenchJob(probe: probe))
+        var logger = Logger(label: "bench")
+        logger.logLevel = .warning
+        let workers = JobWorkers(backend: backend, registry: registry, configuration: WorkerConfiguration(maxInFlight: concurrency),
+                                 logger: logger, onJobFinished: { _, _ in probe.finished() })
+        let start = ContinuousClock.now
+        var running: Task<Void, Never>?
+        if workersDuringEnqueue { running = Task { await workers.run() } }
+        try await enqueueAll { try await workers.enqueue($0) }
+        let enqueued = ContinuousClock.now
+        if running == nil { running = Task { await workers.run() } }
+        await probe.waitUntilDone()
+        let done = ContinuousClock.now
+        workers.shutdown()
+        await running?.value
+        await backend.close()
+        try await PostgresBackend.dropDatabase(name, on: server)
+        return Measurement(enqueueSeconds: (enqueued - start).seconds, drainSeconds: (done - enqueued).seconds, latency: probe.latency)
+    }
+
+    private func enqueueAll(_ enqueue: @escaping @Sendable ([NewJob]) async throws -> Void) async throws {
         let (jobs, chunk, producers, tenants) = (self.jobs, self.chunk, self.producers, self.tenants)
         try await withThrowingTaskGroup(of: Void.self) { group in
             for producer in 0..<producers {
@@ -94,7 +131,7 @@ struct QueueBenchmark: AsyncParsableCommand {
                             NewJob(kind: BenchJob.kind, tenant: "tenant-\(n % tenants)",
                                    payload: Data("{\"t\":\(DispatchTime.now().uptimeNanoseconds)}".utf8))
                         }
-                        try await runtime.enqueue(batch)
+                        try await enqueue(batch)
                         index += producers * chunk
                     }
                 }
