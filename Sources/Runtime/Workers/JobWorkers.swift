@@ -33,6 +33,9 @@ public final class JobWorkers: Sendable {
         return enqueued
     }
 
+    /// Wakes the workers: jobs were enqueued elsewhere (by another instance, or the store itself).
+    public func workArrived() { pool.workArrived() }
+
     /// Claims and runs jobs until `shutdown` and the drain after it.
     public func run() async { await pool.run() }
 
