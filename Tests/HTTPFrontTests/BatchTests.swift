@@ -49,8 +49,11 @@ struct BatchTests {
             let id = try #require(created["id"] as? String)
             #expect(created["status"] as? String == "in_progress")
             #expect((created["requestCounts"] as? [String: Any])?["total"] as? Int == 25)
+            // The hold, whatever items the workers have charged against it already: what is still
+            // reserved plus what was taken from the $1.00.
             let held = try #require(try await harness.runtime.wallets.balance(of: .team(TestKeys.tenant)))
-            #expect(held.reserved.usdString == created["reservedUsd"] as? String)
+            let charged = MicroUSD(usd: 1).value - held.balance.value
+            #expect(MicroUSD(held.reserved.value + charged).usdString == created["reservedUsd"] as? String)
 
             try await Self.waitUntil(harness, "the batch completed") { try await Self.status(client, id, token: token) == "completed" }
 

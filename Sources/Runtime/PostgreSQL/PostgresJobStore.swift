@@ -103,13 +103,8 @@ final class PostgresJobStore: JobStore {
         if inserted == 0, let key = job.uniqueKey, let existing = try self.job(tenant: job.tenant, uniqueKey: key, in: tx) {
             return EnqueuedJob(job: existing, created: false)
         }
-        let date = Date(millisecondsSince1970: at)
-        return EnqueuedJob(job: JobRecord(
-            id: JobID(rawValue: id), tenant: job.tenant, kind: job.kind, payload: job.payload, priority: job.priority, runAt: date,
-            attempts: 1, maxAttempts: maxAttempts, recoveries: 0, state: .running, leaseOwner: owner,
-            leaseExpiresAt: Date(millisecondsSince1970: leaseUntil.millisecondsSince1970), cancelRequested: false, lastError: nil,
-            result: nil, uniqueKey: job.uniqueKey, batchID: job.batchID, createdAt: date, updatedAt: date, startedAt: date,
-            finishedAt: nil, traceparent: traceparent), created: true)
+        return EnqueuedJob(job: job.runningRecord(id: id, maxAttempts: maxAttempts, owner: owner, leaseUntil: leaseUntil, at: at,
+                                                  traceparent: traceparent), created: true)
     }
 
     /// `count` new ids for jobs made at `at`: the time in the high bits, the shared sequence in
@@ -244,26 +239,11 @@ final class PostgresJobStore: JobStore {
             let chunk = completions[start..<min(start + 500, completions.count)]
             var values: SQL = ""
             for (offset, completion) in chunk.enumerated() {
-                var state = JobState.queued, runAt: Int64? = nil, refund: Int64 = 0
-                var error: String? = nil, result: Data? = nil
-                switch completion.outcome {
-                case .succeeded(let output): state = .succeeded; result = output
-                case .retry(let at, let message):
-                    runAt = at.millisecondsSince1970
-                    error = message
-                    if runAt! > nowMS { state = .scheduled }
-                case .snoozed(let until):
-                    runAt = until.millisecondsSince1970
-                    refund = 1
-                    if runAt! > nowMS { state = .scheduled }
-                case .released: runAt = nowMS; refund = 1
-                case .failed(let message): state = .failed; error = message
-                case .dead(let message): state = .dead; error = message
-                case .cancelled: state = .cancelled
-                }
+                let row = CompletionRow(completion.outcome, nowMS: nowMS)
                 values = """
-                    \(values)\(raw: offset == 0 ? "" : ", ")(\(completion.id.rawValue)::bigint, \(state.rawValue)::text, \(runAt)::bigint, \
-                    \(refund)::bigint, \(error)::text, \(result.map(SQLText.init))::text, \(state.isTerminal ? nowMS : nil)::bigint, \
+                    \(values)\(raw: offset == 0 ? "" : ", ")(\(completion.id.rawValue)::bigint, \(row.state.rawValue)::text, \(row.runAt)::bigint, \
+                    \(row.refund)::bigint, \(row.error)::text, \(row.result.map(SQLText.init))::text, \
+                    \(row.state.isTerminal ? nowMS : nil)::bigint, \
                     \(completion.owner)::text, \(completion.recoveries.map(Int64.init))::bigint)
                     """
             }

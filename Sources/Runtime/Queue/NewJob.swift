@@ -46,3 +46,17 @@ public struct EnqueuedJob: Sendable {
     public var job: JobRecord
     public var created: Bool
 }
+
+extension NewJob {
+    /// The record of this job just inserted already running (`JobStore.insertRunning`): its
+    /// first attempt leased to `owner` until `leaseUntil`, made at `at` (milliseconds).
+    func runningRecord(id: Int64, maxAttempts: Int, owner: String, leaseUntil: Date, at: Int64, traceparent: String?) -> JobRecord {
+        let date = Date(millisecondsSince1970: at)
+        return JobRecord(
+            id: JobID(rawValue: id), tenant: tenant, kind: kind, payload: payload, priority: priority, runAt: date,
+            attempts: 1, maxAttempts: maxAttempts, recoveries: 0, state: .running, leaseOwner: owner,
+            leaseExpiresAt: Date(millisecondsSince1970: leaseUntil.millisecondsSince1970), cancelRequested: false, lastError: nil,
+            result: nil, uniqueKey: uniqueKey, batchID: batchID, createdAt: date, updatedAt: date, startedAt: date,
+            finishedAt: nil, traceparent: traceparent)
+    }
+}

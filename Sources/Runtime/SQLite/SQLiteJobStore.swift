@@ -80,13 +80,8 @@ public final class SQLiteJobStore: JobStore {
         if inserted == 0, let key = job.uniqueKey, let existing = try Self.job(db, tenant: job.tenant, uniqueKey: key) {
             return EnqueuedJob(job: existing, created: false)
         }
-        let date = Date(millisecondsSince1970: at)
-        return EnqueuedJob(job: JobRecord(
-            id: JobID(rawValue: id), tenant: job.tenant, kind: job.kind, payload: job.payload, priority: job.priority, runAt: date,
-            attempts: 1, maxAttempts: maxAttempts, recoveries: 0, state: .running, leaseOwner: owner,
-            leaseExpiresAt: Date(millisecondsSince1970: leaseUntil.millisecondsSince1970), cancelRequested: false, lastError: nil,
-            result: nil, uniqueKey: job.uniqueKey, batchID: job.batchID, createdAt: date, updatedAt: date, startedAt: date,
-            finishedAt: nil, traceparent: traceparent), created: true)
+        return EnqueuedJob(job: job.runningRecord(id: id, maxAttempts: maxAttempts, owner: owner, leaseUntil: leaseUntil, at: at,
+                                                  traceparent: traceparent), created: true)
     }
 
     /// Inserts jobs inside the caller's transaction (the scheduler enqueues its fires and
@@ -285,30 +280,14 @@ public final class SQLiteJobStore: JobStore {
                 WHERE id = ?8 AND state = 'running' AND lease_owner = ?9 AND (?10 IS NULL OR recoveries = ?10)
                 """)
             for completion in completions {
-                var state = JobState.queued, runAt: Int64? = nil, refund: Int64 = 0
-                var error: String? = nil, result: Data? = nil
-                switch completion.outcome {
-                case .succeeded(let output): state = .succeeded; result = output
-                case .retry(let at, let message):
-                    runAt = at.millisecondsSince1970
-                    error = message
-                    if runAt! > nowMS { state = .scheduled }
-                case .snoozed(let until):
-                    runAt = until.millisecondsSince1970
-                    refund = 1
-                    if runAt! > nowMS { state = .scheduled }
-                case .released: runAt = nowMS; refund = 1
-                case .failed(let message): state = .failed; error = message
-                case .dead(let message): state = .dead; error = message
-                case .cancelled: state = .cancelled
-                }
+                let row = CompletionRow(completion.outcome, nowMS: nowMS)
                 update.reset()
-                update.bind(1, state.rawValue)
-                update.bind(2, runAt)
-                update.bind(3, refund)
-                update.bind(4, error)
-                update.bindText(5, result)
-                update.bind(6, state.isTerminal ? nowMS : nil)
+                update.bind(1, row.state.rawValue)
+                update.bind(2, row.runAt)
+                update.bind(3, row.refund)
+                update.bind(4, row.error)
+                update.bindText(5, row.result)
+                update.bind(6, row.state.isTerminal ? nowMS : nil)
                 update.bind(7, nowMS)
                 update.bind(8, completion.id.rawValue)
                 update.bind(9, completion.owner)
