@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # A throwaway PostgreSQL cluster on loopback, for tests, benchmarks and load runs.
 #
-#   Scripts/postgres.sh start DIR   initdb + pg_ctl in DIR on a free port; prints the URL
+#   Scripts/postgres.sh start DIR   initdb + pg_ctl in DIR on a free port (the same one again
+#                                   for a DIR started before); prints the URL
 #   Scripts/postgres.sh stop DIR    stops it (DIR stays; remove it yourself)
-#   Scripts/postgres.sh restart DIR stops and starts it again on the same port (chaos runs)
+#   Scripts/postgres.sh restart DIR stops it if it runs and starts it again on the same port
 #
 # PostgreSQL refuses to run as root, so as root the cluster runs as the `postgres` user that
 # Debian's package creates. Needs Debian's `postgresql` package (.ci/run installs it).
@@ -41,7 +42,8 @@ start)
         as_owner "$bindir/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --locale=C >"$dir/initdb.log" 2>&1 \
             || { cat "$dir/initdb.log" >&2; exit 1; }
     fi
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' >"$dir/port"
+    # A cluster started again keeps its port, so the URL its clients hold stays right.
+    [ -s "$dir/port" ] || python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' >"$dir/port"
     pg_ctl_run || { cat "$dir/server.log" >&2; exit 1; }
     echo "postgres://postgres@127.0.0.1:$(cat "$dir/port")/postgres"
     ;;
@@ -49,8 +51,8 @@ stop)
     [ -d "$dir/data" ] && as_owner "$bindir/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
     ;;
 restart)
-    as_owner "$bindir/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
-    pg_ctl_run
+    as_owner "$bindir/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
+    pg_ctl_run || { cat "$dir/server.log" >&2; exit 1; }
     ;;
 *)
     echo "usage: $0 start|stop|restart DIR" >&2

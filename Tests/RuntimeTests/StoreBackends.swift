@@ -110,7 +110,7 @@ actor TestPostgres {
     /// Runs `Scripts/postgres.sh`; returns the last line it printed. Spawned and reaped with
     /// `posix_spawn`/`waitpid`: Foundation's `waitUntilExit` never returned here once the
     /// script had left a daemon (the cluster) behind.
-    private static func script(_ command: String, _ directory: String) throws -> String {
+    static func script(_ command: String, _ directory: String) throws -> String {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let path = root.appendingPathComponent("Scripts/postgres.sh").path
         let outputPath = NSTemporaryDirectory() + "switchboard-pg-script-\(UUID().uuidString).out"

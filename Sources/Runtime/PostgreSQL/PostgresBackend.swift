@@ -153,7 +153,7 @@ final class PostgresSessions: Sendable {
                     try session.execute("COMMIT")
                     return value
                 } catch {
-                    if !session.isBroken { try? session.execute("ROLLBACK") }
+                    if session.isBroken { session.close() } else { try? session.execute("ROLLBACK") }
                     throw error
                 }
             } catch let error as StoreError where error.kind == .busy && attempt < 5 {
@@ -203,7 +203,7 @@ struct PostgresMigrator {
             }
             try session.execute("COMMIT")
         } catch {
-            if !session.isBroken { try? session.execute("ROLLBACK") }
+            if session.isBroken { session.close() } else { try? session.execute("ROLLBACK") }
             throw error
         }
     }

@@ -28,10 +28,20 @@ final class PostgresSession: @unchecked Sendable {
 
     deinit { close() }
 
-    /// The open connection, connecting (again) first when there is none or the server closed it.
+    /// Whether a BEGIN was sent and no COMMIT or ROLLBACK since.
+    private var inTransaction = false
+
+    /// The open connection, connecting (again) first when there is none or the server closed
+    /// it, but never inside a transaction: the statements after a lost BEGIN must fail, not
+    /// run one by one on a new connection.
     func connected() throws -> PostgresConnection {
         if let connection, !connection.isClosed { return connection }
         connection = nil
+        pending.removeAll()
+        if inTransaction {
+            inTransaction = false
+            throw StoreError(kind: .unavailable, message: "the connection to PostgreSQL was lost inside a transaction; it rolled back")
+        }
         do {
             let opened = try PostgresConnection.connect(
                 on: MultiThreadedEventLoopGroup.singleton.any(), configuration: configuration, id: id, logger: logger
@@ -46,6 +56,7 @@ final class PostgresSession: @unchecked Sendable {
     /// Closes the connection (a later statement opens a new one).
     func close() {
         pending.removeAll()
+        inTransaction = false
         guard let connection else { return }
         self.connection = nil
         try? connection.close().wait()
@@ -61,8 +72,14 @@ final class PostgresSession: @unchecked Sendable {
     /// transaction's BEGIN costs no round trip of its own.
     func send(_ sql: SQL) throws {
         let connection = try connected()
+        noteTransactionControl(sql.text)
         let query = PostgresQuery(unsafeSQL: numberedText(sql.text), binds: Self.bindings(sql.arguments))
         pending.append((connection.query(query, logger: logger), sql.text))
+    }
+
+    private func noteTransactionControl(_ text: String) {
+        if text.hasPrefix("BEGIN") { inTransaction = true }
+        else if text.hasPrefix("COMMIT") || text.hasPrefix("ROLLBACK") { inTransaction = false }
     }
 
     /// Waits for the statements sent without waiting; throws the first one's failure.
@@ -82,6 +99,7 @@ final class PostgresSession: @unchecked Sendable {
     func execute(_ text: String) throws {
         let connection = try connected()
         try settlePending()
+        noteTransactionControl(text)
         for statement in text.components(separatedBy: ";\n") {
             let trimmed = statement.trimmingCharacters(in: .whitespacesAndNewlines.union(CharacterSet(charactersIn: ";")))
             guard !trimmed.isEmpty, !trimmed.split(separator: "\n").allSatisfy({ $0.trimmingCharacters(in: .whitespaces).hasPrefix("--") })

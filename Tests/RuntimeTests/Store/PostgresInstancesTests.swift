@@ -135,3 +135,42 @@ struct PostgresInstancesTests {
         await second.close()
     }
 }
+
+@Suite("PostgreSQL outage")
+struct PostgresOutageTests {
+    @Test("while the server is down calls fail with unavailable; after it restarts the same backend works again, nothing committed lost")
+    func serverRestart() async throws {
+        // A cluster of its own: restarting the shared one would break the tests running beside it.
+        let directory = NSTemporaryDirectory() + "switchboard-test-pg-outage-\(UUID().uuidString)"
+        let server = try PostgresURL(parsing: try await onDedicatedThread(name: "pg-start") { try TestPostgres.script("start", directory) })
+        defer {
+            _ = try? TestPostgres.script("stop", directory)
+            try? FileManager.default.removeItem(atPath: directory)
+        }
+        try await PostgresBackend.createDatabase("outage", on: server)
+        var url = server
+        url.database = "outage"
+        url.sessions = 2
+        let backend = try await PostgresBackend.open(url, migrations: PostgresSchema.migrations)
+        let wallets = Wallets(backend: backend, clock: SystemClock())
+        _ = try await wallets.credit(MicroUSD(5_000), to: .team("acme"), reference: "before")
+
+        _ = try await onDedicatedThread(name: "pg-stop") { try TestPostgres.script("stop", directory) }
+        for attempt in 0..<4 {
+            await #expect(throws: StoreError.self) { _ = try await wallets.credit(MicroUSD(1), to: .team("acme"), reference: "down-\(attempt)") }
+        }
+        do {
+            _ = try await wallets.balance(of: .team("acme"))
+            Issue.record("a read succeeded with the server down")
+        } catch let error as StoreError {
+            #expect(error.kind == .unavailable, "\(error)")
+        }
+
+        _ = try await onDedicatedThread(name: "pg-restart") { try TestPostgres.script("restart", directory) }
+        _ = try await wallets.credit(MicroUSD(1_000), to: .team("acme"), reference: "after")
+        let balance = try #require(try await wallets.balance(of: .team("acme")))
+        #expect(balance.balance == MicroUSD(6_000), "the credit before the outage kept, the one after applied, none while down")
+        #expect(try await wallets.audit().isEmpty)
+        await backend.close()
+    }
+}
