@@ -34,9 +34,7 @@ public final class PostgresBackend: Backend {
     /// start together migrate once) and starts the sessions. An unreachable server, a refused
     /// login or a failed migration throws at once, naming the URL without its password.
     public static func open(_ url: PostgresURL, migrations: [Migration], logger: Logger? = nil) async throws -> PostgresBackend {
-        var configuration = PostgresConnection.Configuration(host: url.host, port: url.port, username: url.username,
-                                                             password: url.password, database: url.database, tls: .disable)
-        configuration.options.connectTimeout = .seconds(5)
+        let configuration = url.connectionConfiguration
         let log = logger ?? Logger(label: "switchboard.postgres")
         try await onDedicatedThread(name: "postgres-open") { [configuration] in
             let session = PostgresSession(configuration: configuration, id: 0, logger: log)
@@ -72,8 +70,7 @@ public final class PostgresBackend: Backend {
 
     /// Runs `statement` outside a transaction (CREATE/DROP DATABASE cannot run inside one).
     private static func administer(_ statement: String, on server: PostgresURL) async throws {
-        let configuration = PostgresConnection.Configuration(host: server.host, port: server.port, username: server.username,
-                                                             password: server.password, database: server.database, tls: .disable)
+        let configuration = server.connectionConfiguration
         try await onDedicatedThread(name: "postgres-admin") {
             let session = PostgresSession(configuration: configuration, id: 0, logger: Logger(label: "switchboard.postgres"))
             defer { session.close() }
@@ -206,5 +203,16 @@ struct PostgresMigrator {
             if session.isBroken { session.close() } else { try? session.execute("ROLLBACK") }
             throw error
         }
+    }
+}
+
+extension PostgresURL {
+    /// How postgres-nio connects to it: no TLS (only `sslmode=disable` is accepted), and a
+    /// 5-second connect timeout so an unreachable server is an error, not a hang.
+    var connectionConfiguration: PostgresConnection.Configuration {
+        var configuration = PostgresConnection.Configuration(host: host, port: port, username: username, password: password,
+                                                             database: database, tls: .disable)
+        configuration.options.connectTimeout = .seconds(5)
+        return configuration
     }
 }

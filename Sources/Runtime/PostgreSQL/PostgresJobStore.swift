@@ -135,15 +135,14 @@ final class PostgresJobStore: JobStore {
         var claimed: [JobRecord] = []
         var budgets = request.kindBudgets
         if !tenants.isEmpty {
-            let weights = Dictionary(uniqueKeysWithValues: tenants.map { ($0, max(1, request.tenantWeight($0))) })
-            let totalWeight = weights.values.reduce(0, +)
+            let shares = request.shares(of: tenants)
             var open = tenants
             var lastServed: String?
             while !open.isEmpty && claimed.count < request.limit {
                 var wants: [(tenant: String, count: Int)] = []
                 var left = request.limit - claimed.count
                 for tenant in open where left > 0 {
-                    let want = min(max(1, request.limit * weights[tenant, default: 1] / totalWeight), left)
+                    let want = min(shares[tenant, default: 1], left)
                     wants.append((tenant, want))
                     left -= want
                 }

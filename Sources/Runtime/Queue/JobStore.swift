@@ -79,6 +79,15 @@ public struct ClaimRequest: Sendable {
     }
 }
 
+extension ClaimRequest {
+    /// Each tenant's share of a claim round: limit × weight / total weight, at least 1.
+    func shares(of tenants: [String]) -> [String: Int] {
+        let weights = tenants.map { max(1, tenantWeight($0)) }
+        let total = weights.reduce(0, +)
+        return Dictionary(zip(tenants, weights.map { max(1, limit * $0 / total) }), uniquingKeysWith: { first, _ in first })
+    }
+}
+
 /// The jobs leased by a claim, and when the next not-yet-due job becomes due.
 public struct ClaimResult: Sendable {
     public var jobs: [JobRecord]

@@ -160,16 +160,13 @@ public final class SQLiteJobStore: JobStore {
         var claimed: [JobRecord] = []
         var budgets = request.kindBudgets
         if !tenants.isEmpty {
-            // Each tenant's share of the round: limit × weight / total weight, at least 1.
-            let weights = Dictionary(uniqueKeysWithValues: tenants.map { ($0, max(1, request.tenantWeight($0))) })
-            let totalWeight = weights.values.reduce(0, +)
+            let shares = request.shares(of: tenants)
             var open = tenants
             var lastServed: String?
             while !open.isEmpty && claimed.count < request.limit {
                 var stillOpen: [String] = []
                 for tenant in open {
-                    let share = max(1, request.limit * weights[tenant, default: 1] / totalWeight)
-                    let want = min(share, request.limit - claimed.count)
+                    let want = min(shares[tenant, default: 1], request.limit - claimed.count)
                     if want <= 0 { break }
                     let (rows, more) = try claimTop(db, tenant: tenant, count: want, budgets: &budgets, request: request, nowMS: nowMS)
                     claimed += rows
