@@ -118,11 +118,13 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .testTarget(name: "RuntimeTests", dependencies: ["Runtime"], swiftSettings: strict),
+        // Tests only: the throwaway PostgreSQL cluster every test target's PostgreSQL tests share.
+        .target(name: "PostgresTestSupport", dependencies: ["Runtime"], path: "Tests/PostgresTestSupport", swiftSettings: strict),
+        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "PostgresTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "JobsTests",
             dependencies: [
-                "Jobs", "Runtime", "MockProvider",
+                "Jobs", "Runtime", "MockProvider", "PostgresTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
@@ -134,7 +136,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SwitchboardCommandTests",
-            dependencies: ["switchboard", "HTTPFront", "Jobs", "Runtime", "MockProvider",
+            dependencies: ["switchboard", "HTTPFront", "Jobs", "Runtime", "MockProvider", "PostgresTestSupport",
                            .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "AsyncHTTPClient", package: "async-http-client")],
@@ -143,7 +145,7 @@ let package = Package(
         .testTarget(
             name: "HTTPFrontTests",
             dependencies: [
-                "HTTPFront", "Jobs", "Runtime", "MockProvider",
+                "HTTPFront", "Jobs", "Runtime", "MockProvider", "PostgresTestSupport",
                 .product(name: "OpenAPIKit", package: "OpenAPIKit"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),

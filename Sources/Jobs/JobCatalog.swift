@@ -29,6 +29,8 @@ public enum JobCatalog {
     /// The tables the domain's jobs keep beside the runtime's: pass to `JobRuntime.open`.
     public static let migrations: [Migration] = BatchSchema.migrations + MessagingSchema.migrations + WebhookSchema.migrations
         + OperatorSchema.migrations
+    /// The same tables on PostgreSQL.
+    public static let postgresMigrations: [Migration] = BatchSchema.postgres + MessagingSchema.postgres + WebhookSchema.postgres
 
     /// The schedules the domain's jobs run on; saved at start only when missing, so an
     /// operator's change (through the schedules API) stays.

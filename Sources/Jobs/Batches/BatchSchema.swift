@@ -42,4 +42,7 @@ public enum BatchSchema {
                 WHERE status IN ('in_progress', 'finalizing', 'cancelling');
             """),
     ]
+
+    /// The same tables on PostgreSQL (`JobRuntime.open(postgres:…)`).
+    public static let postgres: [Migration] = []
 }

@@ -79,4 +79,7 @@ public enum MessagingSchema {
             ALTER TABLE outbox ADD COLUMN traceparent TEXT;
             """),
     ] + DeliveryInbox.migrations + Suppressions.migrations + DeliveryReconcileJob.migrations + MessageFallbacks.migrations
+
+    /// The same tables on PostgreSQL (`JobRuntime.open(postgres:…)`).
+    public static let postgres: [Migration] = []
 }

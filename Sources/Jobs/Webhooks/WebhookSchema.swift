@@ -65,4 +65,7 @@ public enum WebhookSchema {
             ALTER TABLE webhook_events ADD COLUMN traceparent TEXT;
             """),
     ]
+
+    /// The same tables on PostgreSQL (`JobRuntime.open(postgres:…)`).
+    public static let postgres: [Migration] = []
 }
