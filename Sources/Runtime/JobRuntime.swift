@@ -61,6 +61,8 @@ public final class JobRuntime: Service, Sendable {
 
     /// What job handlers may need from the runtime they run in (wallets to charge, the store).
     public struct Services: Sendable {
+        /// Where all state lives, on either backend.
+        public let backend: any Backend
         public let database: SQLiteStore
         public let jobs: SQLiteJobStore
         public let wallets: Wallets
@@ -94,7 +96,7 @@ public final class JobRuntime: Service, Sendable {
                                metadata: ["error": "\(error)"])
             }
         }
-        let registry = try makeRegistry(Services(database: database, jobs: jobs, wallets: wallets, idempotency: idempotency, clock: clock))
+        let registry = try makeRegistry(Services(backend: backend, database: database, jobs: jobs, wallets: wallets, idempotency: idempotency, clock: clock))
             .adding(IdempotencyPurgeJob(store: idempotency))
         if !configuration.store.readOnly {
             let reconciled = try await wallets.reconcile(job: { try await jobs.job($0, tenant: nil) })
