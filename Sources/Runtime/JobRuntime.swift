@@ -10,8 +10,12 @@ import Synchronization
 public final class JobRuntime: Service, Sendable {
     /// Where all state lives; its transactions let callers commit several repositories' writes together.
     public let backend: any Backend
-    public let database: SQLiteStore
-    public let jobs: SQLiteJobStore
+    /// The SQLite store under `backend` when it is SQLite (backup, check, statistics); nil on PostgreSQL.
+    public let sqlite: SQLiteStore?
+    /// The jobs, in the backend's database.
+    public let jobs: any JobStore
+    /// TEMPORARY (while the domain's stores move onto the seam): the SQLite store.
+    public var database: SQLiteStore { sqlite! }
     public let scheduler: Scheduler
     /// Tenants' credit wallets, in the same database.
     public let wallets: Wallets
@@ -34,11 +38,11 @@ public final class JobRuntime: Service, Sendable {
         case stopped
     }
 
-    private init(backend: any Backend, database: SQLiteStore, jobs: SQLiteJobStore, scheduler: Scheduler, wallets: Wallets,
+    private init(backend: any Backend, sqlite: SQLiteStore?, scheduler: Scheduler, wallets: Wallets,
                  idempotency: IdempotencyStore, clock: any WallClock, registry: JobRegistry, pool: WorkerPool) {
         self.backend = backend
-        self.database = database
-        self.jobs = jobs
+        self.sqlite = sqlite
+        self.jobs = backend.jobs
         self.scheduler = scheduler
         self.wallets = wallets
         self.idempotency = idempotency
@@ -51,11 +55,13 @@ public final class JobRuntime: Service, Sendable {
     /// releases the wallet reservations a previous process left held, and prepares the workers
     /// and scheduler; nothing runs until `run`.
     public static func open(_ configuration: RuntimeConfiguration, registry: JobRegistry, migrations: [Migration] = [],
+                            postgresMigrations: [Migration] = [],
                             idempotency idempotencyConfiguration: IdempotencyConfiguration = IdempotencyConfiguration(),
                             clock: any WallClock = SystemClock(), logger: Logger = Logger(label: "switchboard.runtime"),
                             onJobFinished: @escaping @Sendable (JobRecord, JobCompletion.Outcome) -> Void = { _, _ in })
         async throws -> JobRuntime {
-        try await open(configuration, registry: { _ in registry }, migrations: migrations, idempotency: idempotencyConfiguration,
+        try await open(configuration, registry: { _ in registry }, migrations: migrations, postgresMigrations: postgresMigrations,
+                       idempotency: idempotencyConfiguration,
                        clock: clock, logger: logger, onJobFinished: onJobFinished)
     }
 
@@ -63,31 +69,43 @@ public final class JobRuntime: Service, Sendable {
     public struct Services: Sendable {
         /// Where all state lives, on either backend.
         public let backend: any Backend
-        public let database: SQLiteStore
-        public let jobs: SQLiteJobStore
+        public let jobs: any JobStore
+        /// TEMPORARY (while the domain's stores move onto the seam): the SQLite store.
+        public var database: SQLiteStore { (backend as! SQLiteBackend).store }
         public let wallets: Wallets
         public let idempotency: IdempotencyStore
         public let clock: any WallClock
     }
 
     /// `open` for handlers that need the runtime's own services: `registry` is called once with them.
+    /// `migrations` are the caller's SQLite tables, `postgresMigrations` the same on PostgreSQL
+    /// (`configuration.postgres` picks the backend).
     public static func open(_ configuration: RuntimeConfiguration, registry makeRegistry: (Services) throws -> JobRegistry,
-                            migrations: [Migration] = [],
+                            migrations: [Migration] = [], postgresMigrations: [Migration] = [],
                             idempotency idempotencyConfiguration: IdempotencyConfiguration = IdempotencyConfiguration(),
                             clock: any WallClock = SystemClock(), logger: Logger = Logger(label: "switchboard.runtime"),
                             onJobFinished: @escaping @Sendable (JobRecord, JobCompletion.Outcome) -> Void = { _, _ in })
         async throws -> JobRuntime {
-        let database = try await SQLiteStore.open(configuration.store,
-                                                  migrations: RuntimeSchema.migrations + WalletSchema.migrations
-                                                      + IdempotencySchema.migrations + migrations, logger: logger)
-        let backend = SQLiteBackend(store: database)
-        let jobs = backend.sqliteJobs
+        let backend: any Backend
+        let sqlite: SQLiteStore?
+        if let url = configuration.postgres {
+            backend = try await PostgresBackend.open(url, migrations: PostgresSchema.migrations + postgresMigrations, logger: logger)
+            sqlite = nil
+        } else {
+            let store = try await SQLiteStore.open(configuration.store,
+                                                   migrations: RuntimeSchema.migrations + WalletSchema.migrations
+                                                       + IdempotencySchema.migrations + migrations, logger: logger)
+            backend = SQLiteBackend(store: store)
+            sqlite = store
+        }
+        let writable = configuration.postgres != nil || !configuration.store.readOnly
+        let jobs = backend.jobs
         let wallets = Wallets(backend: backend, clock: clock)
         let owner = configuration.owner ?? RuntimeConfiguration.defaultOwner()
         var idempotencyConfiguration = idempotencyConfiguration
         idempotencyConfiguration.owner = idempotencyConfiguration.owner ?? owner
-        let idempotency = IdempotencyStore(database: database, clock: clock, configuration: idempotencyConfiguration)
-        if !configuration.store.readOnly {
+        let idempotency = IdempotencyStore(backend: backend, clock: clock, configuration: idempotencyConfiguration)
+        if writable {
             do {
                 let freed = try await idempotency.releaseMarksOfDeadProcesses()
                 if freed > 0 { logger.info("freed the Idempotency-Key marks of a process that died", metadata: ["keys": "\(freed)"]) }
@@ -96,9 +114,9 @@ public final class JobRuntime: Service, Sendable {
                                metadata: ["error": "\(error)"])
             }
         }
-        let registry = try makeRegistry(Services(backend: backend, database: database, jobs: jobs, wallets: wallets, idempotency: idempotency, clock: clock))
+        let registry = try makeRegistry(Services(backend: backend, jobs: jobs, wallets: wallets, idempotency: idempotency, clock: clock))
             .adding(IdempotencyPurgeJob(store: idempotency))
-        if !configuration.store.readOnly {
+        if writable {
             let reconciled = try await wallets.reconcile(job: { try await jobs.job($0, tenant: nil) })
             if reconciled != (0, 0) {
                 logger.warning("reconciled wallet reservations left by a previous process",
@@ -109,7 +127,7 @@ public final class JobRuntime: Service, Sendable {
                               owner: owner, logger: logger, observer: onJobFinished)
         let maxAttempts: @Sendable (String) -> Int = { registry.options(for: $0)?.retry.maxAttempts ?? 1 }
         let scheduler = Scheduler(
-            store: SQLiteScheduleStore(jobs: jobs), clock: clock, kinds: registry.kinds, tenantlessKinds: registry.tenantlessKinds,
+            store: SQLScheduleStore(backend: backend), clock: clock, kinds: registry.kinds, tenantlessKinds: registry.tenantlessKinds,
             minimumInterval: configuration.minimumScheduleInterval, payloadProblem: { registry.payloadProblem(kind: $0, payload: $1) },
             misfireGrace: configuration.misfireGrace, logger: logger, defaultMaxAttempts: maxAttempts,
             enqueue: { job in
@@ -119,8 +137,8 @@ public final class JobRuntime: Service, Sendable {
                 return enqueued
             },
             fired: { pool.workArrived() })
-        if !configuration.store.readOnly { _ = try await scheduler.save(IdempotencyPurgeJob.schedule) }
-        return JobRuntime(backend: backend, database: database, jobs: jobs, scheduler: scheduler, wallets: wallets, idempotency: idempotency,
+        if writable { _ = try await scheduler.save(IdempotencyPurgeJob.schedule) }
+        return JobRuntime(backend: backend, sqlite: sqlite, scheduler: scheduler, wallets: wallets, idempotency: idempotency,
                           clock: clock, registry: registry, pool: pool)
     }
 
@@ -140,12 +158,17 @@ public final class JobRuntime: Service, Sendable {
 
     /// Enqueues many jobs in one commit, with the caller's own writes (`alongside`) if any.
     @discardableResult
-    public func enqueue(_ newJobs: [NewJob], alongside: @escaping @Sendable (SQLiteConnection) throws -> Void = { _ in })
+    public func enqueue(_ newJobs: [NewJob], alongside: @escaping @Sendable (Transaction) throws -> Void = { _ in })
         async throws -> [EnqueuedJob] {
         for job in newJobs { try Self.validate(job, registry: registry) }
         let registry = self.registry
-        let enqueued = try await jobs.enqueue(newJobs, defaultMaxAttempts: { registry.options(for: $0)?.retry.maxAttempts ?? 1 },
-                                              now: clock.now(), alongside: alongside)
+        let now = clock.now()
+        let attempts = newJobs.map { $0.maxAttempts ?? registry.options(for: $0.kind)?.retry.maxAttempts ?? 1 }
+        let jobs = self.jobs
+        let enqueued = try await backend.write { tx in
+            try alongside(tx)
+            return try jobs.enqueue(newJobs, maxAttempts: attempts, now: now, in: tx)
+        }
         if enqueued.contains(where: \.created) { pool.workArrived() }
         return enqueued
     }
@@ -270,5 +293,5 @@ public final class JobRuntime: Service, Sendable {
     }
 
     /// Closes the database; call after `run` returned.
-    public func close() async { await database.close() }
+    public func close() async { await backend.close() }
 }

@@ -1,8 +1,12 @@
 import Foundation
 
-/// Everything the runtime needs to open: the store, the workers and the scheduler's grace.
+/// Everything the runtime needs to open: the database, the workers and the scheduler's grace.
 public struct RuntimeConfiguration: Sendable {
+    /// The SQLite file, when `postgres` is nil.
     public var store: StoreConfiguration
+    /// When set, all state lives in this PostgreSQL database instead (several instances may
+    /// share it) and `store` is unused.
+    public var postgres: PostgresURL?
     public var workers: WorkerConfiguration
     /// A scheduled fire later than this counts as missed (its schedule's catch-up policy applies).
     public var misfireGrace: Duration
@@ -11,8 +15,9 @@ public struct RuntimeConfiguration: Sendable {
     /// The shortest `@every` interval a schedule may have (cron fires at most once a minute).
     public var minimumScheduleInterval: Duration
 
-    public init(store: StoreConfiguration, workers: WorkerConfiguration = WorkerConfiguration(),
+    public init(store: StoreConfiguration, postgres: PostgresURL? = nil, workers: WorkerConfiguration = WorkerConfiguration(),
                 misfireGrace: Duration = .seconds(60), owner: String? = nil, minimumScheduleInterval: Duration = .seconds(60)) {
+        self.postgres = postgres
         self.minimumScheduleInterval = minimumScheduleInterval
         self.store = store
         self.workers = workers

@@ -63,7 +63,7 @@ extension Dashboard {
         let states = JobState.allCases.map { ["name": $0.rawValue, "selected": $0 == state] as [String: Any] }
         var values: [String: Any] = [
             "jobs": result.jobs.map(Self.jobValues), "empty": result.jobs.isEmpty, "tenant": tenant ?? "", "kind": kind ?? "",
-            "states": states, "back": back, "windowEnded": result.windowEnded, "window": SQLiteJobStore.operatorScanWindow,
+            "states": states, "back": back, "windowEnded": result.windowEnded, "window": OperatorJobPage.scanWindow,
         ]
         if let next = result.nextBefore { values["next"] = Self.base + "/jobs?before=\(next)" + filterQuery }
         if stateText != nil, state == nil { values["badState"] = stateText }

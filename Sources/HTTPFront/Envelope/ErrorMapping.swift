@@ -89,6 +89,7 @@ enum ErrorMapping {
         case .closed: .unavailable("the server is shutting down")
         case .unavailable:
             APIError(.serviceUnavailable, "unavailable", "the database cannot be reached; retry shortly", headers: [(.retryAfter, "1")])
+        case .unstorableText: APIError(.badRequest, "invalid_request", "a text value holds a NUL character, which cannot be stored")
         default: .internalError()
         }
     }

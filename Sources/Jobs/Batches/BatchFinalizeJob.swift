@@ -19,10 +19,10 @@ public struct BatchFinalizeJob: JobHandler {
     static func uniqueKey(_ batch: String) -> String { "batch-finalize:" + batch }
 
     let batches: BatchStore
-    let jobs: SQLiteJobStore
+    let jobs: any JobStore
     let wallets: Wallets
 
-    init(batches: BatchStore, jobs: SQLiteJobStore, wallets: Wallets) {
+    init(batches: BatchStore, jobs: any JobStore, wallets: Wallets) {
         self.batches = batches
         self.jobs = jobs
         self.wallets = wallets

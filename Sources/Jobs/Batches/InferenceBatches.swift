@@ -76,7 +76,7 @@ public struct InferenceBatches: Sendable {
             // Ahead of other system work whenever it is due; the tenant cannot cancel it.
             jobs.append(try Self.finalizer(batch.id, runAt: now.addingTimeInterval(0.2), uniqueKey: BatchFinalizeJob.uniqueKey(batch.id)))
             let id = batch.id, holdID = reservation.id
-            try await runtime.enqueue(jobs) { db in try BatchStore.markInProgress(id, holdID: holdID, idempotencyKey: idempotencyKey, db) }
+            try await runtime.enqueue(jobs) { tx in try BatchStore.markInProgress(id, holdID: holdID, idempotencyKey: idempotencyKey, tx.sqliteConnection) }
         } catch {
             // Undo; if the release itself fails, the row stays `validating` for `recover` to finish.
             if (try? await runtime.wallets.release(reservation)) != nil { try? await store.delete(batch.id) }

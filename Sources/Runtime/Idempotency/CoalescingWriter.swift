@@ -1,6 +1,7 @@
 import Synchronization
 
-/// Runs many small operations as one store write per group commit. The first operation to
+/// Runs many small operations as one store write (one group commit on SQLite, one transaction
+/// on PostgreSQL). The first operation to
 /// arrive when no write of this writer is waiting for the writer thread submits one (it
 /// leads); operations arriving until that write starts join it. The write takes them on the
 /// writer thread, runs them in arrival order as one store write and, after the commit, the
@@ -10,7 +11,7 @@ import Synchronization
 ///
 /// Each caller returns only after the commit that made its operation durable. If one
 /// operation throws, or the transaction does not commit, every operation of that write fails
-/// with the error and none of their changes persist (as for a failed `SQLiteStore.write`).
+/// with the error and none of their changes persist (as for a failed `Backend.write`).
 final class CoalescingWriter<Operation: Sendable, Outcome: Sendable>: Sendable {
     /// An operation waiting for a write; the leader's own has no continuation (it awaits the write).
     private struct Waiter: Sendable {
@@ -31,13 +32,13 @@ final class CoalescingWriter<Operation: Sendable, Outcome: Sendable>: Sendable {
         let waiters = Mutex<[Waiter]?>(nil)
     }
 
-    private let database: SQLiteStore
-    private let apply: @Sendable ([Operation], SQLiteConnection) throws -> [Outcome]
+    private let backend: any Backend
+    private let apply: @Sendable ([Operation], Transaction) throws -> [Outcome]
     private let state = Mutex(State())
 
-    /// `apply` runs a batch on the writer thread and returns one outcome per operation, in order.
-    init(database: SQLiteStore, apply: @escaping @Sendable ([Operation], SQLiteConnection) throws -> [Outcome]) {
-        self.database = database
+    /// `apply` runs a batch in one transaction and returns one outcome per operation, in order.
+    init(backend: any Backend, apply: @escaping @Sendable ([Operation], Transaction) throws -> [Outcome]) {
+        self.backend = backend
         self.apply = apply
     }
 
@@ -73,14 +74,14 @@ final class CoalescingWriter<Operation: Sendable, Outcome: Sendable>: Sendable {
         let taken = Taken()
         let result: Result<[Outcome], any Error>
         do {
-            result = .success(try await database.write { db in
+            result = .success(try await backend.write { tx in
                 let batch = taken.waiters.withLock { waiters -> [Waiter] in
                     if let waiters { return waiters }
                     let batch = self.takePending()
                     waiters = batch
                     return batch
                 }
-                let outcomes = try self.apply(batch.map(\.operation), db)
+                let outcomes = try self.apply(batch.map(\.operation), tx)
                 guard outcomes.count == batch.count else {
                     throw StoreError(kind: .other, message: "a coalesced write returned \(outcomes.count) outcomes for \(batch.count) operations")
                 }

@@ -14,25 +14,31 @@ extension IdempotencyStore {
     public func releaseMarksOfDeadProcesses() async throws -> Int {
         let now = clock.nowMilliseconds()
         let since = now - Self.longestMark.milliseconds
-        let owners = try await database.read { db -> Set<String> in
+        let owners = try await backend.read { tx -> Set<String> in
+            // Newest first, a page at a time, until the rows are older than any mark can be.
             var owners = Set<String>()
-            let statement = try db.prepared("""
-                SELECT lease_owner, created_at, state = 'in_flight' AND expires_at > \(now) AS held
-                FROM idempotency_keys ORDER BY id DESC
-                """)
-            defer { statement.reset() }
-            while try statement.step() {
-                let row = SQLRow(statement: statement)
-                guard row["created_at"] as Int64 >= since else { break }
-                if row["held"], let owner: String = row["lease_owner"] { owners.insert(owner) }
+            var before = Int64.max
+            var more = true
+            while more {
+                var rows = 0
+                try tx.forEach("""
+                    SELECT id, lease_owner, created_at, state = 'in_flight' AND expires_at > \(now) AS held
+                    FROM idempotency_keys WHERE id < \(before) ORDER BY id DESC LIMIT 1000
+                    """) { row in
+                    rows += 1
+                    before = row["id"]
+                    if (row["created_at"] as Int64) < since { more = false }
+                    if row["held"], let owner: String = row["lease_owner"] { owners.insert(owner) }
+                }
+                if rows < 1_000 { more = false }
             }
             return owners
         }
         let me = owner
         let dead = owners.filter { !LeaseOwner.isAlive($0, me: me) }
         guard !dead.isEmpty else { return 0 }
-        return try await database.write { db in
-            try db.run("DELETE FROM idempotency_keys WHERE state = 'in_flight' AND lease_owner IN (\(list: dead))")
+        return try await backend.write { tx in
+            try tx.run("DELETE FROM idempotency_keys WHERE state = 'in_flight' AND lease_owner IN (\(list: dead))")
         }
     }
 }

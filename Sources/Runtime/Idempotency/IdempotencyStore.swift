@@ -35,7 +35,7 @@ public final class IdempotencyStore: Sendable {
     /// The largest response body `complete` stores (16 MiB); abandon larger results instead.
     public static let maximumBodyBytes = 16 << 20
 
-    let database: SQLiteStore
+    let backend: any Backend
     private let writer: CoalescingWriter<IdempotencyWrite, IdempotencyWrite.Outcome>
     let clock: any WallClock
     private let ttlMilliseconds: Int64
@@ -43,13 +43,13 @@ public final class IdempotencyStore: Sendable {
     /// This process's name on the in-flight marks it holds.
     public let owner: String
 
-    public init(database: SQLiteStore, clock: any WallClock, configuration: IdempotencyConfiguration = IdempotencyConfiguration()) {
-        self.database = database
+    public init(backend: any Backend, clock: any WallClock, configuration: IdempotencyConfiguration = IdempotencyConfiguration()) {
+        self.backend = backend
         self.clock = clock
         ttlMilliseconds = max(1, configuration.ttl.milliseconds)
         leaseMilliseconds = max(1, configuration.leaseDuration.milliseconds)
         owner = configuration.owner ?? RuntimeConfiguration.defaultOwner()
-        writer = CoalescingWriter(database: database) { writes, db in try IdempotencyWrite.apply(writes, db) }
+        writer = CoalescingWriter(backend: backend) { writes, tx in try IdempotencyWrite.apply(writes, tx) }
     }
 
     // MARK: Begin
@@ -131,10 +131,10 @@ public final class IdempotencyStore: Sendable {
     public func purgeExpired(now: Date? = nil, limit: Int = 1_000) async throws -> Int {
         let nowMS = (now ?? clock.now()).millisecondsSince1970
         let limit = min(max(limit, 1), 100_000)
-        return try await database.write { db in
-            try db.run("""
+        return try await backend.write { tx in
+            try tx.run("""
                 DELETE FROM idempotency_keys WHERE id IN (
-                    SELECT id FROM (SELECT id, expires_at FROM idempotency_keys ORDER BY id LIMIT \(4 * limit))
+                    SELECT id FROM (SELECT id, expires_at FROM idempotency_keys ORDER BY id LIMIT \(4 * limit)) AS oldest
                     WHERE expires_at <= \(nowMS) LIMIT \(limit))
                 """)
         }

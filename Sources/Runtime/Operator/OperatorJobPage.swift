@@ -18,6 +18,9 @@ public struct OperatorJobFilter: Sendable, Equatable {
 /// filter matched fewer rows than asked for within that window, `nextBefore` still moves past
 /// what was looked at, and the next page goes on from there.
 public struct OperatorJobPage: Sendable {
+    /// Rows one page may read before it stops.
+    public static let scanWindow = 5_000
+
     public var jobs: [JobRecord]
     /// The cursor of the next page (ids below it), nil when nothing older is left.
     public var nextBefore: JobID?

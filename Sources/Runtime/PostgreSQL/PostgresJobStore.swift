@@ -15,22 +15,9 @@ final class PostgresJobStore: JobStore {
         self.sessions = sessions
     }
 
-    static let columns = """
-        id, tenant, kind, payload, priority, run_at, attempts, max_attempts, recoveries, state, lease_owner, lease_expires_at,
-        cancel_requested, last_error, result, unique_key, batch_id, created_at, updated_at, started_at, finished_at, traceparent
-        """
+    static let columns = JobQueries.columns
 
-    static func record(_ row: borrowing SQLRow) -> JobRecord {
-        func date(_ name: String) -> Date? { (row[name] as Int64?).map(Date.init(millisecondsSince1970:)) }
-        return JobRecord(
-            id: JobID(rawValue: row["id"]), tenant: row["tenant"], kind: row["kind"], payload: row["payload"], priority: row["priority"],
-            runAt: Date(millisecondsSince1970: row["run_at"]), attempts: row["attempts"], maxAttempts: row["max_attempts"],
-            recoveries: row["recoveries"], state: JobState(rawValue: row["state"]) ?? .failed, leaseOwner: row["lease_owner"],
-            leaseExpiresAt: date("lease_expires_at"), cancelRequested: row["cancel_requested"], lastError: row["last_error"],
-            result: row["result"], uniqueKey: row["unique_key"], batchID: row["batch_id"],
-            createdAt: Date(millisecondsSince1970: row["created_at"]), updatedAt: Date(millisecondsSince1970: row["updated_at"]),
-            startedAt: date("started_at"), finishedAt: date("finished_at"), traceparent: row["traceparent"])
-    }
+    static func record(_ row: borrowing SQLRow) -> JobRecord { JobQueries.record(row) }
 
     // MARK: Enqueue
 
@@ -81,7 +68,7 @@ final class PostgresJobStore: JobStore {
         }
         return try records.map { record in
             if inserted.contains(record.id.rawValue) { return EnqueuedJob(job: record, created: true) }
-            guard let key = record.uniqueKey, let existing = try job(tenant: record.tenant, uniqueKey: key, in: tx) else {
+            guard let key = record.uniqueKey, let existing = try JobQueries.job(tenant: record.tenant, uniqueKey: key, in: tx) else {
                 throw StoreError(kind: .constraint, message: "job \(record.id) was not inserted")
             }
             return EnqueuedJob(job: existing, created: false)
@@ -100,7 +87,7 @@ final class PostgresJobStore: JobStore {
                     \(owner), \(leaseUntil.millisecondsSince1970), \(job.uniqueKey), \(job.batchID), \(at), \(at), \(at), \(traceparent))
             ON CONFLICT (tenant, unique_key) WHERE unique_key IS NOT NULL DO NOTHING
             """)
-        if inserted == 0, let key = job.uniqueKey, let existing = try self.job(tenant: job.tenant, uniqueKey: key, in: tx) {
+        if inserted == 0, let key = job.uniqueKey, let existing = try JobQueries.job(tenant: job.tenant, uniqueKey: key, in: tx) {
             return EnqueuedJob(job: existing, created: false)
         }
         return EnqueuedJob(job: job.runningRecord(id: id, maxAttempts: maxAttempts, owner: owner, leaseUntil: leaseUntil, at: at,
@@ -113,10 +100,6 @@ final class PostgresJobStore: JobStore {
         try tx.all("""
             SELECT \(JobID.floor(milliseconds: at)) | (nextval('jobs_id_sequence') & 4194303) AS id FROM generate_series(1, \(count)) ORDER BY 1
             """) { $0["id"] as Int64 }
-    }
-
-    private func job(tenant: String, uniqueKey: String, in tx: Transaction) throws -> JobRecord? {
-        try tx.first("SELECT \(raw: Self.columns) FROM jobs WHERE tenant = \(tenant) AND unique_key = \(uniqueKey)") { Self.record($0) }
     }
 
     // MARK: Claim
@@ -334,33 +317,11 @@ final class PostgresJobStore: JobStore {
         }
     }
 
-    func job(_ id: JobID, tenant: String?) async throws -> JobRecord? {
-        let job = try await sessions.transaction(readOnly: true) { tx in
-            try tx.first("SELECT \(raw: Self.columns) FROM jobs WHERE id = \(id.rawValue)") { Self.record($0) }
-        }
-        if let tenant, job?.tenant != tenant { return nil }
-        return job
+    func read<Value: Sendable>(_ body: @escaping @Sendable (Transaction) throws -> Value) async throws -> Value {
+        try await sessions.transaction(readOnly: true, body)
     }
 
-    func countByState() async throws -> [JobState: Int] {
-        try await sessions.transaction(readOnly: true) { tx in
-            var counts: [JobState: Int] = [:]
-            try tx.forEach("SELECT state, count(*) AS n FROM jobs GROUP BY state") { row in
-                if let state = JobState(rawValue: row["state"] as String) { counts[state] = row["n"] }
-            }
-            return counts
-        }
-    }
-
-    func jobs(tenant: String, states: [JobState], kind: String?, before: JobID?, limit: Int) async throws -> [JobRecord] {
-        let limit = min(max(limit, 1), 1_000)
-        let stateFilter: SQL = states.isEmpty ? "" : "AND state IN (\(list: states.map(\.rawValue)))"
-        return try await sessions.transaction(readOnly: true) { tx in
-            try tx.all("""
-                SELECT \(raw: Self.columns) FROM jobs
-                WHERE tenant = \(tenant) AND id < \(before?.rawValue ?? Int64.max) AND (\(kind)::text IS NULL OR kind = \(kind)) \(stateFilter)
-                ORDER BY id DESC LIMIT \(limit)
-                """) { Self.record($0) }
-        }
+    func write<Value: Sendable>(_ body: @escaping @Sendable (Transaction) throws -> Value) async throws -> Value {
+        try await sessions.transaction(readOnly: false, body)
     }
 }

@@ -1,4 +1,4 @@
-/// The PostgreSQL schema of the runtime's tables (jobs, wallets), numbered like the SQLite one
+/// The PostgreSQL schema of the runtime's tables (jobs, wallets, schedules, idempotency keys), numbered like the SQLite one
 /// (100s), written for PostgreSQL: BIGINT times in milliseconds as on SQLite, identity keys,
 /// and partial indexes that match the claim and recovery queries. Each statement ends with a
 /// semicolon at the end of its line (the migrator runs them one by one).
@@ -85,6 +85,44 @@ public enum PostgresSchema {
             );
             CREATE INDEX wallet_reservations_reference ON wallet_reservations (reference);
             CREATE INDEX wallet_reservations_held ON wallet_reservations (id) WHERE state = 'held';
+            """),
+        Migration(version: 101, name: "schedules", sql: """
+            CREATE TABLE schedules (
+                name         TEXT   PRIMARY KEY,
+                expression   TEXT   NOT NULL,
+                timezone     TEXT   NOT NULL,
+                kind         TEXT   NOT NULL,
+                tenant       TEXT   NOT NULL,
+                payload      TEXT   NOT NULL,
+                enabled      BIGINT NOT NULL,
+                catch_up     TEXT   NOT NULL,
+                last_fire_at BIGINT,
+                next_fire_at BIGINT,
+                created_at   BIGINT NOT NULL,
+                updated_at   BIGINT NOT NULL
+            );
+            """),
+        // `expires_at` is when the row stops holding its key (see IdempotencySchema); the purge
+        // scans the oldest ids, which identity keys keep in creation order.
+        Migration(version: 103, name: "idempotency_keys", sql: """
+            CREATE TABLE idempotency_keys (
+                id           BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                tenant       TEXT   NOT NULL,
+                key          TEXT   NOT NULL,
+                fingerprint  BYTEA  NOT NULL,
+                state        TEXT   NOT NULL CHECK (state IN ('in_flight', 'completed')),
+                lease_owner  TEXT,
+                created_at   BIGINT NOT NULL,
+                expires_at   BIGINT NOT NULL,
+                completed_at BIGINT,
+                status       BIGINT,
+                headers      TEXT,
+                body         BYTEA,
+                UNIQUE (tenant, key)
+            );
+            """),
+        Migration(version: 190, name: "jobs_problems", sql: """
+            CREATE INDEX jobs_problems ON jobs (state, id) WHERE state IN ('failed', 'dead');
             """),
     ]
 }

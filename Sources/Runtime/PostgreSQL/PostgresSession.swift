@@ -191,6 +191,7 @@ final class PostgresSession: @unchecked Sendable {
             else if state == "53100" { .diskFull }
             else if state == "25006" { .readOnly }
             else if state == "3D000" || state.hasPrefix("28") { .cannotOpen }
+            else if ["22021", "22P05"].contains(state) { .unstorableText }  // NUL or a character outside UTF-8 in text
             else { .other }
         return StoreError(kind: kind, message: message, sql: sql)
     }

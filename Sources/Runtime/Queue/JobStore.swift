@@ -45,16 +45,65 @@ public protocol JobStore: Sendable {
     /// With `tenant`, a job of another tenant is `notFound`.
     func cancel(_ id: JobID, tenant: String?, now: Date) async throws -> CancelOutcome
 
+    /// Runs `body` in a read-only transaction of the store's database (the reads below).
+    func read<Value: Sendable>(_ body: @escaping @Sendable (Transaction) throws -> Value) async throws -> Value
+
+    /// Runs `body` in a read-write transaction of the store's database; returns once it is durable.
+    func write<Value: Sendable>(_ body: @escaping @Sendable (Transaction) throws -> Value) async throws -> Value
+}
+
+/// The reads and operator changes that are the same SQL on every backend (`JobQueries`).
+extension JobStore {
     /// One job, or nil. With `tenant`, another tenant's job is nil.
-    func job(_ id: JobID, tenant: String?) async throws -> JobRecord?
+    public func job(_ id: JobID, tenant: String?) async throws -> JobRecord? {
+        try await read { try JobQueries.job(id, tenant: tenant, in: $0) }
+    }
+
+    /// The job enqueued with this unique key, if any.
+    public func job(tenant: String, uniqueKey: String) async throws -> JobRecord? {
+        try await read { try JobQueries.job(tenant: tenant, uniqueKey: uniqueKey, in: $0) }
+    }
 
     /// How many jobs are in each state.
-    func countByState() async throws -> [JobState: Int]
+    public func countByState() async throws -> [JobState: Int] {
+        try await read { try JobQueries.countByState(in: $0) }
+    }
 
     /// A tenant's jobs, newest first: up to `limit` with an id below `before` (a cursor: the
     /// last id of the previous page), only of `states` when not empty and of `kind` when given.
     /// Jobs enqueued while a client pages have higher ids, so no page repeats or skips one.
-    func jobs(tenant: String, states: [JobState], kind: String?, before: JobID?, limit: Int) async throws -> [JobRecord]
+    public func jobs(tenant: String, states: [JobState], kind: String?, before: JobID?, limit: Int) async throws -> [JobRecord] {
+        try await read { try JobQueries.jobs(tenant: tenant, states: states, kind: kind, before: before, limit: limit, in: $0) }
+    }
+
+    /// The jobs of a batch by state (read through the `jobs_batch` index).
+    public func counts(batch: String) async throws -> [JobState: Int] {
+        try await read { try JobQueries.countByState(batch: batch, in: $0) }
+    }
+
+    /// A batch's jobs in id order, `limit` at a time after `after` (a cursor), optionally of one kind.
+    public func jobs(batch: String, kind: String? = nil, after: JobID?, limit: Int) async throws -> [JobRecord] {
+        try await read { try JobQueries.jobs(batch: batch, kind: kind, after: after, limit: limit, in: $0) }
+    }
+
+    /// Cancels every job of the batch that has not started (queued or scheduled), optionally of
+    /// one kind, with `reason` as its last error; running jobs go on. Returns how many.
+    public func cancelWaiting(batch: String, kind: String? = nil, reason: String, now: Date) async throws -> Int {
+        try await write { try JobQueries.cancelWaiting(batch: batch, kind: kind, reason: reason, now: now, in: $0) }
+    }
+
+    /// Jobs of every tenant, newest first, below `before`, for the operator: a page reads at
+    /// most `scanWindow` rows of one index (see `OperatorJobPage`).
+    public func operatorJobs(_ filter: OperatorJobFilter, before: JobID?, limit: Int,
+                             scanWindow: Int = OperatorJobPage.scanWindow) async throws -> OperatorJobPage {
+        try await read { try JobQueries.operatorJobs(filter, before: before, limit: limit, scanWindow: scanWindow, in: $0) }
+    }
+
+    /// Puts a failed or dead job back in the queue, due now, with one more attempt than it has
+    /// used (its history — attempts, last error — stays). Other states are left alone.
+    public func retry(_ id: JobID, now: Date) async throws -> RetryOutcome {
+        try await write { try JobQueries.retry(id, now: now, in: $0) }
+    }
 }
 
 /// What a worker asks for when it has free slots.

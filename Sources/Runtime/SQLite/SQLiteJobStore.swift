@@ -77,7 +77,7 @@ public final class SQLiteJobStore: JobStore {
                     \(owner), \(leaseUntil.millisecondsSince1970), \(job.uniqueKey), \(job.batchID), \(at), \(at), \(at), \(traceparent))
             ON CONFLICT (tenant, unique_key) WHERE unique_key IS NOT NULL DO NOTHING
             """)
-        if inserted == 0, let key = job.uniqueKey, let existing = try Self.job(db, tenant: job.tenant, uniqueKey: key) {
+        if inserted == 0, let key = job.uniqueKey, let existing = try JobQueries.job(tenant: job.tenant, uniqueKey: key, in: Transaction(db)) {
             return EnqueuedJob(job: existing, created: false)
         }
         return EnqueuedJob(job: job.runningRecord(id: id, maxAttempts: maxAttempts, owner: owner, leaseUntil: leaseUntil, at: at,
@@ -116,7 +116,7 @@ public final class SQLiteJobStore: JobStore {
             insert.bind(12, nowMS)
             insert.bind(13, traceparent)
             try insert.run()
-            if let key = job.uniqueKey, db.changes == 0, let existing = try Self.job(db, tenant: job.tenant, uniqueKey: key) {
+            if let key = job.uniqueKey, db.changes == 0, let existing = try JobQueries.job(tenant: job.tenant, uniqueKey: key, in: Transaction(db)) {
                 out.append(EnqueuedJob(job: existing, created: false))
                 continue
             }
@@ -131,13 +131,6 @@ public final class SQLiteJobStore: JobStore {
                 created: true))
         }
         return out
-    }
-
-    private static func job(_ db: SQLiteConnection, tenant: String, uniqueKey: String) throws -> JobRecord? {
-        let select = try db.statement("SELECT \(columns) FROM jobs WHERE tenant = ? AND unique_key = ?")
-        select.bind(1, tenant)
-        select.bind(2, uniqueKey)
-        return try select.step() ? record(select) : nil
     }
 
     // MARK: Claim
@@ -389,98 +382,11 @@ public final class SQLiteJobStore: JobStore {
         }
     }
 
-    /// The job enqueued with this unique key, if any.
-    public func job(tenant: String, uniqueKey: String) async throws -> JobRecord? {
-        try await database.read { db in try Self.job(db, tenant: tenant, uniqueKey: uniqueKey) }
+    public func read<Value: Sendable>(_ body: @escaping @Sendable (Transaction) throws -> Value) async throws -> Value {
+        try await database.read { try body(Transaction($0)) }
     }
 
-    public func job(_ id: JobID, tenant: String?) async throws -> JobRecord? {
-        try await database.read { db in
-            let select = try db.statement("SELECT \(Self.columns) FROM jobs WHERE id = ?")
-            select.bind(1, id.rawValue)
-            guard try select.step() else { return nil }
-            let job = Self.record(select)
-            if let tenant, job.tenant != tenant { return nil }
-            return job
-        }
-    }
-
-    public func countByState() async throws -> [JobState: Int] {
-        try await database.read { db in
-            let select = try db.statement("SELECT state, count(*) FROM jobs GROUP BY state")
-            var counts: [JobState: Int] = [:]
-            while try select.step() {
-                if let state = select.string(0).flatMap(JobState.init(rawValue:)) { counts[state] = select.int(1) }
-            }
-            return counts
-        }
-    }
-
-    public func jobs(tenant: String, states: [JobState], kind: String?, before: JobID?, limit: Int) async throws -> [JobRecord] {
-        let limit = min(max(limit, 1), 1_000)
-        let stateFilter = states.isEmpty ? "" : " AND state IN (\(states.map { "'\($0.rawValue)'" }.joined(separator: ",")))"
-        return try await database.read { db in
-            let select = try db.statement("""
-                SELECT \(Self.columns) FROM jobs
-                WHERE tenant = ?1 AND id < ?2 AND (?3 IS NULL OR kind = ?3)\(stateFilter)
-                ORDER BY id DESC LIMIT ?4
-                """)
-            select.bind(1, tenant)
-            select.bind(2, before?.rawValue ?? Int64.max)
-            select.bind(3, kind)
-            select.bind(4, limit)
-            var jobs: [JobRecord] = []
-            while try select.step() { jobs.append(Self.record(select)) }
-            return jobs
-        }
-    }
-
-    // MARK: Batches
-
-    /// The jobs of a batch by state (read through the `jobs_batch` index).
-    public func counts(batch: String) async throws -> [JobState: Int] {
-        try await database.read { db in
-            let select = try db.statement("SELECT state, count(*) FROM jobs WHERE batch_id = ? GROUP BY state")
-            select.bind(1, batch)
-            var counts: [JobState: Int] = [:]
-            while try select.step() {
-                if let state = select.string(0).flatMap(JobState.init(rawValue:)) { counts[state] = select.int(1) }
-            }
-            return counts
-        }
-    }
-
-    /// A batch's jobs in id order, `limit` at a time after `after` (a cursor), optionally of one kind.
-    public func jobs(batch: String, kind: String? = nil, after: JobID?, limit: Int) async throws -> [JobRecord] {
-        let limit = min(max(limit, 1), 1_000)
-        return try await database.read { db in
-            let select = try db.statement("""
-                SELECT \(Self.columns) FROM jobs WHERE batch_id = ?1 AND id > ?2 AND (?3 IS NULL OR kind = ?3) ORDER BY id LIMIT ?4
-                """)
-            select.bind(1, batch)
-            select.bind(2, after?.rawValue ?? 0)
-            select.bind(3, kind)
-            select.bind(4, limit)
-            var jobs: [JobRecord] = []
-            while try select.step() { jobs.append(Self.record(select)) }
-            return jobs
-        }
-    }
-
-    /// Cancels every job of the batch that has not started (queued or scheduled), optionally of
-    /// one kind, with `reason` as its last error; running jobs go on. Returns how many.
-    public func cancelWaiting(batch: String, kind: String? = nil, reason: String, now: Date) async throws -> Int {
-        try await database.write { db in
-            let cancel = try db.statement("""
-                UPDATE jobs SET state = 'cancelled', cancel_requested = 1, last_error = ?1, finished_at = ?2, updated_at = ?2
-                WHERE batch_id = ?3 AND state IN ('queued', 'scheduled') AND (?4 IS NULL OR kind = ?4)
-                """)
-            cancel.bind(1, reason)
-            cancel.bind(2, now.millisecondsSince1970)
-            cancel.bind(3, batch)
-            cancel.bind(4, kind)
-            try cancel.run()
-            return db.changes
-        }
+    public func write<Value: Sendable>(_ body: @escaping @Sendable (Transaction) throws -> Value) async throws -> Value {
+        try await database.write { try body(Transaction($0)) }
     }
 }

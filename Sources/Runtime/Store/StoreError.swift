@@ -6,7 +6,7 @@ import CSQLite
 public struct StoreError: Error, CustomStringConvertible, Sendable {
     /// A stable category that callers can switch on without knowing SQLite's result codes.
     public struct Kind: Hashable, Sendable, CustomStringConvertible {
-        private enum Value: String { case busy, diskFull, readOnly, corrupt, cannotOpen, constraint, schema, closed, unavailable, other }
+        private enum Value: String { case busy, diskFull, readOnly, corrupt, cannotOpen, constraint, schema, closed, unavailable, unstorableText, other }
         private let value: Value
         /// Another connection or process holds the write lock for longer than the busy timeout.
         public static let busy = Kind(value: .busy)
@@ -26,6 +26,9 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
         public static let closed = Kind(value: .closed)
         /// The database server cannot be reached, or dropped the connection mid-way (PostgreSQL).
         public static let unavailable = Kind(value: .unavailable)
+        /// A text value holds a character the database cannot store (NUL, on PostgreSQL): the
+        /// caller's input, refused as it is.
+        public static let unstorableText = Kind(value: .unstorableText)
         /// Any other failure.
         public static let other = Kind(value: .other)
         public var description: String { value.rawValue }

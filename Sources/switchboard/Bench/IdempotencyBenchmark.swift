@@ -16,7 +16,7 @@ func measureIdempotencyPairs(pairs: Int, tenants: Int, concurrency: Int, dataDir
         StoreConfiguration(path: RuntimeConfiguration.databasePath(inDataDirectory: scratch.path), synchronous: synchronous),
         migrations: IdempotencySchema.migrations)
     do {
-        let store = IdempotencyStore(database: database, clock: SystemClock())
+        let store = IdempotencyStore(backend: SQLiteBackend(store: database), clock: SystemClock())
         // Keys as clients send them (random UUIDs), made before the clock starts.
         let tenantNames = (0..<max(1, tenants)).map { "tenant-\($0)" }
         let keys = (0..<pairs).map { _ in UUID().uuidString.lowercased() }

@@ -7,7 +7,7 @@ struct IdempotencyLeaseTests {
     private static let fingerprint = try! RequestFingerprint(Data(repeating: 0xC3, count: 32))
 
     private static func store(_ database: SQLiteStore, clock: TestClock, owner: String) -> IdempotencyStore {
-        IdempotencyStore(database: database, clock: clock, configuration: IdempotencyConfiguration(leaseDuration: .seconds(60), owner: owner))
+        IdempotencyStore(backend: SQLiteBackend(store: database), clock: clock, configuration: IdempotencyConfiguration(leaseDuration: .seconds(60), owner: owner))
     }
 
     @Test("a mark begun with a longer lease holds its key past the configured lease, then frees it")

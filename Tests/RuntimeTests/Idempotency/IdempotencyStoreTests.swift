@@ -4,28 +4,22 @@ import Testing
 
 @Suite("Idempotency")
 struct IdempotencyStoreTests {
-    /// A store on `directory`'s database, with the idempotency table only.
-    private static func open(_ directory: TemporaryDirectory, clock: TestClock, owner: String = "process-a",
+    /// A store on the test's database (SQLite: the idempotency table only).
+    private static func open(_ directory: TestDatabase, clock: TestClock, owner: String = "process-a",
                              ttl: Duration = .seconds(24 * 60 * 60), lease: Duration = .seconds(60))
-        async throws -> (database: SQLiteStore, store: IdempotencyStore) {
-        let database = try await SQLiteStore.open(StoreConfiguration(path: directory.databasePath),
-                                                  migrations: IdempotencySchema.migrations)
-        let store = IdempotencyStore(database: database, clock: clock,
+        async throws -> (database: any Backend, store: IdempotencyStore) {
+        let database = try await directory.open(sqlite: IdempotencySchema.migrations, postgres: PostgresSchema.migrations)
+        let store = IdempotencyStore(backend: database, clock: clock,
                                      configuration: IdempotencyConfiguration(ttl: ttl, leaseDuration: lease, owner: owner))
         return (database, store)
     }
 
-    private static func rowCount(_ database: SQLiteStore) async throws -> Int {
-        try await database.read { db in Int(try db.scalar("SELECT count(*) FROM idempotency_keys") ?? -1) }
+    private static func rowCount(_ database: any Backend) async throws -> Int {
+        try await database.read { tx in try tx.first("SELECT count(*) AS n FROM idempotency_keys") { $0["n"] as Int } ?? -1 }
     }
 
-    private static func keys(_ database: SQLiteStore, order: String = "key") async throws -> [String] {
-        try await database.read { db in
-            let select = try db.statement("SELECT key FROM idempotency_keys ORDER BY \(order)")
-            var keys: [String] = []
-            while try select.step() { keys.append(select.string(0) ?? "") }
-            return keys
-        }
+    private static func keys(_ database: any Backend, order: String = "key") async throws -> [String] {
+        try await database.read { tx in try tx.all("SELECT key FROM idempotency_keys ORDER BY \(raw: order)") { $0["key"] as String } }
     }
 
     private static let first = Data(repeating: 0xA1, count: 32)
@@ -35,8 +29,8 @@ struct IdempotencyStoreTests {
         headers: [("content-type", "application/json"), ("location", "/v1/jobs/01HZX3"), ("x-empty", ""), ("x-spaces", "  a : b ")],
         body: Data([0x7B, 0x00, 0xFF, 0xFE, 0x7D]))
 
-    @Test func replaysTheStoredResponseForTheSameRequest() async throws {
-        let directory = TemporaryDirectory()
+    @Test(arguments: BackendKind.allCases) func replaysTheStoredResponseForTheSameRequest(_ kind: BackendKind) async throws {
+        let directory = try await kind.database()
         let (database, store) = try await Self.open(directory, clock: TestClock())
         #expect(try await store.begin(tenant: "t1", key: "k1", fingerprint: Self.first) == .proceed)
         #expect(try await store.complete(tenant: "t1", key: "k1", response: Self.response))
@@ -63,8 +57,8 @@ struct IdempotencyStoreTests {
         await database.close()
     }
 
-    @Test func anotherRequestWithTheKeyIsAMismatchInFlightAndAfterCompletion() async throws {
-        let directory = TemporaryDirectory()
+    @Test(arguments: BackendKind.allCases) func anotherRequestWithTheKeyIsAMismatchInFlightAndAfterCompletion(_ kind: BackendKind) async throws {
+        let directory = try await kind.database()
         let (database, store) = try await Self.open(directory, clock: TestClock())
         #expect(try await store.begin(tenant: "t1", key: "k1", fingerprint: Self.first) == .proceed)
         #expect(try await store.begin(tenant: "t1", key: "k1", fingerprint: Self.second) == .mismatch)
@@ -79,8 +73,8 @@ struct IdempotencyStoreTests {
         await database.close()
     }
 
-    @Test func concurrentBeginsOnOneKeyGiveExactlyOneProceed() async throws {
-        let directory = TemporaryDirectory()
+    @Test(arguments: BackendKind.allCases) func concurrentBeginsOnOneKeyGiveExactlyOneProceed(_ kind: BackendKind) async throws {
+        let directory = try await kind.database()
         let clock = TestClock()
         let (database, store) = try await Self.open(directory, clock: clock)
         let decisions = try await withThrowingTaskGroup(of: IdempotencyDecision.self) { group in
@@ -93,7 +87,7 @@ struct IdempotencyStoreTests {
         #expect(decisions.filter { $0 == .proceed }.count == 1)
         #expect(decisions.filter { $0 == .conflict }.count == 99)
 
-        // Two processes (two stores on one file, each with its own writer connection) racing.
+        // Two processes (two stores on one database, each with its own connections) racing.
         let other = try await Self.open(directory, clock: clock, owner: "process-b")
         let raced = try await withThrowingTaskGroup(of: IdempotencyDecision.self) { group in
             for index in 0..<100 {
@@ -110,8 +104,8 @@ struct IdempotencyStoreTests {
         await database.close()
     }
 
-    @Test func keysExpireAfterTheTTLAndPurgeDeletesOnlyExpiredRows() async throws {
-        let directory = TemporaryDirectory()
+    @Test(arguments: BackendKind.allCases) func keysExpireAfterTheTTLAndPurgeDeletesOnlyExpiredRows(_ kind: BackendKind) async throws {
+        let directory = try await kind.database()
         let clock = TestClock()
         let (database, store) = try await Self.open(directory, clock: clock, ttl: .seconds(3600), lease: .seconds(60))
         let start = clock.now()
@@ -157,8 +151,8 @@ struct IdempotencyStoreTests {
         await database.close()
     }
 
-    @Test func purgeLooksPastRowsThatCompletedLateAmongTheOldest() async throws {
-        let directory = TemporaryDirectory()
+    @Test(arguments: BackendKind.allCases) func purgeLooksPastRowsThatCompletedLateAmongTheOldest(_ kind: BackendKind) async throws {
+        let directory = try await kind.database()
         let clock = TestClock()
         let (database, store) = try await Self.open(directory, clock: clock, ttl: .seconds(3600), lease: .seconds(60))
         let start = clock.now()
@@ -183,8 +177,8 @@ struct IdempotencyStoreTests {
         await database.close()
     }
 
-    @Test func aKeyHeldByACrashedProcessIsFreedWhenItsLeaseExpires() async throws {
-        let directory = TemporaryDirectory()
+    @Test(arguments: BackendKind.allCases) func aKeyHeldByACrashedProcessIsFreedWhenItsLeaseExpires(_ kind: BackendKind) async throws {
+        let directory = try await kind.database()
         let clock = TestClock()
         let crashed = try await Self.open(directory, clock: clock, owner: "process-a", lease: .seconds(60))
         #expect(try await crashed.store.begin(tenant: "t1", key: "k1", fingerprint: Self.first) == .proceed)
@@ -205,8 +199,8 @@ struct IdempotencyStoreTests {
         await database.close()
     }
 
-    @Test func abandonFreesTheKeyButNeverRemovesAStoredResponse() async throws {
-        let directory = TemporaryDirectory()
+    @Test(arguments: BackendKind.allCases) func abandonFreesTheKeyButNeverRemovesAStoredResponse(_ kind: BackendKind) async throws {
+        let directory = try await kind.database()
         let (database, store) = try await Self.open(directory, clock: TestClock())
         #expect(try await store.begin(tenant: "t1", key: "k1", fingerprint: Self.first) == .proceed)
         #expect(try await !store.abandon(tenant: "t1", key: "k1", fingerprint: RequestFingerprint(Self.second)))
@@ -222,8 +216,8 @@ struct IdempotencyStoreTests {
         await database.close()
     }
 
-    @Test func badInputIsRefusedWithATypedErrorAndWritesNothing() async throws {
-        let directory = TemporaryDirectory()
+    @Test(arguments: BackendKind.allCases) func badInputIsRefusedWithATypedErrorAndWritesNothing(_ kind: BackendKind) async throws {
+        let directory = try await kind.database()
         let (database, store) = try await Self.open(directory, clock: TestClock())
         func code(_ body: () async throws -> Void) async -> IdempotencyError.Code? {
             do {
@@ -254,8 +248,16 @@ struct IdempotencyStoreTests {
         let emoji = String(repeating: "🔑", count: IdempotencyStore.maximumKeyLength)
         #expect(try await store.begin(tenant: "t1", key: emoji, fingerprint: Self.first) == .proceed)
         #expect(await code { _ = try await store.begin(tenant: "t1", key: emoji + "🔑", fingerprint: Self.first) } == .invalidKey)
-        #expect(try await store.begin(tenant: "t1", key: "with\0nul and ünïcödé", fingerprint: Self.first) == .proceed)
-        #expect(try await store.begin(tenant: "t1", key: "with\0nul and ünïcödé", fingerprint: Self.first) == .conflict)
+        if kind == .sqlite {
+            #expect(try await store.begin(tenant: "t1", key: "with\0nul and ünïcödé", fingerprint: Self.first) == .proceed)
+            #expect(try await store.begin(tenant: "t1", key: "with\0nul and ünïcödé", fingerprint: Self.first) == .conflict)
+        } else {
+            // PostgreSQL text cannot hold NUL: refused as the caller's input (the API's 400), nothing stored.
+            await #expect { _ = try await store.begin(tenant: "t1", key: "with\0nul", fingerprint: Self.first) } throws: {
+                ($0 as? StoreError)?.kind == .unstorableText
+            }
+        }
+        #expect(try await store.begin(tenant: "t1", key: "ünïcödé", fingerprint: Self.first) == .proceed)
 
         // A response that could not be replayed as stored is refused, and the key stays in flight.
         for bad in [StoredResponse(status: 99), StoredResponse(status: 600),
@@ -272,8 +274,8 @@ struct IdempotencyStoreTests {
         await database.close()
     }
 
-    @Test func aCompletedResponseSurvivesCloseAndReopen() async throws {
-        let directory = TemporaryDirectory()
+    @Test(arguments: BackendKind.allCases) func aCompletedResponseSurvivesCloseAndReopen(_ kind: BackendKind) async throws {
+        let directory = try await kind.database()
         let clock = TestClock()
         do {
             let (database, store) = try await Self.open(directory, clock: clock)
@@ -288,8 +290,8 @@ struct IdempotencyStoreTests {
         await database.close()
     }
 
-    @Test func callsOnAClosedStoreFailInsteadOfWaiting() async throws {
-        let directory = TemporaryDirectory()
+    @Test(arguments: BackendKind.allCases) func callsOnAClosedStoreFailInsteadOfWaiting(_ kind: BackendKind) async throws {
+        let directory = try await kind.database()
         let (database, store) = try await Self.open(directory, clock: TestClock())
         #expect(try await store.begin(tenant: "t1", key: "k1", fingerprint: Self.first) == .proceed)
         await database.close()
