@@ -275,6 +275,7 @@ public final class JobRuntime: Service, Sendable {
             await withTaskCancellationHandler {
                 await withDiscardingTaskGroup { group in
                     group.addTask { await self.scheduler.run() }
+                    group.addTask { await self.reconcileHoldsPeriodically() }
                     await self.pool.run()
                     group.cancelAll()
                 }
@@ -283,6 +284,26 @@ public final class JobRuntime: Service, Sendable {
             }
         } onGracefulShutdown: {
             self.shutdown()
+        }
+    }
+
+    /// How often `run` closes the wallet holds that processes which never came back left
+    /// (with several instances on one database, a dead one may not restart to do it).
+    public static let holdReconcileInterval: Duration = .seconds(300)
+
+    private func reconcileHoldsPeriodically() async {
+        let jobs = self.jobs
+        while !Task.isCancelled {
+            do { try await clock.sleep(until: clock.now().addingTimeInterval(Self.holdReconcileInterval.timeInterval)) } catch { return }
+            do {
+                let reconciled = try await wallets.reconcile(job: { try await jobs.job($0, tenant: nil) })
+                if reconciled != (0, 0) {
+                    pool.logger.warning("closed wallet holds left by a process that is gone",
+                                        metadata: ["settled": "\(reconciled.settled)", "released": "\(reconciled.released)"])
+                }
+            } catch {
+                pool.logger.error("reconciling wallet holds failed", metadata: ["error": "\(error)"])
+            }
         }
     }
 

@@ -33,6 +33,22 @@ struct ServeSettingsTests {
         }
     }
 
+    @Test("database: SQLite by default; a postgres:// URL from the flag, SWITCHBOARD_DATABASE_URL or the file; anything else refused")
+    func database() throws {
+        #expect(try ServeSettings(try options([]), environment: [:]).database == nil)
+        let file = try configFile(#"{"database": "postgres://file@db.internal:5433/sb"}"#)
+        let fromFile = try #require(try ServeSettings(try options(["--config", file]), environment: [:]).database)
+        #expect(fromFile.host == "db.internal" && fromFile.port == 5433 && fromFile.username == "file" && fromFile.database == "sb")
+        let fromEnvironment = try ServeSettings(try options(["--config", file]), environment: ["SWITCHBOARD_DATABASE_URL": "postgres://env@h/e"])
+        #expect(fromEnvironment.database?.username == "env" && fromEnvironment.database?.port == 5432)
+        let fromFlag = try ServeSettings(try options(["--database", "postgres://flag@h:1/f?sessions=3"]),
+                                         environment: ["SWITCHBOARD_DATABASE_URL": "postgres://env@h/e"])
+        #expect(fromFlag.database?.username == "flag" && fromFlag.database?.sessions == 3)
+        for bad in ["sqlite:///tmp/x", "postgres://h", "postgres://u@h:99999/d", "postgres://u@h/d?sslmode=require", "./data"] {
+            #expect(throws: SettingsError.self, "\(bad)") { try ServeSettings(try options(["--database", bad]), environment: [:]) }
+        }
+    }
+
     @Test("otlp-endpoint: flag over environment over the file's otlpEndpoint, none by default; not an http(s) URL is refused")
     func otlpEndpoint() throws {
         #expect(try ServeSettings(try options([]), environment: [:]).otlpEndpoint == nil)

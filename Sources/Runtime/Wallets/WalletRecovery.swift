@@ -15,18 +15,21 @@ extension Wallets {
 
     /// The default rule: a reservation whose job finished is settled with the cost the job
     /// recorded (`"costMicroUSD"`, an integer at the top of its JSON result); a durable hold
-    /// (`durableHoldPrefix`) is kept; any other (job still to run, no job, no recorded cost) is
-    /// released — a job that runs again reserves again.
+    /// (`durableHoldPrefix`) is kept, and so is the hold of a job that is running (on another
+    /// instance, or leased by a dead process until recovery requeues it: its rerun reserves
+    /// with the same reference and gets this hold back); any other (job waiting to run again,
+    /// no job, no recorded cost) is released — a job that runs again reserves again.
     public static func reconcileByJobResult(_ reservation: Reservation, _ job: JobRecord?) -> Reconciliation {
-        if reservation.reference.hasPrefix(durableHoldPrefix) { return .keep }
+        if reservation.reference.hasPrefix(durableHoldPrefix) || job?.state == .running { return .keep }
         guard let job, job.state.isTerminal, let result = job.result,
               let object = try? JSONSerialization.jsonObject(with: result) as? [String: Any],
               let cost = (object["costMicroUSD"] as? NSNumber)?.int64Value, cost >= 0 else { return .release }
         return .settle(MicroUSD(cost))
     }
 
-    /// Settles or releases every held reservation, deciding by its job. Run it at start,
-    /// before anything reserves: then every held reservation belongs to a process that is gone.
+    /// Settles or releases every held reservation, deciding by its job. The runtime runs it at
+    /// start and then periodically, so holds left by an instance that never comes back close
+    /// too; the default rule leaves the holds of running jobs alone.
     public func reconcile(job: @Sendable (JobID) async throws -> JobRecord?,
                           decide: @Sendable (Reservation, JobRecord?) -> Reconciliation = Wallets.reconcileByJobResult)
         async throws -> (settled: Int, released: Int) {

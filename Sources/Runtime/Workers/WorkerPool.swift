@@ -19,7 +19,7 @@ final class WorkerPool: Sendable {
     private let registry: JobRegistry
     private let clock: any WallClock
     private let configuration: WorkerConfiguration
-    private let logger: Logger
+    let logger: Logger
     private let observer: @Sendable (JobRecord, JobCompletion.Outcome) -> Void
 
     private struct Running {

@@ -9,6 +9,8 @@ struct ConfigFile: Decodable {
     var host: String?
     var port: Int?
     var dataDir: String?
+    /// A `postgres://` URL: state lives there instead of the data dir's SQLite file.
+    var database: String?
     var internalApiKey: String?
     var dev: Bool?
     var sync: String?
@@ -28,7 +30,7 @@ struct ConfigFile: Decodable {
     var webhooks: WebhookConfiguration.Section?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case host, port, dataDir, internalApiKey, dev, sync, maxInFlight, shutdownGrace, minScheduleIntervalSeconds, metrics
+        case host, port, dataDir, database, internalApiKey, dev, sync, maxInFlight, shutdownGrace, minScheduleIntervalSeconds, metrics
         case publicBaseUrl, otlpEndpoint, auth, limits, plans, llm, messaging, webhooks
     }
 

@@ -68,10 +68,11 @@ struct Serve: AsyncParsableCommand {
         let messaging = settings.messagingHub(clock: clock, metrics: MessagingMetrics(factory: metrics.factory))
         let runtime = try await JobRuntime.open(
             RuntimeConfiguration(
-                store: StoreConfiguration(path: settings.databasePath, synchronous: settings.sync),
+                store: StoreConfiguration(path: settings.databasePath, synchronous: settings.sync), postgres: settings.database,
                 workers: WorkerConfiguration(maxInFlight: settings.maxInFlight, shutdownGrace: .seconds(settings.shutdownGrace)),
                 minimumScheduleInterval: .seconds(settings.minScheduleIntervalSeconds)),
-            registry: { JobCatalog.registry(llm: llm, messaging: messaging, webhooks: settings.webhooks, services: $0) }, migrations: JobCatalog.migrations, clock: clock, logger: logger,
+            registry: { JobCatalog.registry(llm: llm, messaging: messaging, webhooks: settings.webhooks, services: $0) }, migrations: JobCatalog.migrations,
+            postgresMigrations: JobCatalog.postgresMigrations, clock: clock, logger: logger,
             onJobFinished: { job, outcome in
                 metrics.jobFinished(job, outcome)
             })
@@ -133,7 +134,8 @@ struct Serve: AsyncParsableCommand {
     /// from here (`InvocationHint`), not a bare `switchboard` that is not on `PATH` after `swift run`.
     static func banner(_ settings: ServeSettings, port: Int, internalKey: (String, Bool),
                        executable: String = InvocationHint.command()) -> [String] {
-        var lines = ["switchboard listening on http://\(settings.host):\(port) (data \(settings.dataDir), \(settings.dev ? "development" : "production") mode, version \(SwitchboardVersion.current))"]
+        let data = settings.database.map { "database \($0)" } ?? "data \(settings.dataDir)"
+        var lines = ["switchboard listening on http://\(settings.host):\(port) (\(data), \(settings.dev ? "development" : "production") mode, version \(SwitchboardVersion.current))"]
         let keyFile = (settings.dataDir as NSString).appendingPathComponent(DevelopmentKeys.internalKeyFile)
         if internalKey.1 {
             // A generated key is shown once in development; in production only where it is.

@@ -14,6 +14,10 @@ struct ServeOptions: ParsableArguments {
                                valueName: "path"))
     var dataDir: String?
 
+    @Option(help: ArgumentHelp("PostgreSQL database shared by several instances, postgres://user[:password]@host[:port]/database[?sessions=N] (env SWITCHBOARD_DATABASE_URL; default: the SQLite file in the data dir).",
+                               valueName: "url"))
+    var database: String?
+
     @Option(help: ArgumentHelp("JSON config file (env SWITCHBOARD_CONFIG).", valueName: "file"))
     var config: String?
 

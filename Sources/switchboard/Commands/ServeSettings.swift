@@ -9,6 +9,8 @@ struct ServeSettings {
     var host = "127.0.0.1"
     var port = 8080
     var dataDir = "./data"
+    /// The PostgreSQL database all state lives in; nil: the SQLite file in `dataDir`.
+    var database: PostgresURL?
     var internalAPIKey: String?
     var dev = true
     var sync = StoreConfiguration.Synchronous.normal
@@ -53,6 +55,11 @@ struct ServeSettings {
         host = options.host ?? env("HOST") ?? file?.host ?? host
         port = try int("PORT", options.port) ?? file?.port ?? port
         dataDir = options.dataDir ?? env("DATA_DIR") ?? file?.dataDir ?? dataDir
+        if let text = options.database ?? env("DATABASE_URL") ?? file?.database {
+            do { database = try PostgresURL(parsing: text) } catch {
+                throw SettingsError("\(error); SQLite needs no URL: it is the default, in --data-dir")
+            }
+        }
         internalAPIKey = options.internalApiKey ?? env("INTERNAL_API_KEY") ?? file?.internalApiKey
         let devChoice = try bool("DEV", options.dev) ?? file?.dev
         if let text = options.sync ?? env("SYNC") ?? file?.sync {

@@ -145,7 +145,7 @@ struct WalletTests {
     @Test("reservations left by a dead process are settled by their finished job's cost or released", arguments: BackendKind.allCases)
     func reconcileAfterCrash(_ kind: BackendKind) async throws {
         let database = try await kind.database()
-        let finishedJob = JobID(rawValue: 1 << 40), pendingJob = JobID(rawValue: 2 << 40)
+        let finishedJob = JobID(rawValue: 1 << 40), pendingJob = JobID(rawValue: 2 << 40), runningJob = JobID(rawValue: 3 << 40)
         do {
             // The "dead" process: reserves, then vanishes without settling or closing the store.
             let crashed = try await WalletHarness.open(database)
@@ -153,17 +153,20 @@ struct WalletTests {
             _ = try await crashed.wallets.reserve(MicroUSD(200_000), on: .team("acme"), reference: "a", jobID: finishedJob)
             _ = try await crashed.wallets.reserve(MicroUSD(300_000), on: .team("acme"), reference: "b", jobID: pendingJob)
             _ = try await crashed.wallets.reserve(MicroUSD(100_000), on: .team("acme"), reference: "c")
+            // A job another instance runs right now: its hold is not the dead process's to close.
+            _ = try await crashed.wallets.reserve(MicroUSD(50_000), on: .team("acme"), reference: "job:running", jobID: runningJob)
         }
         let restarted = try await WalletHarness.open(database)
-        #expect(try await restarted.wallets.balance(of: .team("acme"))?.reserved == MicroUSD(600_000))
+        #expect(try await restarted.wallets.balance(of: .team("acme"))?.reserved == MicroUSD(650_000))
         let jobs: [JobID: JobRecord] = [
             finishedJob: .stub(id: finishedJob, state: .succeeded, result: #"{"text":"hi","costMicroUSD":123456}"#),
             pendingJob: .stub(id: pendingJob, state: .queued, result: nil),
+            runningJob: .stub(id: runningJob, state: .running, result: nil),
         ]
         let report = try await restarted.wallets.reconcile(job: { jobs[$0] })
         #expect(report.settled == 1 && report.released == 2)
         let balance = try #require(try await restarted.wallets.balance(of: .team("acme")))
-        #expect(balance.reserved == .zero && balance.balance == MicroUSD(1_000_000 - 123_456))
+        #expect(balance.reserved == MicroUSD(50_000) && balance.balance == MicroUSD(1_000_000 - 123_456))
         #expect(try await restarted.wallets.reconcile(job: { jobs[$0] }) == (0, 0))
         try await restarted.expectBalanced()
     }
