@@ -123,7 +123,9 @@ public final class JobRuntime: Service, Sendable {
                                metadata: ["settled": "\(reconciled.settled)", "released": "\(reconciled.released)"])
             }
         }
-        let pool = WorkerPool(store: jobs, registry: registry, clock: clock, configuration: configuration.workers,
+        var workers = configuration.workers
+        workers.idleRecheck = workers.idleRecheck ?? backend.idleRecheck
+        let pool = WorkerPool(store: jobs, registry: registry, clock: clock, configuration: workers,
                               owner: owner, logger: logger, observer: onJobFinished)
         let maxAttempts: @Sendable (String) -> Int = { registry.options(for: $0)?.retry.maxAttempts ?? 1 }
         let scheduler = Scheduler(
@@ -276,6 +278,7 @@ public final class JobRuntime: Service, Sendable {
                 await withDiscardingTaskGroup { group in
                     group.addTask { await self.scheduler.run() }
                     group.addTask { await self.reconcileHoldsPeriodically() }
+                    group.addTask { [pool] in await self.backend.watchForWork { pool.workArrived() } }
                     await self.pool.run()
                     group.cancelAll()
                 }

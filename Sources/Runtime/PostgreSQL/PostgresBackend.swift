@@ -88,6 +88,14 @@ public final class PostgresBackend: Backend {
 
     /// Lets the queued bodies finish, then closes every connection.
     public func close() async { await sessions.close() }
+
+    /// LISTENs for other instances' queued work (`PostgresWakeups`), unless the URL asked to poll.
+    public func watchForWork(_ onWork: @escaping @Sendable () -> Void) async {
+        guard url.wakeups == .notify else { return }
+        await PostgresWakeups(configuration: url.connectionConfiguration, logger: Logger(label: "switchboard.postgres.wakeups")).run(onWork)
+    }
+
+    public var idleRecheck: Duration? { url.wakeups == .notify ? .seconds(5) : .milliseconds(500) }
 }
 
 /// The backend's connections, each owned by a dedicated thread that takes the next queued

@@ -66,6 +66,8 @@ final class PostgresJobStore: JobStore {
                 """) { inserted.insert($0["id"]) }
             start += chunk.count
         }
+        // Other instances' idle pools wake when this commits.
+        if !inserted.isEmpty { try tx.send(PostgresWakeups.notify) }
         return try records.map { record in
             if inserted.contains(record.id.rawValue) { return EnqueuedJob(job: record, created: true) }
             guard let key = record.uniqueKey, let existing = try JobQueries.job(tenant: record.tenant, uniqueKey: key, in: tx) else {

@@ -2,7 +2,10 @@ import Foundation
 
 /// Where a PostgreSQL database is, parsed from `postgres://user[:password]@host[:port]/database`
 /// (also `postgresql://`). Query options: `sessions=N` (connections this process keeps, 1–64,
-/// default 8). A malformed URL is refused with what is wrong, before anything connects.
+/// default 8); `wakeups=notify|poll` (default notify: instances wake each other with
+/// LISTEN/NOTIFY on one more connection; `poll` looks for work every half second instead, for
+/// PgBouncer in transaction mode, where LISTEN does not work). A malformed URL is refused with
+/// what is wrong, before anything connects.
 public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
     public var host: String
     public var port: Int
@@ -11,6 +14,15 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
     public var database: String
     /// How many connections (and blocking threads) the backend keeps.
     public var sessions: Int
+    /// How instances learn of work another one committed.
+    public var wakeups: Wakeups = .notify
+
+    public enum Wakeups: String, Sendable, Equatable {
+        /// LISTEN/NOTIFY on a dedicated connection (a look every 5 s besides, in case one was missed).
+        case notify
+        /// A look every 500 ms, no LISTEN (behind PgBouncer in transaction mode).
+        case poll
+    }
 
     public init(host: String, port: Int = 5432, username: String, password: String? = nil, database: String, sessions: Int = 8) {
         self.host = host
@@ -38,6 +50,7 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
         let port = components.port ?? 5432
         guard (1...65_535).contains(port) else { throw refuse("port \(port) is out of range") }
         var sessions = 8
+        var wakeups = Wakeups.notify
         for item in components.queryItems ?? [] {
             switch item.name {
             case "sessions":
@@ -45,6 +58,9 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
                     throw refuse("sessions must be a whole number from 1 to 64")
                 }
                 sessions = value
+            case "wakeups":
+                guard let value = item.value.flatMap(Wakeups.init(rawValue:)) else { throw refuse("wakeups must be notify or poll") }
+                wakeups = value
             case "sslmode" where item.value == "disable":
                 break
             default:
@@ -54,6 +70,7 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
         self.init(host: host, port: port, username: user.removingPercentEncoding ?? user,
                   password: components.password.map { $0.removingPercentEncoding ?? $0 },
                   database: database.removingPercentEncoding ?? database, sessions: sessions)
+        self.wakeups = wakeups
     }
 
     /// The URL without its password, for logs and messages.

@@ -20,4 +20,15 @@ public protocol Backend: Sendable {
     var health: StoreHealth { get }
     /// Finishes queued work and closes.
     func close() async
+    /// Calls `onWork` whenever another process may have committed work for this one (jobs
+    /// queued), until the task is cancelled. Returns at once where no other process writes.
+    func watchForWork(_ onWork: @escaping @Sendable () -> Void) async
+    /// The longest an idle worker pool waits before it looks for work again, in case a
+    /// wake-up from another process was missed; nil: until something wakes it.
+    var idleRecheck: Duration? { get }
+}
+
+extension Backend {
+    public func watchForWork(_ onWork: @escaping @Sendable () -> Void) async {}
+    public var idleRecheck: Duration? { nil }
 }

@@ -21,12 +21,16 @@ public struct WorkerConfiguration: Sendable {
     public var finishedJobRetention: Duration?
     /// A tenant's share of each claim round relative to others (default: equal shares).
     public var tenantWeight: @Sendable (String) -> Int
+    /// The longest an idle pool waits before it looks for work again; nil takes the backend's
+    /// (`Backend.idleRecheck`: none on SQLite, where only this process queues work).
+    public var idleRecheck: Duration?
 
     public init(maxInFlight: Int = 256, claimThreshold: Int? = nil, leaseDuration: Duration = .seconds(30),
                 heartbeatInterval: Duration = .seconds(10), recoveryInterval: Duration = .seconds(15),
                 maxRecoveries: Int = 3, shutdownGrace: Duration = .seconds(25),
                 finishedJobRetention: Duration? = .seconds(7 * 86_400),
-                tenantWeight: @escaping @Sendable (String) -> Int = { _ in 1 }) {
+                tenantWeight: @escaping @Sendable (String) -> Int = { _ in 1 }, idleRecheck: Duration? = nil) {
+        self.idleRecheck = idleRecheck
         self.maxInFlight = max(1, maxInFlight)
         self.claimThreshold = min(self.maxInFlight, max(1, claimThreshold ?? self.maxInFlight / 4))
         self.leaseDuration = leaseDuration

@@ -120,7 +120,13 @@ final class WorkerPool: Sendable {
             }
             for job in result.jobs { start(job, in: &group, now: now) }
             backlog = result.jobs.count == free
-            if !backlog { await wake.wait(until: result.nextRunAt, clock: clock) }
+            if !backlog {
+                // Work another instance queued wakes this pool through the backend; the recheck
+                // covers a wake-up that was missed.
+                let recheck = configuration.idleRecheck.map { clock.now().addingTimeInterval($0.timeInterval) }
+                let until = [result.nextRunAt, recheck].compactMap { $0 }.min()
+                await wake.wait(until: until, clock: clock)
+            }
         }
     }
 

@@ -110,8 +110,10 @@ struct InlineCompletionTests {
             await runtime.close()
         }
         let (runtime, _) = try await Self.open(directory, clock: clock, owner: "test-b")
-        // Start-up released the dead process's reservation (its job had not finished)…
-        #expect(try await runtime.wallets.balance(of: team)?.reserved == .zero)
+        // Start-up keeps the dead process's reservation (its job is still leased: the rerun reserves
+        // with the same reference and gets this hold back)…
+        let held = try #require(try await runtime.wallets.balance(of: team)?.reserved)
+        #expect(held > .zero)
         let running = Task { try await runtime.run() }
         // …and once the lease runs out the job is recovered and runs from the queue.
         let finished = try await Self.ticking(clock) { () -> JobRecord? in
@@ -132,6 +134,10 @@ struct InlineCompletionTests {
             try tx.first("SELECT count(*) AS n FROM wallet_ledger WHERE kind = 'settle' AND reference = \("job:\(jobID)")") { $0["n"] as Int }
         }
         #expect(settles == 1)
+        let reserves = try await runtime.backend.read { tx in
+            try tx.first("SELECT count(*) AS n FROM wallet_reservations WHERE reference = \("job:\(jobID)")") { $0["n"] as Int }
+        }
+        #expect(reserves == 1)
         #expect(try await runtime.wallets.audit().isEmpty)
         await runtime.close()
     }
