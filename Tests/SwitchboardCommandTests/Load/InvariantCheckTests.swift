@@ -91,6 +91,17 @@ struct InvariantCheckTests {
         await server.close()
     }
 
+    @Test("load --database names a PostgreSQL database to check; without it the data directory's SQLite file is")
+    func databaseOption() throws {
+        #expect(throws: (any Error).self) { try LoadCommand.parse(["--database", "./data/switchboard.sqlite"]).validate() }
+        let postgres = try LoadCommand.parse(["--database", "postgres://load@127.0.0.1:5433/shared"])
+        try postgres.validate()
+        guard case .postgres(let url) = try postgres.checkedDatabase else { Issue.record("not PostgreSQL"); return }
+        #expect(url.host == "127.0.0.1" && url.port == 5433 && url.database == "shared" && url.username == "load")
+        guard case .sqlite(let path) = try LoadCommand.parse(["--data-dir", "/tmp/d"]).checkedDatabase else { Issue.record("not SQLite"); return }
+        #expect(path == RuntimeConfiguration.databasePath(inDataDirectory: "/tmp/d"))
+    }
+
     @Test("a job running on a long-dead lease and work still in flight are reported", arguments: Kind.allCases)
     func jobs(_ kind: Kind) async throws {
         let server = try await ServerDatabase.make(kind)
