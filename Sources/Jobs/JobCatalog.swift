@@ -17,7 +17,7 @@ public enum JobCatalog {
                                          fallbacks: MessageFallbacks(hub: messaging, database: services.database, wallets: services.wallets)))
         registry.register(TemplateSyncJob(sync: TemplateSync(hub: messaging, database: services.database)))
         registry.register(InferenceCompleteJob(llm: llm, wallets: services.wallets))
-        let batches = BatchStore(database: services.database)
+        let batches = BatchStore(backend: services.backend)
         registry.register(BatchItemJob(llm: llm, wallets: services.wallets, directory: BatchDirectory(store: batches)))
         registry.register(BatchFinalizeJob(batches: batches, jobs: services.jobs, wallets: services.wallets))
         registry.register(DeliveryApplyJob(database: services.database))

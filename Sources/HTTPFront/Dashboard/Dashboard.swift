@@ -38,7 +38,7 @@ struct Dashboard: Sendable {
         templates = DashboardTemplates.load()
         sessions = DashboardSessions(clock: runtime.clock)
         throttle = SignInThrottle(clock: runtime.clock)
-        queries = DashboardQueries(database: runtime.database)
+        queries = DashboardQueries(backend: runtime.backend)
         keyDigest = SHA256.hash(data: Data(configuration.internalAPIKey.utf8))
         secureCookies = !configuration.developmentMode
     }

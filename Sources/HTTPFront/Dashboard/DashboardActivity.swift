@@ -115,10 +115,10 @@ final class DashboardActivity: Sendable {
     }
 
     /// Makes the next point: reads what is new in the database since the last one.
-    func tick(_ database: SQLiteStore, now: Date) async throws {
+    func tick(_ backend: any Backend, now: Date) async throws {
         let cursors = state.withLock { ($0.ledgerCursor, $0.eventCursor) }
         let since = now.addingTimeInterval(-Self.spendHistory)
-        let read = try await database.read { db in try Self.read(db, ledgerCursor: cursors.0, eventCursor: cursors.1, since: since) }
+        let read = try await backend.read { tx in try Self.read(tx, ledgerCursor: cursors.0, eventCursor: cursors.1, since: since) }
         let (point, subscribers) = state.withLock { state -> (Point, [AsyncStream<Point>.Continuation]) in
             let seconds = max(0.001, state.lastTick.map { now.timeIntervalSince($0) } ?? 1)
             let counter = state.counter, last = state.lastCounter
@@ -158,23 +158,23 @@ final class DashboardActivity: Sendable {
         var eventCursor: Int64
     }
 
-    private static func read(_ db: SQLiteConnection, ledgerCursor: Int64?, eventCursor: Int64?, since: Date) throws -> Read {
+    private static func read(_ tx: Transaction, ledgerCursor: Int64?, eventCursor: Int64?, since: Date) throws -> Read {
         // Each count runs over a partial index of its state only (jobs_ready, jobs_scheduled, jobs_running).
         var depth: [String: Int] = [:]
         for state in ["queued", "scheduled", "running"] {
-            depth[state] = try db.first("SELECT count(*) AS n FROM jobs WHERE state = \(state)") { row in row["n"] as Int } ?? 0
+            depth[state] = try tx.first("SELECT count(*) AS n FROM jobs WHERE state = \(state)") { row in row["n"] as Int } ?? 0
         }
-        let maxLedger = try db.scalar("SELECT max(id) FROM wallet_ledger") ?? 0
-        let from = try ledgerCursor ?? firstLedgerID(db, since: since, maxID: maxLedger)
+        let maxLedger = try tx.first("SELECT max(id) AS m FROM wallet_ledger") { row in row["m"] as Int64 } ?? 0
+        let from = try ledgerCursor ?? firstLedgerID(tx, since: since, maxID: maxLedger)
         let to = min(maxLedger, from + ledgerChunk)
         let bucketMs = Int64(spendBucket * 1_000)
-        let spend = try db.all("""
+        let spend = try tx.all("""
             SELECT wallet_id, (created_at / \(bucketMs)) * \(bucketMs) AS bucket, -sum(balance_delta) AS spent FROM wallet_ledger
             WHERE id > \(from) AND id <= \(to) AND kind IN ('settle', 'charge', 'refund') GROUP BY wallet_id, bucket
             """) { row in (wallet: row["wallet_id"] as Int64, bucket: row["bucket"] as Int64, microUSD: row["spent"] as Int64) }
-        let maxEvent = try db.scalar("SELECT max(id) FROM message_events") ?? 0
+        let maxEvent = try tx.first("SELECT max(id) AS m FROM message_events") { row in row["m"] as Int64 } ?? 0
         let sent = eventCursor.map { cursor in
-            (try? db.first("SELECT count(*) AS n FROM message_events WHERE id > \(cursor) AND id <= \(maxEvent) AND status = 'sent'") { row in
+            (try? tx.first("SELECT count(*) AS n FROM message_events WHERE id > \(cursor) AND id <= \(maxEvent) AND status = 'sent'") { row in
                 row["n"] as Int
             }) ?? 0
         } ?? 0
@@ -183,12 +183,12 @@ final class DashboardActivity: Sendable {
 
     /// The id just below the first ledger line of `since` or later: ids grow with time, so a
     /// binary search over them finds it in about 30 primary-key lookups.
-    private static func firstLedgerID(_ db: SQLiteConnection, since: Date, maxID: Int64) throws -> Int64 {
+    private static func firstLedgerID(_ tx: Transaction, since: Date, maxID: Int64) throws -> Int64 {
         let sinceMs = Int64(since.timeIntervalSince1970 * 1_000)
         var low: Int64 = 0, high = maxID
         while low < high {
             let middle = low + (high - low) / 2
-            let at = try db.first("SELECT created_at FROM wallet_ledger WHERE id > \(middle) ORDER BY id LIMIT 1") { row in row["created_at"] as Int64 }
+            let at = try tx.first("SELECT created_at FROM wallet_ledger WHERE id > \(middle) ORDER BY id LIMIT 1") { row in row["created_at"] as Int64 }
             if let at, at < sinceMs { low = middle + 1 } else { high = middle }
         }
         return low
@@ -198,7 +198,7 @@ final class DashboardActivity: Sendable {
 /// Makes a point of `DashboardActivity` every second while the server runs.
 struct DashboardSampler: Service {
     let activity: DashboardActivity
-    let database: SQLiteStore
+    let backend: any Backend
     let clock: any WallClock
 
     func run() async throws {
@@ -207,7 +207,7 @@ struct DashboardSampler: Service {
         // thrown CancellationError would fail the service group and `serve` would exit 1).
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
-                try? await activity.tick(database, now: clock.now())
+                try? await activity.tick(backend, now: clock.now())
                 try? await clock.sleep(until: clock.now().addingTimeInterval(1))
             }
         }

@@ -143,7 +143,7 @@ public struct HTTPFront: Sendable {
                                                 maxHeaderFieldCount: 200))),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "switchboard"),
             // Last, so it stops first on shutdown (before the runtime it reads).
-            services: services + [DashboardSampler(activity: metrics.activity, database: runtime.database, clock: runtime.clock)],
+            services: services + [DashboardSampler(activity: metrics.activity, backend: runtime.backend, clock: runtime.clock)],
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
             logger: logger)
     }

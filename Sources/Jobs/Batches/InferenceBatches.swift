@@ -19,7 +19,7 @@ public struct InferenceBatches: Sendable {
 
     public init(runtime: JobRuntime, completionWindow: Duration = .seconds(24 * 3_600)) {
         self.runtime = runtime
-        store = BatchStore(database: runtime.database)
+        store = BatchStore(backend: runtime.backend)
         self.completionWindow = completionWindow
     }
 
@@ -75,8 +75,9 @@ public struct InferenceBatches: Sendable {
             var jobs = payloads.map { NewJob(kind: BatchItemJob.kind, tenant: tenant, payload: $0, batchID: batch.id) }
             // Ahead of other system work whenever it is due; the tenant cannot cancel it.
             jobs.append(try Self.finalizer(batch.id, runAt: now.addingTimeInterval(0.2), uniqueKey: BatchFinalizeJob.uniqueKey(batch.id)))
+            // The items, the finalizer and the batch's move to `in_progress`: one commit.
             let id = batch.id, holdID = reservation.id
-            try await runtime.enqueue(jobs) { tx in try BatchStore.markInProgress(id, holdID: holdID, idempotencyKey: idempotencyKey, tx.sqliteConnection) }
+            try await runtime.enqueue(jobs) { tx in try BatchStore.markInProgress(id, holdID: holdID, idempotencyKey: idempotencyKey, tx) }
         } catch {
             // Undo; if the release itself fails, the row stays `validating` for `recover` to finish.
             if (try? await runtime.wallets.release(reservation)) != nil { try? await store.delete(batch.id) }

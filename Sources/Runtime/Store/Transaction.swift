@@ -34,9 +34,6 @@ public struct Transaction {
         return connection
     }
 
-    /// TEMPORARY (while the domain's stores move onto the seam).
-    public var sqliteConnection: SQLiteConnection { connection }
-
     /// Runs a statement that returns no rows; returns how many rows it changed.
     @discardableResult
     public func run(_ sql: SQL) throws -> Int {

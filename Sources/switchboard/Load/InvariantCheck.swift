@@ -4,8 +4,9 @@ import Jobs
 import NIOCore
 import Runtime
 
-/// The promises a load run checks afterwards, against the server's database (opened
-/// read-only beside it), its API and the mock provider's record:
+/// The promises a load run checks afterwards, against the server's database (its SQLite file
+/// opened read-only beside it, or the PostgreSQL database its instances share), its API and
+/// the mock provider's record:
 /// - every acknowledged job, batch and message exists and has reached a final state;
 /// - every wallet equals its ledger and its held reservations, and none is below zero;
 /// - every finished completion and batch item, priced again from its recorded usage with the
@@ -16,8 +17,29 @@ import Runtime
 /// - no message was delivered twice by the provider, and every sent message was delivered;
 /// - no job is left `running` without a live lease.
 struct InvariantCheck {
+    /// Where the server keeps its state.
+    enum Database: Sendable {
+        /// The SQLite file of a data directory, opened read-only.
+        case sqlite(path: String)
+        /// The PostgreSQL database the server's instances share (its schema is theirs).
+        case postgres(PostgresURL)
+
+        func open() async throws -> any Backend {
+            switch self {
+            case .sqlite(let path):
+                let store = try await SQLiteStore.open(
+                    StoreConfiguration(path: path, readOnly: true),
+                    migrations: RuntimeSchema.migrations + WalletSchema.migrations + IdempotencySchema.migrations + JobCatalog.migrations)
+                return SQLiteBackend(store: store)
+            case .postgres(var url):
+                url.sessions = min(url.sessions, 2)  // one check at a time
+                return try await PostgresBackend.open(url, migrations: [])
+            }
+        }
+    }
+
     let client: LoadClient
-    let databasePath: String
+    let database: Database
     let internalKey: String?
     let mockURL: String?
     let settleTimeout: Duration
@@ -27,18 +49,20 @@ struct InvariantCheck {
     /// The server's prices, to re-price finished work with.
     let prices: LoadPrices
 
-    private var tenantList: String { String(decoding: (try? JSONEncoder().encode(tenants)) ?? Data("[]".utf8), as: UTF8.self) }
-
     func run(_ work: LoadStats.Acknowledged, log: (String) -> Void) async -> [String] {
         var violations = work.violations + work.keyed.flatMap(\.violations)
         log("waiting for the server and for acknowledged work to finish (up to \(settleTimeout))…")
         let deadline = ContinuousClock.now + settleTimeout
         var unfinished: [String] = []
         var told = ContinuousClock.now
+        var opened: (any Backend)?
         while true {
             await nudgeOutbox()
             do {
-                unfinished = try await self.unfinished(work) + self.unreported()
+                let backend: any Backend
+                if let opened { backend = opened } else { backend = try await database.open() }
+                opened = backend
+                unfinished = try await Self.unfinished(work, tenants: tenants, backend) + self.unreported(backend)
                 if unfinished.isEmpty || ContinuousClock.now > deadline { break }
                 // Work a killed server had leased waits for its lease (the relay's is 120 s): say what is awaited.
                 if ContinuousClock.now - told >= .seconds(15) {
@@ -51,13 +75,15 @@ struct InvariantCheck {
             try? await Task.sleep(for: .seconds(1))
         }
         violations += unfinished
+        guard let backend = opened else { return violations }
         do {
-            violations += try await databaseChecks()
-            violations += try await keyChecks(work.keyed)
+            violations += try await Self.databaseChecks(backend, tenants: tenants, prices: prices)
+            violations += try await Self.keyChecks(work.keyed, tenants: tenants, backend)
         } catch {
             violations.append("the database checks failed: \(error)")
         }
-        violations += await providerChecks()
+        violations += await providerChecks(backend)
+        await backend.close()
         return violations
     }
 
@@ -70,56 +96,41 @@ struct InvariantCheck {
         _ = try? await client.http.execute(request, timeout: .seconds(30))
     }
 
-    private func open() async throws -> SQLiteStore {
-        try await SQLiteStore.open(StoreConfiguration(path: databasePath, readOnly: true),
-                                   migrations: RuntimeSchema.migrations + WalletSchema.migrations + IdempotencySchema.migrations
-                                       + JobCatalog.migrations)
-    }
-
     /// Acknowledged work that is missing (lost) or not final yet, described.
-    private func unfinished(_ work: LoadStats.Acknowledged) async throws -> [String] {
-        let database = try await open()
-        defer { Task { await database.close() } }
+    static func unfinished(_ work: LoadStats.Acknowledged, tenants: [String], _ backend: any Backend) async throws -> [String] {
         let jobs = work.jobs.keys.compactMap { JobID($0) }
-        let batches = Array(work.batches.keys), messages = Array(work.messages.keys), tenantList = tenantList
-        return try await database.read { db in
+        let batches = Array(work.batches.keys), messages = Array(work.messages.keys)
+        return try await backend.read { tx in
             var problems: [String] = []
-            let job = try db.statement("SELECT state FROM jobs WHERE id = ?")
             for id in jobs {
-                job.reset()
-                job.bind(1, id.rawValue)
-                guard try job.step() else { problems.append("acknowledged job \(id) is lost"); continue }
-                let state = JobState(rawValue: job.string(0) ?? "")
-                if state?.isTerminal != true { problems.append("acknowledged job \(id) is still \(job.string(0) ?? "?")") }
+                guard let state = try tx.first("SELECT state FROM jobs WHERE id = \(id.rawValue)", { $0["state"] as String }) else {
+                    problems.append("acknowledged job \(id) is lost"); continue
+                }
+                if JobState(rawValue: state)?.isTerminal != true { problems.append("acknowledged job \(id) is still \(state)") }
             }
-            let batch = try db.statement("SELECT status FROM inference_batches WHERE id = ?")
             for id in batches {
-                batch.reset()
-                batch.bind(1, id)
-                guard try batch.step() else { problems.append("acknowledged batch \(id) is lost"); continue }
-                let status = batch.string(0) ?? ""
+                guard let status = try tx.first("SELECT status FROM inference_batches WHERE id = \(id)", { $0["status"] as String }) else {
+                    problems.append("acknowledged batch \(id) is lost"); continue
+                }
                 if !["completed", "cancelled", "expired", "failed"].contains(status) { problems.append("acknowledged batch \(id) is still \(status)") }
             }
-            let message = try db.statement("SELECT status FROM messages WHERE id = ?")
             for id in messages {
-                message.reset()
-                message.bind(1, id)
-                guard try message.step() else { problems.append("acknowledged message \(id) is lost"); continue }
-                let status = MessageStatus(rawValue: message.string(0) ?? "")
-                if status?.isFinal != true && status != .sent { problems.append("acknowledged message \(id) is still \(message.string(0) ?? "?")") }
+                guard let text = try tx.first("SELECT status FROM messages WHERE id = \(id)", { $0["status"] as String }) else {
+                    problems.append("acknowledged message \(id) is lost"); continue
+                }
+                let status = MessageStatus(rawValue: text)
+                if status?.isFinal != true && status != .sent { problems.append("acknowledged message \(id) is still \(text)") }
             }
             // Work nobody was answered for (the server died first) runs on too: the books are
             // checked only once nothing is in flight.
-            let busy = try db.statement("""
-                WITH run AS (SELECT value AS tenant FROM json_each(?1))
-                SELECT (SELECT count(*) FROM jobs WHERE state IN ('queued', 'scheduled', 'running') AND tenant IN (SELECT tenant FROM run)),
-                       (SELECT count(*) FROM messages WHERE status IN ('queued', 'sending') AND tenant IN (SELECT tenant FROM run)),
+            let busy = try tx.first("""
+                SELECT (SELECT count(*) FROM jobs WHERE state IN ('queued', 'scheduled', 'running') AND tenant IN (\(list: tenants))) AS jobs,
+                       (SELECT count(*) FROM messages WHERE status IN ('queued', 'sending') AND tenant IN (\(list: tenants))) AS messages,
                        (SELECT count(*) FROM wallet_reservations r JOIN wallets w ON w.id = r.wallet_id
-                        WHERE r.state = 'held' AND w.tenant IN (SELECT tenant FROM run))
-                """)
-            busy.bind(1, tenantList)
-            if try busy.step(), busy.int(0) + busy.int(1) + busy.int(2) > 0 {
-                problems.append("still in flight: \(busy.int(0)) jobs, \(busy.int(1)) messages, \(busy.int(2)) held reservations")
+                        WHERE r.state = 'held' AND w.tenant IN (\(list: tenants))) AS holds
+                """) { row in (jobs: row["jobs"] as Int, messages: row["messages"] as Int, holds: row["holds"] as Int) }
+            if let busy, busy.jobs + busy.messages + busy.holds > 0 {
+                problems.append("still in flight: \(busy.jobs) jobs, \(busy.messages) messages, \(busy.holds) held reservations")
             }
             return problems
         }
@@ -128,17 +139,15 @@ struct InvariantCheck {
     /// Messages of this run that the mock delivered and reported by status callback (it retries
     /// them for a minute, across restarts) but whose status is not the reported one: each ends as
     /// the provider said, `delivered` (or `undelivered`), or the report was lost.
-    private func unreported() async throws -> [String] {
+    private func unreported(_ backend: any Backend) async throws -> [String] {
         let reported = Dictionary(try await mockDeliveries().compactMap { message -> (String, String)? in
             guard let key = message["dedupeKey"] as? String, let status = message["reported"] as? String else { return nil }
             return (key, status)
         }, uniquingKeysWith: { first, _ in first })
         guard !reported.isEmpty else { return [] }
-        let database = try await open()
-        defer { Task { await database.close() } }
         let tenants = tenants, ids = Array(reported.keys)
-        let statuses = try await database.read { db in
-            try db.all("SELECT id, status FROM messages WHERE id IN (\(list: ids)) AND tenant IN (\(list: tenants))") {
+        let statuses = try await backend.read { tx in
+            try tx.all("SELECT id, status FROM messages WHERE id IN (\(list: ids)) AND tenant IN (\(list: tenants))") {
                 (id: $0["id"] as String, status: $0["status"] as String)
             }
         }
@@ -167,42 +176,47 @@ struct InvariantCheck {
         return delivered
     }
 
-    private func databaseChecks() async throws -> [String] {
-        let database = try await open()
-        defer { Task { await database.close() } }
-        var problems = try await Wallets(database: database, clock: SystemClock()).audit()
-        let tenantList = tenantList
+    /// What a finished completion or batch item recorded (its result's JSON), read in Swift so
+    /// the query is the same on every backend.
+    private struct RecordedResult: Decodable {
+        struct Usage: Decodable {
+            var inputTokens: Int64?
+            var outputTokens: Int64?
+        }
+
+        var model: String?
+        var usage: Usage?
+        var costMicroUSD: Int64?
+    }
+
+    /// The books: every wallet against its ledger, each tenant's charges against its re-priced
+    /// usage and sent messages, no job running on a dead lease, no Idempotency-Key with two messages.
+    static func databaseChecks(_ backend: any Backend, tenants: [String], prices: LoadPrices, now: Date = Date()) async throws -> [String] {
+        var problems = try await Wallets(backend: backend, clock: SystemClock()).audit()
         // What each tenant was charged (settlements and charges on its wallets, net of refunds),
         // its finished completions and batch items as recorded, and its sent messages' prices.
-        let (charged, finished, messagePrices) = try await database.read { db in
+        let (charged, finished, messagePrices) = try await backend.read { tx in
             var charged: [String: Int64] = [:], messagePrices: [String: Int64] = [:]
-            var finished: [FinishedCompletion] = []
-            let ledger = try db.statement("""
-                SELECT w.tenant, SUM(CASE l.kind WHEN 'refund' THEN -l.amount ELSE l.amount END)
+            try tx.forEach("""
+                SELECT w.tenant, SUM(CASE l.kind WHEN 'refund' THEN -l.amount ELSE l.amount END) AS charged
                 FROM wallet_ledger l JOIN wallets w ON w.id = l.wallet_id
-                WHERE l.kind IN ('settle', 'charge', 'refund') AND w.tenant IN (SELECT value FROM json_each(?1)) GROUP BY w.tenant
-                """)
-            ledger.bind(1, tenantList)
-            while try ledger.step() { charged[ledger.string(0) ?? "?"] = ledger.int64(1) }
-            let jobs = try db.statement("""
-                SELECT id, tenant, json_extract(result, '$.model'), json_extract(result, '$.usage.inputTokens'),
-                       json_extract(result, '$.usage.outputTokens'), json_extract(result, '$.costMicroUSD')
-                FROM jobs WHERE state = 'succeeded' AND kind IN ('inference.complete', 'inference.batch.item')
-                AND tenant IN (SELECT value FROM json_each(?1))
-                """)
-            jobs.bind(1, tenantList)
-            while try jobs.step() {
-                finished.append(FinishedCompletion(
-                    job: JobID(rawValue: jobs.int64(0)).description, tenant: jobs.string(1) ?? "?", model: jobs.string(2),
-                    inputTokens: jobs.isNull(3) ? nil : jobs.int64(3), outputTokens: jobs.isNull(4) ? nil : jobs.int64(4),
-                    recordedCostMicroUSD: jobs.isNull(5) ? nil : jobs.int64(5)))
+                WHERE l.kind IN ('settle', 'charge', 'refund') AND w.tenant IN (\(list: tenants)) GROUP BY w.tenant
+                """) { row in charged[row["tenant"] as String] = row["charged"] as Int64 }
+            let decoder = JSONDecoder()
+            let finished = try tx.all("""
+                SELECT id, tenant, result FROM jobs WHERE state = 'succeeded' AND kind IN ('inference.complete', 'inference.batch.item')
+                AND tenant IN (\(list: tenants))
+                """) { row in
+                let recorded = (row["result"] as Data?).flatMap { try? decoder.decode(RecordedResult.self, from: $0) }
+                return FinishedCompletion(
+                    job: JobID(rawValue: row["id"]).description, tenant: row["tenant"], model: recorded?.model,
+                    inputTokens: recorded?.usage?.inputTokens, outputTokens: recorded?.usage?.outputTokens,
+                    recordedCostMicroUSD: recorded?.costMicroUSD)
             }
-            let messages = try db.statement("""
-                SELECT tenant, SUM(price) FROM messages WHERE status IN ('sent', 'delivered')
-                AND tenant IN (SELECT value FROM json_each(?1)) GROUP BY tenant
-                """)
-            messages.bind(1, tenantList)
-            while try messages.step() { messagePrices[messages.string(0) ?? "?"] = messages.int64(1) }
+            try tx.forEach("""
+                SELECT tenant, SUM(price) AS price FROM messages WHERE status IN ('sent', 'delivered')
+                AND tenant IN (\(list: tenants)) GROUP BY tenant
+                """) { row in messagePrices[row["tenant"] as String] = row["price"] as Int64 }
             return (charged, finished, messagePrices)
         }
         let repriced = Repricing(finished, prices: prices)
@@ -214,55 +228,64 @@ struct InvariantCheck {
                                 + "(completions and batch items re-priced from their usage, plus messages sent)")
             }
         }
-        problems += try await database.read { db in
+        let leaseCutoff = now.millisecondsSince1970 - 45_000  // leases are recovered every 15 s
+        problems += try await backend.read { tx in
             var found: [String] = []
-            let stuck = try db.statement("SELECT count(*) FROM jobs WHERE state = 'running' AND lease_expires_at < ?")
-            stuck.bind(1, Date().millisecondsSince1970 - 45_000)  // leases are recovered every 15 s
-            if try stuck.step(), stuck.int(0) > 0 { found.append("\(stuck.int(0)) jobs are running without a live lease") }
-            let duplicateKeys = try db.statement("""
-                SELECT count(*) FROM (SELECT 1 FROM messages WHERE idempotency_key IS NOT NULL GROUP BY tenant, idempotency_key HAVING count(*) > 1)
-                """)
-            if try duplicateKeys.step(), duplicateKeys.int(0) > 0 { found.append("\(duplicateKeys.int(0)) Idempotency-Keys made more than one message") }
+            let stuck = try tx.first("SELECT count(*) AS n FROM jobs WHERE state = 'running' AND lease_expires_at < \(leaseCutoff)") {
+                $0["n"] as Int
+            } ?? 0
+            if stuck > 0 { found.append("\(stuck) jobs are running without a live lease") }
+            let duplicateKeys = try tx.first("""
+                SELECT count(*) AS n FROM (SELECT 1 AS one FROM messages WHERE idempotency_key IS NOT NULL
+                                           GROUP BY tenant, idempotency_key HAVING count(*) > 1) AS duplicated
+                """) { $0["n"] as Int } ?? 0
+            if duplicateKeys > 0 { found.append("\(duplicateKeys) Idempotency-Keys made more than one message") }
             return found
         }
         return problems
     }
 
+    /// The first message's text of a completion's payload.
+    private struct CompletionPayload: Decodable {
+        struct Message: Decodable {
+            var content: String?
+        }
+
+        var messages: [Message]?
+    }
+
     /// Keyed requests against what the database holds: a key made at most one charged
     /// completion (its prompt is unique per key) and at most one message (by key, and by its
     /// body, unique per key), and that one is the one the server answered with.
-    private func keyChecks(_ keyed: [KeyedRequest]) async throws -> [String] {
+    static func keyChecks(_ keyed: [KeyedRequest], tenants: [String], _ backend: any Backend) async throws -> [String] {
         guard !keyed.isEmpty else { return [] }
-        let database = try await open()
-        defer { Task { await database.close() } }
-        let tenantList = tenantList
         struct Made: Hashable, Sendable {
             var tenant: String
             var marker: String
         }
-        let (completions, messagesByBody, messagesByKey) = try await database.read { db in
+        let (completions, messagesByBody, messagesByKey) = try await backend.read { tx in
             var completions: [Made: [String]] = [:], messagesByBody: [Made: [String]] = [:], messagesByKey: [Made: [String]] = [:]
             // Succeeded only: a try answered with a failure changed nothing and is not stored, so a
-            // resend runs again; what must not happen is two charged completions for one key.
-            let jobs = try db.statement("""
-                SELECT tenant, json_extract(payload, '$.messages[0].content'), id FROM jobs
-                WHERE kind = 'inference.complete' AND state = 'succeeded' AND tenant IN (SELECT value FROM json_each(?1))
-                AND json_extract(payload, '$.messages[0].content') LIKE 'load keyed %'
-                """)
-            jobs.bind(1, tenantList)
-            while try jobs.step() {
-                completions[Made(tenant: jobs.string(0) ?? "", marker: jobs.string(1) ?? ""), default: []]
-                    .append(JobID(rawValue: jobs.int64(2)).description)
+            // resend runs again; what must not happen is two charged completions for one key. The
+            // text search only narrows; the first message's content is read from the JSON here.
+            let decoder = JSONDecoder()
+            try tx.forEach("""
+                SELECT tenant, payload, id FROM jobs
+                WHERE kind = 'inference.complete' AND state = 'succeeded' AND tenant IN (\(list: tenants)) AND payload LIKE '%load keyed %'
+                """) { row in
+                guard let payload = try? decoder.decode(CompletionPayload.self, from: row["payload"] as Data),
+                      let content = payload.messages?.first?.content, content.hasPrefix("load keyed ") else { return }
+                completions[Made(tenant: row["tenant"], marker: content), default: []].append(JobID(rawValue: row["id"]).description)
             }
-            let messages = try db.statement("""
-                SELECT tenant, body, idempotency_key, id FROM messages WHERE tenant IN (SELECT value FROM json_each(?1))
+            try tx.forEach("""
+                SELECT tenant, body, idempotency_key, id FROM messages WHERE tenant IN (\(list: tenants))
                 AND (idempotency_key IS NOT NULL OR body LIKE 'load keyed %' OR body LIKE 'retry load-%')
-                """)
-            messages.bind(1, tenantList)
-            while try messages.step() {
-                let tenant = messages.string(0) ?? "", id = messages.string(3) ?? ""
-                if let body = messages.string(1) { messagesByBody[Made(tenant: tenant, marker: body), default: []].append(id) }
-                if let key = messages.string(2) { messagesByKey[Made(tenant: tenant, marker: Self.clientKey(key)), default: []].append(id) }
+                """) { row in
+                let tenant = row["tenant"] as String, id = row["id"] as String
+                if let body = row["body"] as String? { messagesByBody[Made(tenant: tenant, marker: body), default: []].append(id) }
+                if let key = row["idempotency_key"] as String? {
+                    messagesByKey[Made(tenant: tenant, marker: Self.clientKey(key)), default: []].append(id)
+                }
             }
             return (completions, messagesByBody, messagesByKey)
         }
@@ -292,17 +315,12 @@ struct InvariantCheck {
     /// the load makes unique per message), none without a dedupe key, and every message the
     /// database says was sent among them. The database is read first: what it calls sent, the
     /// provider has by then.
-    private func providerChecks() async -> [String] {
+    private func providerChecks(_ backend: any Backend) async -> [String] {
         guard mockURL != nil else { return [] }
         let sent: [String]
         do {
-            let database = try await open()
-            defer { Task { await database.close() } }
-            sent = try await database.read { db in
-                let select = try db.statement("SELECT id FROM messages WHERE status IN ('sent', 'delivered') AND provider != 'simulated'")
-                var ids: [String] = []
-                while try select.step() { ids.append(select.string(0) ?? "") }
-                return ids
+            sent = try await backend.read { tx in
+                try tx.all("SELECT id FROM messages WHERE status IN ('sent', 'delivered') AND provider != 'simulated'") { $0["id"] as String }
             }
         } catch {
             return ["the database could not be read for the provider check: \(error)"]

@@ -19,8 +19,12 @@ struct LoadCommand: AsyncParsableCommand {
     @Option(help: "The server's base URL.")
     var url = "http://127.0.0.1:8080"
 
-    @Option(help: ArgumentHelp("The server's data directory: its development signing key mints the tenants' tokens, its internal key funds them, its database is checked.", valueName: "path"))
+    @Option(help: ArgumentHelp("The server's data directory: its development signing key mints the tenants' tokens, its internal key funds them, its database is checked (unless --database).", valueName: "path"))
     var dataDir = "./data"
+
+    @Option(help: ArgumentHelp("The PostgreSQL database the server's instances share (postgres://…): checked instead of the data directory's SQLite file.",
+                               valueName: "url"))
+    var database: String?
 
     @Option(help: "mock-provider's base URL, to check no message was delivered twice.")
     var mockUrl: String?
@@ -68,7 +72,16 @@ struct LoadCommand: AsyncParsableCommand {
         guard (0...86_400).contains(settleSeconds) else { throw ValidationError("--settle-seconds 0...86400") }
         guard (1...1_000_000_000).contains(fund) else { throw ValidationError("--fund 1...1000000000 (USD)") }
         _ = try LoadMix(parsing: mix)
+        if let database { do { _ = try PostgresURL(parsing: database) } catch { throw ValidationError(error.description) } }
         do { _ = try LoadPrices(configFile: config) } catch { throw ValidationError("--config: \(error)") }
+    }
+
+    /// The database the check reads: `--database`, else the data directory's SQLite file.
+    var checkedDatabase: InvariantCheck.Database {
+        get throws {
+            guard let database else { return .sqlite(path: RuntimeConfiguration.databasePath(inDataDirectory: dataDir)) }
+            return .postgres(try PostgresURL(parsing: database))
+        }
     }
 
     func run() async throws {
@@ -131,7 +144,8 @@ struct LoadCommand: AsyncParsableCommand {
 
         var violations: [String] = []
         if !noCheck {
-            violations = await InvariantCheck(client: client, databasePath: RuntimeConfiguration.databasePath(inDataDirectory: dataDir),
+            let checked = try checkedDatabase
+            violations = await InvariantCheck(client: client, database: checked,
                                               internalKey: internalKey, mockURL: mockUrl, settleTimeout: .seconds(settleSeconds), tenants: names,
                                               prices: prices)
                 .run(stats.work) { print($0) }

@@ -25,7 +25,7 @@ struct BatchItemLeaseTests {
         let failing = LLMService(configuration: .development,
                                  providers: [SimulatedProvider(configuration: .init(errorRate: 1), clock: clock)], clock: clock,
                                  retry: LLMRouter.Retry(attemptsPerTarget: 1))
-        let handler = BatchItemJob(llm: failing, wallets: runtime.wallets, directory: BatchDirectory(store: BatchStore(database: runtime.database)))
+        let handler = BatchItemJob(llm: failing, wallets: runtime.wallets, directory: BatchDirectory(store: BatchStore(backend: runtime.backend)))
         let payload = try JSONDecoder().decode(BatchItemJob.Payload.self, from: item.payload)
         func context(leaseUntil: Date) -> JobContext {
             JobContext(id: item.id, tenant: "acme", kind: BatchItemJob.kind, attempt: 1, maxAttempts: 1, batchID: batch.id,

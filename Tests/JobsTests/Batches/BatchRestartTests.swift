@@ -59,7 +59,7 @@ struct BatchRestartTests {
             let orphan = InferenceBatch(id: "batch_orphan", sequence: 0, tenant: "acme", status: .validating, wallet: "team",
                                         holdMicroUSD: 1_000, holdID: nil, counts: .init(total: 1), costMicroUSD: 0, error: nil,
                                         createdAt: clock.now(), expiresAt: clock.now().addingTimeInterval(86_400))
-            try await BatchStore(database: runtime.database).insert(orphan)
+            try await BatchStore(backend: runtime.backend).insert(orphan)
             _ = try await runtime.wallets.reserve(MicroUSD(1_000), on: team, reference: InferenceBatch.holdReference(orphan.id))
             await runtime.close()
         }
