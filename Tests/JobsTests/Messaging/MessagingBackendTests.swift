@@ -205,4 +205,39 @@ struct MessagingBackendTests {
             await harness.close()
         }
     }
+
+    @Test("fallbacks due are taken by one instance: two passes at once make each next attempt once", arguments: BackendKind.allCases)
+    func fallbacksAcrossInstances(_ kind: BackendKind) async throws {
+        let harness = try await MessagingHarness.open(kind)
+        let other = try await harness.secondInstance()
+        try await harness.fund("acme", usd: 100)
+        var firsts: [MessageRecord] = []
+        for index in 0..<10 {
+            let request = Messages.Request(channel: .whatsapp, to: "+1415558\(String(format: "%04d", index))", body: "code \(index)",
+                                           fallback: [FallbackStep(channel: .sms)], fallbackAfter: .seconds(60))
+            firsts.append(try await harness.messages.accept(request, tenant: "acme", idempotencyKey: nil).message)
+        }
+        _ = try await harness.relay("r").drain()
+        let now = harness.clock.now().millisecondsSince1970
+        let sequences = firsts.map(\.sequence)
+        try await harness.backend.write { tx in
+            for seq in sequences { _ = try OutboxStore.advance(seq, to: .undelivered, detail: nil, at: now, tx) }
+        }
+        let mine = MessageFallbacks(hub: harness.hub, backend: harness.backend, wallets: harness.wallets)
+        let theirs = MessageFallbacks(hub: harness.hub, backend: other, wallets: Wallets(backend: other, clock: harness.clock))
+        async let a = mine.pass()
+        async let b = theirs.pass()
+        let (first, second) = try await (a, b)
+        #expect(first + second == 10, "\(first) + \(second): each due message handled by one pass")
+        #expect(try await mine.pass() == 0)
+        #expect(try await theirs.pass() == 0)
+        for message in firsts {
+            let read = try #require(try await harness.messages.message(message.id, tenant: "acme"))
+            #expect(read.nextID != nil)
+            #expect(read.events.filter { $0.detail?.hasPrefix("fallback (") == true }.count == 1, "one fallback note in \(message.id)'s history")
+        }
+        #expect(try await harness.messages.messages(tenant: "acme", status: nil, before: nil, limit: 100).count == 20)
+        if kind == .postgres { await other.close() }
+        await harness.close()
+    }
 }
