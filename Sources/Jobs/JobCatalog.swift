@@ -13,16 +13,16 @@ public enum JobCatalog {
     public static func registry(llm: LLMService, messaging: MessagingHub, webhooks: WebhookConfiguration = .development,
                                 services: JobRuntime.Services) -> JobRegistry {
         var registry = registry()
-        registry.register(OutboxRelayJob(relay: OutboxRelay(hub: messaging, database: services.database, wallets: services.wallets),
-                                         fallbacks: MessageFallbacks(hub: messaging, database: services.database, wallets: services.wallets)))
-        registry.register(TemplateSyncJob(sync: TemplateSync(hub: messaging, database: services.database)))
+        registry.register(OutboxRelayJob(relay: OutboxRelay(hub: messaging, backend: services.backend, wallets: services.wallets),
+                                         fallbacks: MessageFallbacks(hub: messaging, backend: services.backend, wallets: services.wallets)))
+        registry.register(TemplateSyncJob(sync: TemplateSync(hub: messaging, backend: services.backend)))
         registry.register(InferenceCompleteJob(llm: llm, wallets: services.wallets))
         let batches = BatchStore(backend: services.backend)
         registry.register(BatchItemJob(llm: llm, wallets: services.wallets, directory: BatchDirectory(store: batches)))
         registry.register(BatchFinalizeJob(batches: batches, jobs: services.jobs, wallets: services.wallets))
-        registry.register(DeliveryApplyJob(database: services.database))
-        registry.register(DeliveryReconcileJob(hub: messaging, database: services.database))
-        registry.register(WebhookMaintenanceJob(database: services.database, wallets: services.wallets, configuration: webhooks))
+        registry.register(DeliveryApplyJob(backend: services.backend))
+        registry.register(DeliveryReconcileJob(hub: messaging, backend: services.backend))
+        registry.register(WebhookMaintenanceJob(backend: services.backend, wallets: services.wallets, configuration: webhooks))
         return registry
     }
 

@@ -24,7 +24,7 @@ struct SuppressionsController: Sendable {
     }
 
     func addRoutes(to group: RouterGroup<TenantRequestContext>, _ table: inout RouteTable) {
-        let suppressions = Suppressions(database: runtime.database)
+        let suppressions = Suppressions(backend: runtime.backend)
         table.get(HTTPFront.cpaasPrefix + "/suppressions", on: group) { request, context in
             let caller = context.principal
             let paging = try Paging(request, list: "suppressions")

@@ -48,7 +48,7 @@ struct TwilioWebhooksController: Sendable {
         let value = { (name: String) in fields.first { $0.name == name }?.value }
         guard let from = value("From"), let to = value("To") else { throw APIError.invalidRequest("an inbound message needs From and To") }
         let channel: Jobs.Channel = from.lowercased().hasPrefix("whatsapp:") ? .whatsapp : .sms
-        let applied = try await Suppressions(database: runtime.database)
+        let applied = try await Suppressions(backend: runtime.backend)
             .applyReply(from: from, to: to, body: value("Body") ?? "", channel: channel, now: runtime.clock.now())
         return try EnvelopeResponse.success(["subscription": applied.map { $0.optedOut ? "opted_out" : "opted_in" } ?? "unchanged"], context: context)
     }

@@ -37,7 +37,7 @@ public struct HTTPFront: Sendable {
         self.metrics = metrics
         let body = JSONBody(limits: configuration.limits, clock: runtime.clock)
         let inferenceBatches = InferenceBatches(runtime: runtime)
-        let messageService = Messages(hub: messaging, database: runtime.database, wallets: runtime.wallets)
+        let messageService = Messages(hub: messaging, backend: runtime.backend, wallets: runtime.wallets)
         dashboard = Dashboard(runtime: runtime, llm: llm, messaging: messaging, messages: messageService, batches: inferenceBatches,
                               metrics: metrics, configuration: configuration)
         health = HealthController(runtime: runtime)
@@ -49,12 +49,12 @@ public struct HTTPFront: Sendable {
         batches = BatchesController(runtime: runtime, llm: llm, batches: inferenceBatches,
                                     body: JSONBody(limits: configuration.limits.forBatches, clock: runtime.clock))
         messages = MessagesController(runtime: runtime, messaging: messaging, messages: messageService, body: body,
-                                      relay: OutboxRelay(hub: messaging, database: runtime.database, wallets: runtime.wallets),
-                                      templateSync: TemplateSync(hub: messaging, database: runtime.database))
+                                      relay: OutboxRelay(hub: messaging, backend: runtime.backend, wallets: runtime.wallets),
+                                      templateSync: TemplateSync(hub: messaging, backend: runtime.backend))
         schedules = SchedulesController(runtime: runtime, body: body)
         suppressions = SuppressionsController(runtime: runtime)
         webhookEndpoints = WebhookEndpointsController(
-            runtime: runtime, endpoints: WebhookEndpoints(database: runtime.database, configuration: configuration.webhooks, clock: runtime.clock),
+            runtime: runtime, endpoints: WebhookEndpoints(backend: runtime.backend, configuration: configuration.webhooks, clock: runtime.clock),
             body: body)
         _ = OpenAPIDocument.bytes  // a build without its resources stops here, at start, not at the first request
     }

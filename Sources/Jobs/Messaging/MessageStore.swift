@@ -6,27 +6,27 @@ import Runtime
 /// unsent message of each conversation is claimable, so a recipient's messages go in order);
 /// status changes only move forward (`MessageStatus.rank`) and each is a history event.
 struct MessageStore: Sendable {
-    let database: SQLiteStore
+    let backend: any Backend
 
     static let columns = """
         m.seq, m.id, m.tenant, m.channel, m.recipient, m.sender, m.subject, m.body, m.template_id, m.variables, m.provider, m.status,
         m.provider_message_id, m.error_code, m.error_message, m.attempts, m.segments, m.price, m.send_at, m.created_at, m.updated_at,
         m.previous_id, m.next_id
         """
-    static let columnCount: Int32 = 23
 
     private static let decoder = JSONDecoder()
 
-    static func record(_ row: SQLiteStatement) -> MessageRecord {
-        let variables = row.data(9).flatMap { try? decoder.decode([String: String].self, from: $0) }
+    static func record(_ row: borrowing SQLRow) -> MessageRecord {
+        let variables = (row["variables"] as Data?).flatMap { try? decoder.decode([String: String].self, from: $0) }
         return MessageRecord(
-            sequence: row.int64(0), id: row.string(1) ?? "", tenant: row.string(2) ?? "", channel: Channel(rawValue: row.string(3) ?? "") ?? .sms,
-            to: row.string(4) ?? "", from: row.string(5) ?? "", subject: row.string(6), body: row.string(7), templateID: row.optionalInt64(8),
-            variables: variables, provider: row.string(10) ?? "", status: MessageStatus(rawValue: row.string(11) ?? "") ?? .failed,
-            providerMessageID: row.string(12), errorCode: row.string(13), errorMessage: row.string(14), attempts: row.int(15),
-            segments: row.int(16), priceMicroUSD: row.int64(17), sendAt: row.optionalInt64(18).map(Date.init(millisecondsSince1970:)),
-            createdAt: Date(millisecondsSince1970: row.int64(19)), updatedAt: Date(millisecondsSince1970: row.int64(20)),
-            previousID: row.string(21), nextID: row.string(22), events: [])
+            sequence: row["seq"], id: row["id"], tenant: row["tenant"], channel: Channel(rawValue: row["channel"]) ?? .sms,
+            to: row["recipient"], from: row["sender"], subject: row["subject"], body: row["body"], templateID: row["template_id"],
+            variables: variables, provider: row["provider"], status: MessageStatus(rawValue: row["status"]) ?? .failed,
+            providerMessageID: row["provider_message_id"], errorCode: row["error_code"], errorMessage: row["error_message"],
+            attempts: row["attempts"], segments: row["segments"], priceMicroUSD: row["price"],
+            sendAt: (row["send_at"] as Int64?).map(Date.init(millisecondsSince1970:)),
+            createdAt: Date(millisecondsSince1970: row["created_at"]), updatedAt: Date(millisecondsSince1970: row["updated_at"]),
+            previousID: row["previous_id"], nextID: row["next_id"], events: [])
     }
 
     /// A new message to write with its outbox row.
@@ -58,98 +58,66 @@ struct MessageStore: Sendable {
 
     /// Writes the message (`queued`), its first history event and its outbox row in the caller's
     /// transaction; `DuplicateKey` if the tenant's Idempotency-Key has a message already.
-    static func insert(_ message: NewMessage, now: Date, _ db: SQLiteConnection) throws -> MessageRecord {
+    static func insert(_ message: NewMessage, now: Date, _ tx: Transaction) throws -> MessageRecord {
         let nowMS = now.millisecondsSince1970
-        if let key = message.idempotencyKey {
-            let existing = try db.statement("SELECT 1 FROM messages WHERE tenant = ? AND idempotency_key = ?")
-            existing.bind(1, message.tenant)
-            existing.bind(2, key)
-            if try existing.step() { throw DuplicateKey() }
+        if let key = message.idempotencyKey,
+           try tx.first("SELECT 1 AS found FROM messages WHERE tenant = \(message.tenant) AND idempotency_key = \(key)", { $0["found"] as Int64 }) != nil {
+            throw DuplicateKey()
         }
-        let insert = try db.statement("""
+        // The key's unique index decides between instances accepting the same key at once: the
+        // later insert makes no row (it waits for the earlier commit) and is the duplicate.
+        guard let seq = try tx.first("""
             INSERT INTO messages (id, tenant, channel, recipient, sender, subject, body, template_id, variables, provider, status,
                                   segments, price, hold_id, idempotency_key, send_at, created_at, updated_at,
                                   fallback, fallback_after, previous_id)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
-        insert.bind(1, message.id)
-        insert.bind(2, message.tenant)
-        insert.bind(3, message.channel.rawValue)
-        insert.bind(4, message.to)
-        insert.bind(5, message.from)
-        insert.bind(6, message.subject)
-        insert.bind(7, message.body)
-        insert.bind(8, message.templateID)
-        insert.bindText(9, message.variables)
-        insert.bind(10, message.provider)
-        insert.bind(11, message.segments)
-        insert.bind(12, message.price)
-        insert.bind(13, message.holdID)
-        insert.bind(14, message.idempotencyKey)
-        insert.bind(15, message.sendAt?.millisecondsSince1970)
-        insert.bind(16, nowMS)
-        insert.bind(17, nowMS)
-        insert.bindText(18, message.fallback)
-        insert.bind(19, message.fallbackAfter.map { Int64($0.timeInterval * 1_000) })
-        insert.bind(20, message.previousID)
-        try insert.run()
-        let seq = db.lastInsertRowID
+            VALUES (\(message.id), \(message.tenant), \(message.channel.rawValue), \(message.to), \(message.from), \(message.subject),
+                    \(message.body), \(message.templateID), \(message.variables.map(SQLText.init)), \(message.provider), 'queued',
+                    \(message.segments), \(message.price), \(message.holdID), \(message.idempotencyKey),
+                    \(message.sendAt?.millisecondsSince1970), \(nowMS), \(nowMS), \(message.fallback.map(SQLText.init)),
+                    \(message.fallbackAfter.map { Int64($0.timeInterval * 1_000) }), \(message.previousID))
+            ON CONFLICT (tenant, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+            RETURNING seq
+            """, { $0["seq"] as Int64 }) else { throw DuplicateKey() }
         let detail = message.previousID.map { "fallback: the attempt after \($0)" }
-        try Self.event(seq, .queued, detail: detail, at: nowMS, db)
+        try Self.event(seq, .queued, detail: detail, at: nowMS, tx)
         let sendAfter = max(message.sendAt?.millisecondsSince1970 ?? nowMS, nowMS)
-        let outbox = try db.statement("""
-            INSERT INTO outbox (message_seq, conversation, send_after, due_at, traceparent) VALUES (?, ?, ?, ?, ?)
+        // The queuing task's trace (`Backend.write` carries it here).
+        try tx.run("""
+            INSERT INTO outbox (message_seq, conversation, send_after, due_at, traceparent)
+            VALUES (\(seq), \("\(message.tenant)|\(message.channel.rawValue)|\(message.to)"), \(sendAfter), \(sendAfter), \(TraceParent.of()))
             """)
-        outbox.bind(1, seq)
-        outbox.bind(2, "\(message.tenant)|\(message.channel.rawValue)|\(message.to)")
-        outbox.bind(3, sendAfter)
-        outbox.bind(4, sendAfter)
-        outbox.bind(5, TraceParent.of())  // the queuing task's (`SQLiteStore.write` carries it here)
-        try outbox.run()
-        let select = try db.statement("SELECT \(Self.columns) FROM messages m WHERE m.seq = ?")
-        select.bind(1, seq)
-        guard try select.step() else { throw StoreError(kind: .other, message: "the message just written is missing") }
-        var record = Self.record(select)
+        guard var record = try tx.first("SELECT \(raw: Self.columns) FROM messages m WHERE m.seq = \(seq)", { Self.record($0) }) else {
+            throw StoreError(kind: .other, message: "the message just written is missing")
+        }
         record.events = [.init(status: .queued, detail: detail, at: Date(millisecondsSince1970: nowMS))]
         return record
     }
 
     /// A history event; a status the tenant hears of (`message.*`) also raises its webhook event, in the same commit.
-    static func event(_ seq: Int64, _ status: MessageStatus, detail: String?, at: Int64, _ db: SQLiteConnection) throws {
-        let insert = try db.statement("INSERT INTO message_events (message_seq, status, detail, at) VALUES (?, ?, ?, ?)")
-        insert.bind(1, seq)
-        insert.bind(2, status.rawValue)
-        insert.bind(3, detail)
-        insert.bind(4, at)
-        try insert.run()
-        try WebhookEvents.messageStatus(seq, status, at: at, db)
+    static func event(_ seq: Int64, _ status: MessageStatus, detail: String?, at: Int64, _ tx: Transaction) throws {
+        try tx.run("INSERT INTO message_events (message_seq, status, detail, at) VALUES (\(seq), \(status.rawValue), \(detail), \(at))")
+        try WebhookEvents.messageStatus(seq, status, at: at, tx)
     }
 
     // MARK: Reading
 
     func message(id: String, tenant: String?) async throws -> MessageRecord? {
-        try await database.read { db in
-            let select = try db.statement("SELECT \(Self.columns) FROM messages m WHERE m.id = ?")
-            select.bind(1, id)
-            guard try select.step() else { return nil }
-            var message = Self.record(select)
+        try await backend.read { tx in
+            guard var message = try tx.first("SELECT \(raw: Self.columns) FROM messages m WHERE m.id = \(id)", { Self.record($0) }) else {
+                return nil
+            }
             if let tenant, message.tenant != tenant { return nil }
-            let events = try db.statement("SELECT status, detail, at FROM message_events WHERE message_seq = ? ORDER BY id")
-            events.bind(1, message.sequence)
-            while try events.step() {
-                message.events.append(.init(status: MessageStatus(rawValue: events.string(0) ?? "") ?? .queued, detail: events.string(1),
-                                            at: Date(millisecondsSince1970: events.int64(2))))
+            message.events = try tx.all("SELECT status, detail, at FROM message_events WHERE message_seq = \(message.sequence) ORDER BY id") { row in
+                MessageRecord.Event(status: MessageStatus(rawValue: row["status"]) ?? .queued, detail: row["detail"],
+                                    at: Date(millisecondsSince1970: row["at"]))
             }
             return message
         }
     }
 
     func message(tenant: String, idempotencyKey: String) async throws -> MessageRecord? {
-        let id = try await database.read { db -> String? in
-            let select = try db.statement("SELECT id FROM messages WHERE tenant = ? AND idempotency_key = ?")
-            select.bind(1, tenant)
-            select.bind(2, idempotencyKey)
-            return try select.step() ? select.string(0) : nil
+        let id = try await backend.read { tx in
+            try tx.first("SELECT id FROM messages WHERE tenant = \(tenant) AND idempotency_key = \(idempotencyKey)") { $0["id"] as String }
         }
         guard let id else { return nil }
         return try await message(id: id, tenant: tenant)
@@ -157,45 +125,36 @@ struct MessageStore: Sendable {
 
     /// A tenant's messages, newest first, below the sequence number `before`; optionally of one status.
     func messages(tenant: String, status: MessageStatus?, before: Int64?, limit: Int) async throws -> [MessageRecord] {
-        try await database.read { db in
-            let select = try db.statement("""
-                SELECT \(Self.columns) FROM messages m WHERE m.tenant = ?1 AND m.seq < ?2 AND (?3 IS NULL OR m.status = ?3)
-                ORDER BY m.seq DESC LIMIT ?4
-                """)
-            select.bind(1, tenant)
-            select.bind(2, before ?? Int64.max)
-            select.bind(3, status?.rawValue)
-            select.bind(4, limit)
-            var messages: [MessageRecord] = []
-            while try select.step() { messages.append(Self.record(select)) }
-            return messages
+        let ofStatus: SQL = status.map { " AND m.status = \($0.rawValue)" } ?? ""
+        return try await backend.read { tx in
+            try tx.all("""
+                SELECT \(raw: Self.columns) FROM messages m WHERE m.tenant = \(tenant) AND m.seq < \(before ?? Int64.max)\(ofStatus)
+                ORDER BY m.seq DESC LIMIT \(limit)
+                """) { Self.record($0) }
+        }
+    }
+
+    /// Whether the message still has an outbox row (its sending is still to happen or under way).
+    func hasOutboxRow(messageSequence seq: Int64) async throws -> Bool {
+        try await backend.read { tx in
+            try tx.first("SELECT 1 AS found FROM outbox WHERE message_seq = \(seq)") { $0["found"] as Int64 } != nil
         }
     }
 
     /// Outbox rows left (due or not).
-    /// Whether the message still has an outbox row (its sending is still to happen or under way).
-    func hasOutboxRow(messageSequence seq: Int64) async throws -> Bool {
-        try await database.read { db in
-            let select = try db.statement("SELECT 1 FROM outbox WHERE message_seq = ?")
-            select.bind(1, seq)
-            defer { select.reset() }
-            return try select.step()
-        }
-    }
-
     func outboxCount() async throws -> Int {
-        try await database.read { db in Int(try db.scalar("SELECT count(*) FROM outbox") ?? 0) }
+        try await backend.read { tx in try tx.first("SELECT count(*) AS n FROM outbox") { $0["n"] as Int } ?? 0 }
     }
 
     /// When the next outbox row can be claimed: the first row of each conversation, once it is
     /// due and not leased (nil: the outbox is empty).
     func nextClaimable() async throws -> Date? {
-        try await database.read { db in
-            try db.scalar("""
-                SELECT min(max(o.due_at, coalesce(o.lease_until, 0))) FROM outbox o
+        try await backend.read { tx in
+            try tx.first("""
+                SELECT min(\(raw: tx.dialect.greatest)(o.due_at, coalesce(o.lease_until, 0))) AS due FROM outbox o
                 WHERE NOT EXISTS (SELECT 1 FROM outbox p WHERE p.conversation = o.conversation
                                   AND (p.send_after < o.send_after OR (p.send_after = o.send_after AND p.id < o.id)))
-                """).map(Date.init(millisecondsSince1970:))
+                """) { ($0["due"] as Int64?).map(Date.init(millisecondsSince1970:)) } ?? nil
         }
     }
 }

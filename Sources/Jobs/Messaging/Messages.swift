@@ -76,11 +76,11 @@ public struct Messages: Sendable {
     let wallets: Wallets
     let suppressions: Suppressions
 
-    public init(hub: MessagingHub, database: SQLiteStore, wallets: Wallets) {
+    public init(hub: MessagingHub, backend: any Backend, wallets: Wallets) {
         self.hub = hub
-        suppressions = Suppressions(database: database)
-        store = MessageStore(database: database)
-        templates = TemplateStore(database: database)
+        suppressions = Suppressions(backend: backend)
+        store = MessageStore(backend: backend)
+        templates = TemplateStore(backend: backend)
         self.wallets = wallets
     }
 
@@ -125,10 +125,10 @@ public struct Messages: Sendable {
         let wallets = self.wallets
         do {
             // The hold, the message, its first history event and its outbox row: one commit.
-            let record = try await store.database.write { db in
+            let record = try await store.backend.write { tx in
                 var held = message
-                held.holdID = try wallets.reserve(price, on: wallet, reference: MessageRecord.holdReference(id), now: now, in: db.transaction).id
-                return try MessageStore.insert(held, now: now, db)
+                held.holdID = try wallets.reserve(price, on: wallet, reference: MessageRecord.holdReference(id), now: now, in: tx).id
+                return try MessageStore.insert(held, now: now, tx)
             }
             hub.relayWake.signal()
             return (record, false)

@@ -40,11 +40,11 @@ public struct OutboxRelay: Sendable {
     let owner: String
     let logger: Logger
 
-    public init(hub: MessagingHub, database: SQLiteStore, wallets: Wallets, owner: String = "relay-\(UInt64.random(in: 1...UInt64.max))",
+    public init(hub: MessagingHub, backend: any Backend, wallets: Wallets, owner: String = "relay-\(UInt64.random(in: 1...UInt64.max))",
                 logger: Logger = Logger(label: "switchboard.outbox")) {
         self.hub = hub
-        store = OutboxStore(database: database)
-        messages = MessageStore(database: database)
+        store = OutboxStore(backend: backend)
+        messages = MessageStore(backend: backend)
         self.wallets = wallets
         self.owner = owner
         self.logger = logger

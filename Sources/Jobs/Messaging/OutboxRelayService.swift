@@ -16,10 +16,10 @@ public final class OutboxRelayService: Service, Sendable {
     private let idle: Duration
     private let stopping = WakeFlag()
 
-    public init(hub: MessagingHub, database: SQLiteStore, wallets: Wallets, logger: Logger, idle: Duration = .seconds(5)) {
+    public init(hub: MessagingHub, backend: any Backend, wallets: Wallets, logger: Logger, idle: Duration = .seconds(5)) {
         self.hub = hub
-        relay = OutboxRelay(hub: hub, database: database, wallets: wallets, logger: logger)
-        fallbacks = MessageFallbacks(hub: hub, database: database, wallets: wallets, logger: logger)
+        relay = OutboxRelay(hub: hub, backend: backend, wallets: wallets, logger: logger)
+        fallbacks = MessageFallbacks(hub: hub, backend: backend, wallets: wallets, logger: logger)
         self.logger = logger
         self.idle = idle
     }

@@ -1,7 +1,7 @@
 import Foundation
 public import Runtime
 
-/// Syncs every provider's templates into SQLite: pages through each provider's list, writing
+/// Syncs every provider's templates into the store: pages through each provider's list, writing
 /// each page as it arrives (so an error mid-sync keeps what was synced), and only after a
 /// provider's complete listing marks its templates that were not listed as removed.
 public struct TemplateSync: Sendable {
@@ -21,9 +21,9 @@ public struct TemplateSync: Sendable {
     let hub: MessagingHub
     let store: TemplateStore
 
-    public init(hub: MessagingHub, database: SQLiteStore) {
+    public init(hub: MessagingHub, backend: any Backend) {
         self.hub = hub
-        store = TemplateStore(database: database)
+        store = TemplateStore(backend: backend)
     }
 
     public func sync() async throws -> Report {

@@ -16,10 +16,10 @@ public final class WebhookDispatchService: Service, Sendable {
     private let logger: Logger
     private let idle: Duration
 
-    public init(database: SQLiteStore, configuration: WebhookConfiguration, clock: any WallClock, logger: Logger,
+    public init(backend: any Backend, configuration: WebhookConfiguration, clock: any WallClock, logger: Logger,
                 idle: Duration = .seconds(1), metrics: WebhookMetrics = WebhookMetrics()) {
         client = WebhookDispatcher.makeClient()
-        dispatcher = WebhookDispatcher(database: database, client: client, configuration: configuration, clock: clock, logger: logger,
+        dispatcher = WebhookDispatcher(backend: backend, client: client, configuration: configuration, clock: clock, logger: logger,
                                        metrics: metrics)
         self.clock = clock
         self.logger = logger

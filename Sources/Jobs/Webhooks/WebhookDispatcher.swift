@@ -22,7 +22,7 @@ public struct WebhookDispatcher: Sendable {
         public var failed = 0
     }
 
-    let database: SQLiteStore
+    let backend: any Backend
     let client: HTTPClient
     let policy: WebhookURLPolicy
     let clock: any WallClock
@@ -30,11 +30,11 @@ public struct WebhookDispatcher: Sendable {
     let logger: Logger
     let metrics: WebhookMetrics
 
-    public init(database: SQLiteStore, client: HTTPClient, configuration: WebhookConfiguration, clock: any WallClock,
+    public init(backend: any Backend, client: HTTPClient, configuration: WebhookConfiguration, clock: any WallClock,
                 owner: String = "webhooks-\(UInt64.random(in: 1...UInt64.max))", logger: Logger = Logger(label: "switchboard.webhooks"),
                 metrics: WebhookMetrics = WebhookMetrics()) {
         self.metrics = metrics
-        self.database = database
+        self.backend = backend
         self.client = client
         policy = WebhookURLPolicy(configuration: configuration)
         self.clock = clock
@@ -70,22 +70,25 @@ public struct WebhookDispatcher: Sendable {
     }
 
     /// Claims up to a batch of due deliveries and sends them (at most `concurrency` at once).
+    /// On PostgreSQL the rows are picked `FOR UPDATE SKIP LOCKED`, so instances claiming at
+    /// once take different deliveries; once committed, the lease keeps a row out of every claim.
     public func pass() async throws -> Report {
         let now = clock.now().millisecondsSince1970
         let leaseUntil = now + Int64(Self.lease * 1_000)
         let owner = self.owner
-        let claimed = try await database.write { db in
-            try db.all("""
+        let claimed = try await backend.write { tx in
+            try tx.all("""
                 UPDATE webhook_deliveries SET lease_owner = \(owner), lease_until = \(leaseUntil)
                 WHERE id IN (SELECT id FROM webhook_deliveries
                              WHERE state = 'pending' AND due_at <= \(now) AND (lease_until IS NULL OR lease_until <= \(now))
-                             ORDER BY due_at LIMIT \(Self.batchSize))
+                             ORDER BY due_at LIMIT \(Self.batchSize)\(raw: tx.dialect.skipLocked))
+                  AND state = 'pending' AND (lease_until IS NULL OR lease_until <= \(now))
                 RETURNING id, attempts, created_at, event_seq, endpoint_seq
                 """) { row in
                 (id: row["id"] as Int64, attempts: row["attempts"] as Int, createdAt: row["created_at"] as Int64,
                  event: row["event_seq"] as Int64, endpoint: row["endpoint_seq"] as Int64)
             }.compactMap { row -> Claimed? in
-                try db.first("""
+                try tx.first("""
                     SELECT e.id, e.body, e.traceparent, w.url, w.secret, w.deleted_at FROM webhook_events e, webhook_endpoints w
                     WHERE e.seq = \(row.event) AND w.seq = \(row.endpoint)
                     """) { detail in
@@ -134,8 +137,8 @@ public struct WebhookDispatcher: Sendable {
 
     /// When the next pending delivery falls due (nil: none pending).
     public func nextDue() async throws -> Date? {
-        try await database.read { db in
-            try db.first("SELECT min(max(due_at, coalesce(lease_until, 0))) AS due FROM webhook_deliveries WHERE state = 'pending'") {
+        try await backend.read { tx in
+            try tx.first("SELECT min(\(raw: tx.dialect.greatest)(due_at, coalesce(lease_until, 0))) AS due FROM webhook_deliveries WHERE state = 'pending'") {
                 ($0["due"] as Int64?).map(Date.init(millisecondsSince1970:))
             } ?? nil
         }
@@ -201,14 +204,14 @@ public struct WebhookDispatcher: Sendable {
         let (code, error, due) = (status, failure, dueAt)
         let finished: Int64? = state == .pending ? nil : nowMS
         do {
-            let recorded = try await database.write { db -> Bool in
-                let changed = try db.run("""
+            let recorded = try await backend.write { tx -> Bool in
+                let changed = try tx.run("""
                     UPDATE webhook_deliveries SET state = \(state.rawValue), attempts = \(attempts), due_at = \(due),
                         lease_owner = NULL, lease_until = NULL, last_status = \(code), last_error = \(error), finished_at = \(finished)
                     WHERE id = \(delivery.id) AND lease_owner = \(owner) AND state = 'pending'
                     """)
                 guard changed == 1 else { return false }
-                try db.run("""
+                try tx.run("""
                     INSERT INTO webhook_attempts (delivery_id, at, status, error, duration_ms)
                     VALUES (\(delivery.id), \(started.millisecondsSince1970), \(code), \(error), \(duration))
                     """)

@@ -53,12 +53,12 @@ public struct WebhookEndpoints: Sendable {
         public let limit: Int
     }
 
-    let database: SQLiteStore
+    let backend: any Backend
     let policy: WebhookURLPolicy
     let clock: any WallClock
 
-    public init(database: SQLiteStore, configuration: WebhookConfiguration, clock: any WallClock) {
-        self.database = database
+    public init(backend: any Backend, configuration: WebhookConfiguration, clock: any WallClock) {
+        self.backend = backend
         policy = WebhookURLPolicy(configuration: configuration)
         self.clock = clock
     }
@@ -86,16 +86,19 @@ public struct WebhookEndpoints: Sendable {
         var seen = Set<String>()
         let subscribed = events.filter { seen.insert($0).inserted }
         let limit = policy.configuration.maxEndpointsPerTenant
-        let seq = try await database.write { db -> Int64? in
-            let count = try db.first("""
-                SELECT count(*) AS n FROM webhook_endpoints WHERE tenant = \(tenant) AND deleted_at IS NULL
-                """) { $0["n"] as Int64 } ?? 0
+        let seq = try await backend.write { tx -> Int64? in
+            // On PostgreSQL the tenant's endpoints are locked while counted, so two instances
+            // creating at once cannot both pass the limit (a tenant with none locks nothing:
+            // then at most one extra can slip in).
+            let count = try tx.all("""
+                SELECT seq FROM webhook_endpoints WHERE tenant = \(tenant) AND deleted_at IS NULL\(raw: tx.dialect.forUpdate)
+                """) { $0["seq"] as Int64 }.count
             guard count < limit else { return nil }
-            try db.run("""
+            return try tx.first("""
                 INSERT INTO webhook_endpoints (id, tenant, url, events, secret, description, created_at)
                 VALUES (\(id), \(tenant), \(checked), \(subscribed.joined(separator: " ")), \(secret), \(description), \(now))
-                """)
-            return db.lastInsertRowID
+                RETURNING seq
+                """) { $0["seq"] as Int64 }
         }
         guard let seq else { throw TooMany(limit: limit) }
         return (WebhookEndpoint(id: id, sequence: seq, url: checked, events: subscribed, description: description,
@@ -104,8 +107,8 @@ public struct WebhookEndpoints: Sendable {
 
     /// The tenant's endpoints, newest first, `limit` below the cursor `before`.
     public func list(tenant: String, before: Int64?, limit: Int) async throws -> [WebhookEndpoint] {
-        try await database.read { db in
-            try db.all("""
+        try await backend.read { tx in
+            try tx.all("""
                 SELECT \(raw: Self.columns) FROM webhook_endpoints
                 WHERE tenant = \(tenant) AND deleted_at IS NULL AND seq < \(before ?? Int64.max) ORDER BY seq DESC LIMIT \(limit)
                 """, Self.endpoint)
@@ -113,16 +116,16 @@ public struct WebhookEndpoints: Sendable {
     }
 
     public func endpoint(_ id: String, tenant: String) async throws -> WebhookEndpoint? {
-        try await database.read { db in try Self.endpoint(id, tenant: tenant, db) }
+        try await backend.read { tx in try Self.endpoint(id, tenant: tenant, tx) }
     }
 
     /// Deletes the endpoint: no new deliveries; its pending ones end `failed`. False if the tenant has no such endpoint.
     public func delete(_ id: String, tenant: String) async throws -> Bool {
         let now = clock.now().millisecondsSince1970
-        return try await database.write { db in
-            guard let endpoint = try Self.endpoint(id, tenant: tenant, db) else { return false }
-            try db.run("UPDATE webhook_endpoints SET deleted_at = \(now) WHERE seq = \(endpoint.sequence)")
-            try db.run("""
+        return try await backend.write { tx in
+            guard let endpoint = try Self.endpoint(id, tenant: tenant, tx) else { return false }
+            try tx.run("UPDATE webhook_endpoints SET deleted_at = \(now) WHERE seq = \(endpoint.sequence)")
+            try tx.run("""
                 UPDATE webhook_deliveries SET state = 'failed', due_at = NULL, finished_at = \(now), last_error = 'the endpoint was deleted'
                 WHERE endpoint_seq = \(endpoint.sequence) AND state = 'pending'
                 """)
@@ -134,9 +137,9 @@ public struct WebhookEndpoints: Sendable {
     /// its last `attemptsShown` attempts; nil when the tenant has no such endpoint.
     public func deliveries(of id: String, tenant: String, before: Int64?, limit: Int, attemptsShown: Int = 10) async throws
         -> [WebhookDelivery]? {
-        try await database.read { db in
-            guard let endpoint = try Self.endpoint(id, tenant: tenant, db, includeDeleted: true) else { return nil }
-            var deliveries = try db.all("""
+        try await backend.read { tx in
+            guard let endpoint = try Self.endpoint(id, tenant: tenant, tx, includeDeleted: true) else { return nil }
+            var deliveries = try tx.all("""
                 SELECT d.id, e.id AS event_id, e.type, d.state, d.attempts, d.last_status, d.last_error, d.due_at, d.created_at, d.finished_at
                 FROM webhook_deliveries d JOIN webhook_events e ON e.seq = d.event_seq
                 WHERE d.endpoint_seq = \(endpoint.sequence) AND d.id < \(before ?? Int64.max) ORDER BY d.id DESC LIMIT \(limit)
@@ -149,10 +152,10 @@ public struct WebhookEndpoints: Sendable {
                                 finishedAt: (row["finished_at"] as Int64?).map(Date.init(millisecondsSince1970:)), log: [])
             }
             for index in deliveries.indices {
-                deliveries[index].log = try db.all("""
+                deliveries[index].log = try tx.all("""
                     SELECT at, status, error, duration_ms FROM (
                         SELECT id, at, status, error, duration_ms FROM webhook_attempts WHERE delivery_id = \(deliveries[index].id)
-                        ORDER BY id DESC LIMIT \(attemptsShown)) ORDER BY id
+                        ORDER BY id DESC LIMIT \(attemptsShown)) AS latest ORDER BY id
                     """) { row in
                     WebhookDelivery.Attempt(at: Date(millisecondsSince1970: row["at"]), statusCode: row["status"], error: row["error"],
                                             durationMilliseconds: row["duration_ms"])
@@ -169,10 +172,10 @@ public struct WebhookEndpoints: Sendable {
                         description: row["description"], createdAt: Date(millisecondsSince1970: row["created_at"]))
     }
 
-    static func endpoint(_ id: String, tenant: String, _ db: SQLiteConnection, includeDeleted: Bool = false) throws -> WebhookEndpoint? {
-        try db.first("""
+    static func endpoint(_ id: String, tenant: String, _ tx: Transaction, includeDeleted: Bool = false) throws -> WebhookEndpoint? {
+        try tx.first("""
             SELECT \(raw: columns) FROM webhook_endpoints
-            WHERE id = \(id) AND tenant = \(tenant) AND (deleted_at IS NULL OR \(includeDeleted))
+            WHERE id = \(id) AND tenant = \(tenant)\(raw: includeDeleted ? "" : " AND deleted_at IS NULL")
             """, endpoint)
     }
 }

@@ -58,8 +58,8 @@ public enum WebhookEvents {
 
     /// Raises `type` for `tenant` with `data`; returns the event's id, or nil when no endpoint wants it.
     @discardableResult
-    static func emit(_ type: WebhookEventType, tenant: String, data: some Encodable, at: Int64, _ db: SQLiteConnection) throws -> String? {
-        let endpoints = try db.all("""
+    static func emit(_ type: WebhookEventType, tenant: String, data: some Encodable, at: Int64, _ tx: Transaction) throws -> String? {
+        let endpoints = try tx.all("""
             SELECT seq, events FROM webhook_endpoints WHERE tenant = \(tenant) AND deleted_at IS NULL
             """) { row in (seq: row["seq"] as Int64, events: row["events"] as String) }
         let subscribed = endpoints.filter { $0.events.split(separator: " ").contains(where: type.matches) }
@@ -67,20 +67,27 @@ public enum WebhookEvents {
         let id = PublicID.make(prefix: "evt_")
         let timestamp = Date(millisecondsSince1970: at).formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true))
         let body = String(decoding: try encoder.encode(Body(type: type.rawValue, timestamp: timestamp, data: data)), as: UTF8.self)
-        // The trace of the task whose write raises the event (`SQLiteStore.write` carries it here).
+        // The trace of the task whose write raises the event (`Backend.write` carries it here).
         let traceparent = TraceParent.of()
-        try db.run("""
+        guard let event = try tx.first("""
             INSERT INTO webhook_events (id, tenant, type, body, created_at, traceparent)
             VALUES (\(id), \(tenant), \(type.rawValue), \(body), \(at), \(traceparent))
-            """)
-        let event = db.lastInsertRowID
+            RETURNING seq
+            """, { $0["seq"] as Int64 }) else { throw StoreError(kind: .other, message: "the webhook event made no row") }
         for endpoint in subscribed {
-            try db.run("""
+            try tx.run("""
                 INSERT INTO webhook_deliveries (event_seq, endpoint_seq, state, due_at, created_at)
                 VALUES (\(event), \(endpoint.seq), 'pending', \(at), \(at))
                 """)
         }
         return id
+    }
+
+    /// `emit` for SQLite-bound callers that still hold the connection (the batch store, until
+    /// it moves onto `Transaction`).
+    @discardableResult
+    static func emit(_ type: WebhookEventType, tenant: String, data: some Encodable, at: Int64, _ db: SQLiteConnection) throws -> String? {
+        try emit(type, tenant: tenant, data: data, at: at, db.transaction)
     }
 
     /// What a message event says of its message.
@@ -96,9 +103,9 @@ public enum WebhookEvents {
     /// Raises the event of message `seq`'s new `status` (if it has one). The message is read
     /// only when its tenant has an endpoint, so for most tenants a status change costs one
     /// indexed lookup here.
-    static func messageStatus(_ seq: Int64, _ status: MessageStatus, at: Int64, _ db: SQLiteConnection) throws {
+    static func messageStatus(_ seq: Int64, _ status: MessageStatus, at: Int64, _ tx: Transaction) throws {
         guard let type = WebhookEventType(messageStatus: status),
-              let message = try db.first("""
+              let message = try tx.first("""
                 SELECT id, tenant, channel, recipient, provider_message_id, error_code FROM messages m
                 WHERE seq = \(seq) AND EXISTS (SELECT 1 FROM webhook_endpoints e WHERE e.tenant = m.tenant AND e.deleted_at IS NULL)
                 """, { row in
@@ -107,6 +114,6 @@ public enum WebhookEvents {
                                        providerMessageId: row["provider_message_id"], errorCode: row["error_code"]))
                 })
         else { return }
-        try emit(type, tenant: message.tenant, data: message.data, at: at, db)
+        try emit(type, tenant: message.tenant, data: message.data, at: at, tx)
     }
 }

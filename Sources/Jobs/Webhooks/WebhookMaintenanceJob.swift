@@ -20,12 +20,12 @@ public struct WebhookMaintenanceJob: JobHandler {
     /// How long finished deliveries stay readable in the log.
     static let retention: TimeInterval = 7 * 86_400
 
-    let database: SQLiteStore
+    let backend: any Backend
     let wallets: Wallets
     let configuration: WebhookConfiguration
 
-    public init(database: SQLiteStore, wallets: Wallets, configuration: WebhookConfiguration) {
-        self.database = database
+    public init(backend: any Backend, wallets: Wallets, configuration: WebhookConfiguration) {
+        self.backend = backend
         self.wallets = wallets
         self.configuration = configuration
     }
@@ -44,8 +44,8 @@ public struct WebhookMaintenanceJob: JobHandler {
 
     /// Raises `wallet.low_balance` where it is due and re-arms it where the balance recovered; how many it raised.
     func alertLowBalances(now: Int64) async throws -> Int {
-        let tenants = try await database.read { db in
-            try db.all("SELECT DISTINCT tenant, events FROM webhook_endpoints WHERE deleted_at IS NULL") { row in
+        let tenants = try await backend.read { tx in
+            try tx.all("SELECT DISTINCT tenant, events FROM webhook_endpoints WHERE deleted_at IS NULL") { row in
                 (tenant: row["tenant"] as String, events: row["events"] as String)
             }.filter { $0.events.split(separator: " ").contains(where: WebhookEventType.walletLowBalance.matches) }.map(\.tenant)
         }
@@ -55,14 +55,14 @@ public struct WebhookMaintenanceJob: JobHandler {
             guard let balance = try await wallets.balance(of: .team(tenant)) else { continue }
             let low = balance.available < threshold
             let data = LowBalanceData(wallet: "team", availableUsd: balance.available.usdString, thresholdUsd: threshold.usdString)
-            let alerted = try await database.write { db -> Bool in
+            let alerted = try await backend.write { tx -> Bool in
                 guard low else {
-                    try db.run("DELETE FROM wallet_alerts WHERE tenant = \(tenant)")
+                    try tx.run("DELETE FROM wallet_alerts WHERE tenant = \(tenant)")
                     return false
                 }
-                guard try db.run("INSERT INTO wallet_alerts (tenant, since) VALUES (\(tenant), \(now)) ON CONFLICT (tenant) DO NOTHING") == 1
+                guard try tx.run("INSERT INTO wallet_alerts (tenant, since) VALUES (\(tenant), \(now)) ON CONFLICT (tenant) DO NOTHING") == 1
                 else { return false }
-                try WebhookEvents.emit(.walletLowBalance, tenant: tenant, data: data, at: now, db)
+                try WebhookEvents.emit(.walletLowBalance, tenant: tenant, data: data, at: now, tx)
                 return true
             }
             if alerted { raised += 1 }
@@ -73,16 +73,16 @@ public struct WebhookMaintenanceJob: JobHandler {
     /// Deletes finished deliveries older than `retention`, their attempts and orphaned events; how many deliveries.
     func purge(now: Int64) async throws -> Int {
         let cutoff = now - Int64(Self.retention * 1_000)
-        return try await database.write { db in
-            try db.run("""
+        return try await backend.write { tx in
+            try tx.run("""
                 DELETE FROM webhook_attempts WHERE delivery_id IN (
                     SELECT id FROM webhook_deliveries WHERE state <> 'pending' AND finished_at < \(cutoff) ORDER BY id LIMIT 10000)
                 """)
-            let purged = try db.run("""
+            let purged = try tx.run("""
                 DELETE FROM webhook_deliveries WHERE id IN (
                     SELECT id FROM webhook_deliveries WHERE state <> 'pending' AND finished_at < \(cutoff) ORDER BY id LIMIT 10000)
                 """)
-            try db.run("""
+            try tx.run("""
                 DELETE FROM webhook_events WHERE created_at < \(cutoff)
                   AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_seq = webhook_events.seq)
                 """)

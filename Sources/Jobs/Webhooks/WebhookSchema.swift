@@ -66,6 +66,64 @@ public enum WebhookSchema {
             """),
     ]
 
-    /// The same tables on PostgreSQL (`JobRuntime.open(postgres:…)`).
-    public static let postgres: [Migration] = []
+    /// The same tables on PostgreSQL (`JobRuntime.open(postgres:…)`), 350 and 351 at once:
+    /// BIGINT integers (times in milliseconds, HTTP status codes), identity keys, TEXT bodies.
+    public static let postgres: [Migration] = [
+        Migration(version: 350, name: "tenant webhooks", sql: """
+            CREATE TABLE webhook_endpoints (
+                seq         BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                id          TEXT   NOT NULL UNIQUE,
+                tenant      TEXT   NOT NULL,
+                url         TEXT   NOT NULL,
+                events      TEXT   NOT NULL,
+                secret      TEXT   NOT NULL,
+                description TEXT,
+                created_at  BIGINT NOT NULL,
+                deleted_at  BIGINT
+            );
+            CREATE INDEX webhook_endpoints_tenant ON webhook_endpoints (tenant, seq);
+            CREATE TABLE webhook_events (
+                seq         BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                id          TEXT   NOT NULL UNIQUE,
+                tenant      TEXT   NOT NULL,
+                type        TEXT   NOT NULL,
+                body        TEXT   NOT NULL,
+                created_at  BIGINT NOT NULL,
+                -- The W3C traceparent of the change that raised the event (NULL: none).
+                traceparent TEXT
+            );
+            CREATE INDEX webhook_events_created ON webhook_events (created_at);
+            CREATE TABLE webhook_deliveries (
+                id           BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                event_seq    BIGINT NOT NULL,
+                endpoint_seq BIGINT NOT NULL,
+                state        TEXT   NOT NULL CHECK (state IN ('pending', 'delivered', 'failed')),
+                attempts     BIGINT NOT NULL DEFAULT 0,
+                due_at       BIGINT,
+                lease_owner  TEXT,
+                lease_until  BIGINT,
+                last_status  BIGINT,
+                last_error   TEXT,
+                created_at   BIGINT NOT NULL,
+                finished_at  BIGINT,
+                UNIQUE (event_seq, endpoint_seq)
+            );
+            CREATE INDEX webhook_deliveries_due ON webhook_deliveries (due_at) WHERE state = 'pending';
+            CREATE INDEX webhook_deliveries_endpoint ON webhook_deliveries (endpoint_seq, id);
+            CREATE INDEX webhook_deliveries_finished ON webhook_deliveries (finished_at) WHERE state <> 'pending';
+            CREATE TABLE webhook_attempts (
+                id          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                delivery_id BIGINT NOT NULL,
+                at          BIGINT NOT NULL,
+                status      BIGINT,
+                error       TEXT,
+                duration_ms BIGINT NOT NULL
+            );
+            CREATE INDEX webhook_attempts_delivery ON webhook_attempts (delivery_id, id);
+            CREATE TABLE wallet_alerts (
+                tenant TEXT   PRIMARY KEY,
+                since  BIGINT NOT NULL
+            );
+            """),
+    ]
 }

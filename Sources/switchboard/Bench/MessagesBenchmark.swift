@@ -79,7 +79,7 @@ struct MessagesBenchmark: AsyncParsableCommand {
             let reports = try await withThrowingTaskGroup(of: OutboxRelay.Report.self) { group in
                 for relay in 0..<relays {
                     group.addTask {
-                        try await OutboxRelay(hub: server.messaging, database: server.runtime.database, wallets: server.runtime.wallets,
+                        try await OutboxRelay(hub: server.messaging, backend: server.runtime.backend, wallets: server.runtime.wallets,
                                               owner: "bench-relay-\(relay)", logger: logger).drain(maxPasses: 1_000_000)
                     }
                 }

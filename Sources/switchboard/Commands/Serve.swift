@@ -79,7 +79,7 @@ struct Serve: AsyncParsableCommand {
         do {
             // Before serving: these must not race new requests.
             let recovered = try await InferenceBatches(runtime: runtime).recover(logger: logger)
-            let holds = try await OutboxRelay(hub: messaging, database: runtime.database, wallets: runtime.wallets).reconcileHolds()
+            let holds = try await OutboxRelay(hub: messaging, backend: runtime.backend, wallets: runtime.wallets).reconcileHolds()
             if holds > 0 { logger.warning("closed message holds left by a previous process", metadata: ["count": "\(holds)"]) }
             try await JobCatalog.saveMissingSchedules(runtime.scheduler)
             if recovered != (0, 0, 0) {
@@ -110,9 +110,9 @@ struct Serve: AsyncParsableCommand {
                                               publicBaseURL: settings.publicBaseURL, developmentMode: settings.dev,
                                               webhooks: settings.webhooks),
             verifier: verifier, metrics: metrics, llm: llm, messaging: messaging)
-        var services: [any Service] = [runtime, OutboxRelayService(hub: messaging, database: runtime.database, wallets: runtime.wallets,
+        var services: [any Service] = [runtime, OutboxRelayService(hub: messaging, backend: runtime.backend, wallets: runtime.wallets,
                                                                    logger: logger),
-                                    WebhookDispatchService(database: runtime.database, configuration: settings.webhooks, clock: runtime.clock,
+                                    WebhookDispatchService(backend: runtime.backend, configuration: settings.webhooks, clock: runtime.clock,
                                                            logger: logger, metrics: WebhookMetrics(factory: metrics.factory))]
         if let url = auth.jwksURL {
             services.append(JWKSRefresher(url: url, interval: auth.jwksRefreshInterval, verifier: verifier, logger: logger))

@@ -39,12 +39,12 @@ struct MessageTraceTests {
                     #expect(queued.status == .accepted, "\(String(buffer: queued.body))")
 
                     // Later, outside the request: the relay sends, the dispatcher delivers.
-                    let relay = OutboxRelay(hub: harness.messaging, database: harness.runtime.database, wallets: harness.runtime.wallets)
+                    let relay = OutboxRelay(hub: harness.messaging, backend: harness.runtime.backend, wallets: harness.runtime.wallets)
                     #expect(try await relay.drain().sent == 1)
                     #expect(mock.traceparents.count == 1)
                     TracePropagationTests.continues(mock.traceparents.last)
 
-                    let dispatcher = WebhookDispatcher(database: harness.runtime.database, client: webhookClient, configuration: .development,
+                    let dispatcher = WebhookDispatcher(backend: harness.runtime.backend, client: webhookClient, configuration: .development,
                                                        clock: harness.clock, metrics: WebhookMetrics(factory: harness.metrics.factory))
                     #expect(try await dispatcher.drain().delivered == 2)
                     let posts = receiver.posts

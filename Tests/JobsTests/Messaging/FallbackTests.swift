@@ -9,13 +9,13 @@ struct FallbackTests {
                                                   fallback: [FallbackStep(channel: .sms)], fallbackAfter: .seconds(60))
 
     func fallbacks(_ harness: MessagingHarness) -> MessageFallbacks {
-        MessageFallbacks(hub: harness.hub, database: harness.database, wallets: harness.wallets)
+        MessageFallbacks(hub: harness.hub, backend: harness.backend, wallets: harness.wallets)
     }
 
     /// Moves a message's status as a delivery report does.
     func report(_ harness: MessagingHarness, _ message: MessageRecord, _ status: MessageStatus) async throws {
         let now = harness.clock.now().millisecondsSince1970
-        try await harness.database.write { db in
+        try await harness.backend.write { db in
             _ = try OutboxStore.advance(message.sequence, to: status, detail: "provider report: \(status.rawValue)", at: now, db)
         }
     }
@@ -25,9 +25,9 @@ struct FallbackTests {
         return try #require(try await harness.messages.message(known, tenant: "acme"))
     }
 
-    @Test("WhatsApp reported undelivered → the SMS is sent, charged on its own; the history shows the chain; a repeated pass makes no second SMS")
-    func onUndelivered() async throws {
-        let harness = try await MessagingHarness.open()
+    @Test("WhatsApp reported undelivered → the SMS is sent, charged on its own; the history shows the chain; a repeated pass makes no second SMS", arguments: BackendKind.allCases)
+    func onUndelivered(_ kind: BackendKind) async throws {
+        let harness = try await MessagingHarness.open(kind)
         try await harness.fund("acme")
         let (first, _) = try await harness.messages.accept(Self.whatsappThenSMS, tenant: "acme", idempotencyKey: nil)
         _ = try await harness.relay("r").drain()
@@ -46,7 +46,7 @@ struct FallbackTests {
         #expect(balance.reserved == .zero)
 
         // As if the process died after making the SMS but before linking it: the pass links the same SMS again.
-        _ = try await harness.database.write { db in
+        _ = try await harness.backend.write { db in
             try db.run("UPDATE messages SET next_id = NULL, fallback = '[{\"channel\":\"sms\",\"to\":\"+14155550100\",\"body\":\"your code is 1234\"}]', fallback_due_at = 0 WHERE id = \(first.id)")
         }
         #expect(try await fallbacks(harness).pass() == 1)
@@ -56,9 +56,9 @@ struct FallbackTests {
         await harness.close()
     }
 
-    @Test("no delivery report within fallbackAfter → the next channel is sent (test clock)")
-    func onTimeout() async throws {
-        let harness = try await MessagingHarness.open()
+    @Test("no delivery report within fallbackAfter → the next channel is sent (test clock)", arguments: BackendKind.allCases)
+    func onTimeout(_ kind: BackendKind) async throws {
+        let harness = try await MessagingHarness.open(kind)
         try await harness.fund("acme")
         let (first, _) = try await harness.messages.accept(Self.whatsappThenSMS, tenant: "acme", idempotencyKey: nil)
         _ = try await harness.relay("r").drain()
@@ -71,9 +71,9 @@ struct FallbackTests {
         await harness.close()
     }
 
-    @Test("a late delivered for the earlier attempt cancels the next one before it is sent; its hold is released")
-    func lateDeliveredCancels() async throws {
-        let harness = try await MessagingHarness.open()
+    @Test("a late delivered for the earlier attempt cancels the next one before it is sent; its hold is released", arguments: BackendKind.allCases)
+    func lateDeliveredCancels(_ kind: BackendKind) async throws {
+        let harness = try await MessagingHarness.open(kind)
         try await harness.fund("acme")
         let (first, _) = try await harness.messages.accept(Self.whatsappThenSMS, tenant: "acme", idempotencyKey: nil)
         _ = try await harness.relay("r").drain()
@@ -92,14 +92,14 @@ struct FallbackTests {
         await harness.close()
     }
 
-    @Test("a send that fails at the provider falls back at once; a suppressed fallback recipient is skipped and noted")
-    func onFailureAndSuppressed() async throws {
-        let harness = try await MessagingHarness.open()
+    @Test("a send that fails at the provider falls back at once; a suppressed fallback recipient is skipped and noted", arguments: BackendKind.allCases)
+    func onFailureAndSuppressed(_ kind: BackendKind) async throws {
+        let harness = try await MessagingHarness.open(kind)
         try await harness.fund("acme")
         harness.provider.script("+14155550100", [.failure(MessagingError(.permanent, code: "63016", "outside the 24 h window"))])
         var request = Self.whatsappThenSMS
         request.fallback = [FallbackStep(channel: .sms), FallbackStep(channel: .email, to: "ann@example.com", subject: "Your code")]
-        try await harness.database.write { db in
+        try await harness.backend.write { db in
             try Suppressions.add(tenant: "acme", channel: .sms, address: "+14155550100", reason: "replied STOP", at: 0, db)
         }
         let (first, _) = try await harness.messages.accept(request, tenant: "acme", idempotencyKey: nil)
@@ -113,9 +113,9 @@ struct FallbackTests {
         await harness.close()
     }
 
-    @Test("fallback steps are checked when the message is accepted, each field named")
-    func validation() async throws {
-        let harness = try await MessagingHarness.open()
+    @Test("fallback steps are checked when the message is accepted, each field named", arguments: BackendKind.allCases)
+    func validation(_ kind: BackendKind) async throws {
+        let harness = try await MessagingHarness.open(kind)
         try await harness.fund("acme")
         let cases: [([FallbackStep], Duration?, String)] = [
             ([FallbackStep(channel: .email)], nil, "fallback[0].to"),

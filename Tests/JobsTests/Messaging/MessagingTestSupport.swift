@@ -1,5 +1,6 @@
 import Foundation
 @testable import Jobs
+import PostgresTestSupport
 import Runtime
 import Synchronization
 import Testing
@@ -53,41 +54,71 @@ final class ScriptedMessagingProvider: MessagingProvider {
     }
 }
 
+/// The backends the messaging and webhook store tests run on: each such test takes one as its
+/// argument, so every rule is checked on SQLite and on PostgreSQL alike.
+enum BackendKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
+    case sqlite, postgres
+
+    var testDescription: String { rawValue }
+}
+
 /// A store with the runtime's, the wallets' and the messaging tables, wallets and a hub over
-/// one scripted provider, on a test clock.
+/// one scripted provider, on a test clock; on SQLite (a temporary file) or PostgreSQL (a fresh
+/// database on the test cluster).
 struct MessagingHarness {
-    let directory: String
-    let database: SQLiteStore
+    let kind: BackendKind
+    let directory: String?
+    /// The PostgreSQL database, which another instance may open too (`secondInstance`).
+    let url: PostgresURL?
+    let backend: any Backend
     let wallets: Wallets
     let clock: TestClock
     let provider: ScriptedMessagingProvider
     let hub: MessagingHub
 
-    static func open(configuration: MessagingConfiguration? = nil) async throws -> MessagingHarness {
-        let directory = NSTemporaryDirectory() + "switchboard-messaging-test-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let database = try await SQLiteStore.open(
-            StoreConfiguration(path: RuntimeConfiguration.databasePath(inDataDirectory: directory)),
-            migrations: RuntimeSchema.migrations + WalletSchema.migrations + JobCatalog.migrations)
+    /// The PostgreSQL tables the harness opens: the runtime's, messaging's and webhooks'.
+    static let postgresMigrations = PostgresSchema.migrations + MessagingSchema.postgres + WebhookSchema.postgres
+
+    static func open(_ kind: BackendKind = .sqlite, configuration: MessagingConfiguration? = nil) async throws -> MessagingHarness {
+        let backend: any Backend, directory: String?, url: PostgresURL?
+        switch kind {
+        case .sqlite:
+            let path = NSTemporaryDirectory() + "switchboard-messaging-test-\(UUID().uuidString)"
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+            let database = try await SQLiteStore.open(
+                StoreConfiguration(path: RuntimeConfiguration.databasePath(inDataDirectory: path)),
+                migrations: RuntimeSchema.migrations + WalletSchema.migrations + JobCatalog.migrations)
+            (backend, directory, url) = (SQLiteBackend(store: database), path, nil)
+        case .postgres:
+            let fresh = try await TestPostgres.shared.freshDatabase()
+            (backend, directory, url) = (try await PostgresBackend.open(fresh, migrations: postgresMigrations), nil, fresh)
+        }
         let clock = TestClock(now: Date(timeIntervalSince1970: 1_800_000_000))
         let provider = ScriptedMessagingProvider()
         var settings = configuration ?? .development
         settings.routes = [.sms: provider.id, .email: provider.id, .whatsapp: provider.id]
         let hub = MessagingHub(configuration: settings, providers: [provider], clock: clock)
-        return MessagingHarness(directory: directory, database: database, wallets: Wallets(database: database, clock: clock),
+        return MessagingHarness(kind: kind, directory: directory, url: url, backend: backend, wallets: Wallets(backend: backend, clock: clock),
                                 clock: clock, provider: provider, hub: hub)
     }
 
-    var messages: Messages { Messages(hub: hub, database: database, wallets: wallets) }
+    /// Another instance's view of the same database: a backend of its own on PostgreSQL (its
+    /// own sessions, as another process would have), the same backend on SQLite (one file, one writer).
+    func secondInstance() async throws -> any Backend {
+        guard let url else { return backend }
+        return try await PostgresBackend.open(url, migrations: Self.postgresMigrations)
+    }
 
-    func relay(_ owner: String) -> OutboxRelay { OutboxRelay(hub: hub, database: database, wallets: wallets, owner: owner) }
+    var messages: Messages { Messages(hub: hub, backend: backend, wallets: wallets) }
+
+    func relay(_ owner: String) -> OutboxRelay { OutboxRelay(hub: hub, backend: backend, wallets: wallets, owner: owner) }
 
     func fund(_ tenant: String, usd: Int64 = 10) async throws {
         _ = try await wallets.credit(MicroUSD(usd: usd), to: .team(tenant))
     }
 
     func close() async {
-        await database.close()
-        try? FileManager.default.removeItem(atPath: directory)
+        await backend.close()
+        if let directory { try? FileManager.default.removeItem(atPath: directory) }
     }
 }

@@ -9,9 +9,9 @@ struct OutboxRelayTests {
         Messages.Request(channel: .sms, to: to, body: body)
     }
 
-    @Test("a committed message is sent once, charged its price, and its history reads queued → sending → sent")
-    func sendsAndCharges() async throws {
-        let harness = try await MessagingHarness.open()
+    @Test("a committed message is sent once, charged its price, and its history reads queued → sending → sent", arguments: BackendKind.allCases)
+    func sendsAndCharges(_ kind: BackendKind) async throws {
+        let harness = try await MessagingHarness.open(kind)
         try await harness.fund("acme")
         let (message, _) = try await harness.messages.accept(Self.sms("+14155550100"), tenant: "acme", idempotencyKey: nil)
         #expect(message.status == .queued && message.priceMicroUSD == 7_900)
@@ -30,11 +30,11 @@ struct OutboxRelayTests {
         await harness.close()
     }
 
-    @Test("two relays draining at once send every message exactly once")
-    func concurrentRelays() async throws {
+    @Test("two relays draining at once send every message exactly once", arguments: BackendKind.allCases)
+    func concurrentRelays(_ kind: BackendKind) async throws {
         var configuration = MessagingConfiguration.development
         configuration.relayBatchSize = 7
-        let harness = try await MessagingHarness.open(configuration: configuration)
+        let harness = try await MessagingHarness.open(kind, configuration: configuration)
         try await harness.fund("acme", usd: 100)
         var ids: [String] = []
         for index in 0..<150 {
@@ -52,15 +52,15 @@ struct OutboxRelayTests {
         await harness.close()
     }
 
-    @Test("a relay that dies mid-batch: only its leased rows are sent again, after the lease; nothing is lost")
-    func deadRelay() async throws {
+    @Test("a relay that dies mid-batch: only its leased rows are sent again, after the lease; nothing is lost", arguments: BackendKind.allCases)
+    func deadRelay(_ kind: BackendKind) async throws {
         var configuration = MessagingConfiguration.development
         configuration.relayBatchSize = 4
-        let harness = try await MessagingHarness.open(configuration: configuration)
+        let harness = try await MessagingHarness.open(kind, configuration: configuration)
         try await harness.fund("acme")
         for index in 0..<10 { _ = try await harness.messages.accept(Self.sms("+1415555010\(index)"), tenant: "acme", idempotencyKey: nil) }
         // The dead relay claims 4 rows, sends them to the provider, and vanishes before recording anything.
-        let store = OutboxStore(database: harness.database)
+        let store = OutboxStore(backend: harness.backend)
         let now = harness.clock.now()
         let leased = try await store.claim(owner: "dead", limit: 4, now: now, leaseUntil: now.addingTimeInterval(60))
         for row in leased { _ = try await harness.provider.send(OutgoingMessage(id: row.message.id, channel: .sms, to: row.message.to)) }
@@ -79,9 +79,9 @@ struct OutboxRelayTests {
         await harness.close()
     }
 
-    @Test("one recipient's messages go in order, even when the first needs retries")
-    func orderPerRecipient() async throws {
-        let harness = try await MessagingHarness.open()
+    @Test("one recipient's messages go in order, even when the first needs retries", arguments: BackendKind.allCases)
+    func orderPerRecipient(_ kind: BackendKind) async throws {
+        let harness = try await MessagingHarness.open(kind)
         try await harness.fund("acme")
         let to = "+14155550199"
         harness.provider.script(to, [.failure(MessagingError(.transient, code: "503", "down")),
@@ -102,11 +102,11 @@ struct OutboxRelayTests {
         await harness.close()
     }
 
-    @Test("a permanent provider error fails the message with its code and releases its hold; retries are bounded")
-    func permanentAndExhausted() async throws {
+    @Test("a permanent provider error fails the message with its code and releases its hold; retries are bounded", arguments: BackendKind.allCases)
+    func permanentAndExhausted(_ kind: BackendKind) async throws {
         var configuration = MessagingConfiguration.development
         configuration.maxAttempts = 3
-        let harness = try await MessagingHarness.open(configuration: configuration)
+        let harness = try await MessagingHarness.open(kind, configuration: configuration)
         try await harness.fund("acme")
         harness.provider.script("+14155550001", [.failure(MessagingError(.permanent, code: "21211", "invalid To"))])
         harness.provider.script("+14155550002", Array(repeating: .failure(MessagingError(.transient, code: "503", "down")), count: 5))
@@ -127,9 +127,9 @@ struct OutboxRelayTests {
         await harness.close()
     }
 
-    @Test("an Idempotency-Key makes one message, ever; a message scheduled for later waits for its time")
-    func idempotencyAndSchedule() async throws {
-        let harness = try await MessagingHarness.open()
+    @Test("an Idempotency-Key makes one message, ever; a message scheduled for later waits for its time", arguments: BackendKind.allCases)
+    func idempotencyAndSchedule(_ kind: BackendKind) async throws {
+        let harness = try await MessagingHarness.open(kind)
         try await harness.fund("acme")
         let first = try await harness.messages.accept(Self.sms("+14155550100"), tenant: "acme", idempotencyKey: "k1")
         let again = try await harness.messages.accept(Self.sms("+14155550100"), tenant: "acme", idempotencyKey: "k1")
@@ -146,15 +146,15 @@ struct OutboxRelayTests {
         await harness.close()
     }
 
-    @Test("holds a dead process left: settled for sent messages, released for failed or never-written ones, kept for queued")
-    func reconcileHolds() async throws {
-        let harness = try await MessagingHarness.open()
+    @Test("holds a dead process left: settled for sent messages, released for failed or never-written ones, kept for queued", arguments: BackendKind.allCases)
+    func reconcileHolds(_ kind: BackendKind) async throws {
+        let harness = try await MessagingHarness.open(kind)
         try await harness.fund("acme")
         harness.provider.script("+14155550102", [.failure(MessagingError(.permanent, code: "21211", "invalid"))])
         let sent = try await harness.messages.accept(Self.sms("+14155550101"), tenant: "acme", idempotencyKey: nil).message
         let failed = try await harness.messages.accept(Self.sms("+14155550102"), tenant: "acme", idempotencyKey: nil).message
         // The outcomes are recorded, but the process "dies" before touching the holds.
-        let store = OutboxStore(database: harness.database)
+        let store = OutboxStore(backend: harness.backend)
         let now = harness.clock.now()
         for row in try await store.claim(owner: "dead", limit: 10, now: now, leaseUntil: now.addingTimeInterval(60)) {
             if row.message.id == sent.id {
@@ -175,13 +175,13 @@ struct OutboxRelayTests {
         await harness.close()
     }
 
-    @Test("a message a delivery report finished while it is still in the outbox keeps its hold: the relay sends and settles it")
-    func holdOfReportedMessageInTheOutbox() async throws {
-        let harness = try await MessagingHarness.open()
+    @Test("a message a delivery report finished while it is still in the outbox keeps its hold: the relay sends and settles it", arguments: BackendKind.allCases)
+    func holdOfReportedMessageInTheOutbox(_ kind: BackendKind) async throws {
+        let harness = try await MessagingHarness.open(kind)
         try await harness.fund("acme")
         let message = try await harness.messages.accept(Self.sms("+14155550101"), tenant: "acme", idempotencyKey: nil).message
         // An early report (before the send's answer) made it undelivered; its outbox row stays.
-        _ = try await harness.database.write { db in try db.run("UPDATE messages SET status = 'undelivered' WHERE id = \(message.id)") }
+        _ = try await harness.backend.write { db in try db.run("UPDATE messages SET status = 'undelivered' WHERE id = \(message.id)") }
         #expect(try await harness.relay("r").reconcileHolds(orphans: false) == 0)
         #expect(try await harness.wallets.balance(of: .team("acme"))?.reserved == MicroUSD(message.priceMicroUSD))
         _ = try await harness.relay("r").drain()
@@ -190,17 +190,17 @@ struct OutboxRelayTests {
         await harness.close()
     }
 
-    @Test("a queued or sending message whose outbox row is gone has ended: its hold is settled if the provider took it, else released")
-    func holdOfEndedMessage() async throws {
-        let harness = try await MessagingHarness.open()
+    @Test("a queued or sending message whose outbox row is gone has ended: its hold is settled if the provider took it, else released", arguments: BackendKind.allCases)
+    func holdOfEndedMessage(_ kind: BackendKind) async throws {
+        let harness = try await MessagingHarness.open(kind)
         try await harness.fund("acme")
         let unsent = try await harness.messages.accept(Self.sms("+14155550101"), tenant: "acme", idempotencyKey: nil).message
         let taken = try await harness.messages.accept(Self.sms("+14155550102"), tenant: "acme", idempotencyKey: nil).message
         let waiting = try await harness.messages.accept(Self.sms("+14155550103"), tenant: "acme", idempotencyKey: nil).message
         let (unsentSeq, takenSeq) = (unsent.sequence, taken.sequence)
-        try await harness.database.write { db in
-            try db.execute("DELETE FROM outbox WHERE message_seq IN (\(unsentSeq), \(takenSeq))")
-            try db.execute("UPDATE messages SET status = 'sending', provider_message_id = 'P-taken' WHERE seq = \(takenSeq)")
+        try await harness.backend.write { db in
+            try db.run("DELETE FROM outbox WHERE message_seq IN (\(unsentSeq), \(takenSeq))")
+            try db.run("UPDATE messages SET status = 'sending', provider_message_id = 'P-taken' WHERE seq = \(takenSeq)")
         }
         #expect(try await harness.relay("r").reconcileHolds() == 2)
         let balance = try #require(try await harness.wallets.balance(of: .team("acme")))
@@ -210,9 +210,9 @@ struct OutboxRelayTests {
         await harness.close()
     }
 
-    @Test("concurrent accepts with one Idempotency-Key make one message and hold its price once")
-    func concurrentSameKey() async throws {
-        let harness = try await MessagingHarness.open()
+    @Test("concurrent accepts with one Idempotency-Key make one message and hold its price once", arguments: BackendKind.allCases)
+    func concurrentSameKey(_ kind: BackendKind) async throws {
+        let harness = try await MessagingHarness.open(kind)
         try await harness.fund("acme")
         let ids = try await withThrowingTaskGroup(of: String.self) { group in
             for _ in 0..<8 {

@@ -16,12 +16,12 @@ struct RelayOverTwilioTests {
             configuration.routes = [.sms: "twilio", .whatsapp: "twilio"]
             let hub = MessagingHub(configuration: configuration, providers: [twilio], clock: base.clock)
             try await base.fund("acme")
-            let messages = Messages(hub: hub, database: base.database, wallets: base.wallets)
+            let messages = Messages(hub: hub, backend: base.backend, wallets: base.wallets)
             let good = try await messages.accept(.init(channel: .sms, to: "+14155550100", body: "hi"), tenant: "acme", idempotencyKey: nil).message
             let invalid = try await messages.accept(.init(channel: .sms, to: "+15005550001", body: "hi"), tenant: "acme", idempotencyKey: nil).message
             let limited = try await messages.accept(.init(channel: .sms, to: "+15005550429", body: "hi"), tenant: "acme", idempotencyKey: nil).message
 
-            let relay = OutboxRelay(hub: hub, database: base.database, wallets: base.wallets, owner: "r")
+            let relay = OutboxRelay(hub: hub, backend: base.backend, wallets: base.wallets, owner: "r")
             let report = try await relay.drain()
             #expect(report.sent == 1 && report.failed == 1 && report.retried == 1 && report.remaining == 1)
             let sent = try #require(try await messages.message(good.id, tenant: "acme"))

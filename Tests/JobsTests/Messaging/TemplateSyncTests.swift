@@ -12,11 +12,11 @@ struct TemplateSyncTests {
                          approval: approval, variables: variables, body: body)
     }
 
-    @Test("create, update, remove across pages; a provider error mid-listing keeps what was synced and removes nothing")
-    func lifecycle() async throws {
-        let harness = try await MessagingHarness.open()
-        let sync = TemplateSync(hub: harness.hub, database: harness.database)
-        let store = TemplateStore(database: harness.database)
+    @Test("create, update, remove across pages; a provider error mid-listing keeps what was synced and removes nothing", arguments: BackendKind.allCases)
+    func lifecycle(_ kind: BackendKind) async throws {
+        let harness = try await MessagingHarness.open(kind)
+        let sync = TemplateSync(hub: harness.hub, backend: harness.backend)
+        let store = TemplateStore(backend: harness.backend)
         harness.provider.setTemplatePages([
             .success(TemplatePage(templates: [Self.template("a"), Self.template("b")], next: "1")),
             .success(TemplatePage(templates: [Self.template("c", .sms, variables: ["code"])], next: nil)),
@@ -63,9 +63,9 @@ struct TemplateSyncTests {
             let twilio = TwilioProvider(baseURL: url, contentBaseURL: url, accountSID: TwilioAdapterTests.account, authToken: "secret",
                                         smsFrom: "+15005550000", whatsAppFrom: "+14155238886", templatePageSize: 5)
             let hub = MessagingHub(configuration: harness.hub.configuration, providers: [twilio], clock: harness.clock)
-            let report = try await TemplateSync(hub: hub, database: harness.database).sync()
+            let report = try await TemplateSync(hub: hub, backend: harness.backend).sync()
             #expect(report.created == 23 && report.failures.isEmpty)
-            let stored = try await TemplateStore(database: harness.database).templates(channel: nil, includeRemoved: false, after: nil, limit: 100)
+            let stored = try await TemplateStore(backend: harness.backend).templates(channel: nil, includeRemoved: false, after: nil, limit: 100)
             #expect(stored.count == 23 && Set(stored.map(\.provider)) == ["twilio"])
             await harness.close()
         }

@@ -13,7 +13,7 @@ struct TenantAccountTests {
         configuration.routes = [.sms: "shared", .email: "shared", .whatsapp: "shared"]
         configuration.tenants["acme"] = TenantAccount(routes: [.sms: "acme-sub"], senders: [.sms: ["+15550001111", "+15550002222"]])
         let hub = MessagingHub(configuration: configuration, providers: [shared, own], clock: base.clock)
-        let messages = Messages(hub: hub, database: base.database, wallets: base.wallets)
+        let messages = Messages(hub: hub, backend: base.backend, wallets: base.wallets)
         try await base.fund("acme")
         try await base.fund("globex")
 
@@ -34,12 +34,12 @@ struct TenantAccountTests {
                                                     tenant: "globex", idempotencyKey: nil)
         #expect(theirs.provider == "shared")
 
-        _ = try await OutboxRelay(hub: hub, database: base.database, wallets: base.wallets, owner: "r").drain()
+        _ = try await OutboxRelay(hub: hub, backend: base.backend, wallets: base.wallets, owner: "r").drain()
         #expect(Set(own.calls.map(\.id)) == [mine.id, second.id])
         #expect(Set(shared.calls.map(\.id)) == [email.id, theirs.id])
 
         let now = base.clock.now().millisecondsSince1970
-        _ = try await base.database.write { db in
+        _ = try await base.backend.write { db in
             for (provider, name) in [("shared", "shared_sms"), ("acme-sub", "acme_sms")] {
                 try db.run("""
                     INSERT INTO templates (provider, provider_template_id, name, language, channel, status, variables, body, synced_at, created_at, updated_at)

@@ -115,8 +115,8 @@ struct ProviderMetricsTests {
         let base = try await MessagingHarness.open()
         let hub = MessagingHub(configuration: base.hub.configuration, providers: [base.provider], clock: base.clock,
                                metrics: MessagingMetrics(factory: metrics))
-        let relay = OutboxRelay(hub: hub, database: base.database, wallets: base.wallets, owner: "r")
-        let messages = Messages(hub: hub, database: base.database, wallets: base.wallets)
+        let relay = OutboxRelay(hub: hub, backend: base.backend, wallets: base.wallets, owner: "r")
+        let messages = Messages(hub: hub, backend: base.backend, wallets: base.wallets)
         try await base.fund("acme")
         base.provider.script("+14155550101", [.failure(MessagingError(.transient, code: "503", "down"))])
         _ = try await messages.accept(Messages.Request(channel: .sms, to: "+14155550100", body: "one"), tenant: "acme", idempotencyKey: nil)

@@ -14,7 +14,7 @@ struct WebhookMetricsTests {
             try await harness.fund("acme")
             var configuration = WebhookConfiguration.development
             configuration.retryWindow = .seconds(6)  // room for the 5 s retry, not for the 5 min one after it
-            let endpoints = WebhookEndpoints(database: harness.database, configuration: configuration, clock: harness.clock)
+            let endpoints = WebhookEndpoints(backend: harness.backend, configuration: configuration, clock: harness.clock)
             _ = try await endpoints.create(tenant: "acme", url: url, events: ["message.queued"], description: nil)
             let send = { @Sendable in
                 _ = try await harness.messages.accept(Messages.Request(channel: .sms, to: "+14155550100", body: "hi"), tenant: "acme",
@@ -22,7 +22,7 @@ struct WebhookMetricsTests {
             }
             try await send()
             let client = WebhookDispatcher.makeClient()
-            let dispatcher = WebhookDispatcher(database: harness.database, client: client, configuration: configuration, clock: harness.clock,
+            let dispatcher = WebhookDispatcher(backend: harness.backend, client: client, configuration: configuration, clock: harness.clock,
                                                metrics: WebhookMetrics(factory: metrics))
             // Made with the dispatcher: every outcome's series shows before the first delivery.
             for outcome in ["delivered", "retrying", "failed"] {

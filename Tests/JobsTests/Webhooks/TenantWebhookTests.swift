@@ -49,12 +49,12 @@ struct TenantWebhookTests {
         _ = try await WebhookURLPolicy(configuration: inside).check("https://10.0.0.7/hook")
     }
 
-    @Test("an endpoint hears only the events it subscribed to, in the commit of the change; other tenants hear nothing")
-    func events() async throws {
-        let harness = try await MessagingHarness.open()
+    @Test("an endpoint hears only the events it subscribed to, in the commit of the change; other tenants hear nothing", arguments: BackendKind.allCases)
+    func events(_ kind: BackendKind) async throws {
+        let harness = try await MessagingHarness.open(kind)
         try await harness.fund("acme")
         try await harness.fund("globex")
-        let endpoints = WebhookEndpoints(database: harness.database, configuration: .development, clock: harness.clock)
+        let endpoints = WebhookEndpoints(backend: harness.backend, configuration: .development, clock: harness.clock)
         let sentOnly = try await endpoints.create(tenant: "acme", url: "http://127.0.0.1:9/a", events: ["message.sent"], description: nil)
         let all = try await endpoints.create(tenant: "acme", url: "http://127.0.0.1:9/b", events: ["message.*", "batch.completed"], description: "all")
         _ = try await endpoints.create(tenant: "globex", url: "http://127.0.0.1:9/c", events: ["*"], description: nil)
@@ -68,7 +68,7 @@ struct TenantWebhookTests {
         #expect(toAll.map(\.eventType) == ["message.sent", "message.queued"])
         #expect(toAll.allSatisfy { $0.state == .pending && $0.attempts == 0 })
         #expect(try await endpoints.deliveries(of: all.endpoint.id, tenant: "globex", before: nil, limit: 10) == nil, "another tenant's endpoint")
-        let body = try await harness.database.read { db in
+        let body = try await harness.backend.read { db in
             try db.first("SELECT body FROM webhook_events WHERE type = 'message.sent'") { $0["body"] as String }
         }
         let text = try #require(body)
@@ -76,19 +76,19 @@ struct TenantWebhookTests {
         let data = try #require(json["data"] as? [String: Any])
         #expect(json["type"] as? String == "message.sent" && data["id"] as? String == message.id && data["status"] as? String == "sent")
         #expect(data["providerMessageId"] as? String == "P-\(message.id)")
-        let globexEvents = try await harness.database.read { db in
+        let globexEvents = try await harness.backend.read { db in
             try db.first("SELECT count(*) AS n FROM webhook_events WHERE tenant = 'globex'") { $0["n"] as Int64 }
         }
         #expect(globexEvents == 0)
         await harness.close()
     }
 
-    @Test("refused: unknown events, too many endpoints; a deleted endpoint's pending deliveries fail")
-    func endpointRules() async throws {
-        let harness = try await MessagingHarness.open()
+    @Test("refused: unknown events, too many endpoints; a deleted endpoint's pending deliveries fail", arguments: BackendKind.allCases)
+    func endpointRules(_ kind: BackendKind) async throws {
+        let harness = try await MessagingHarness.open(kind)
         var configuration = WebhookConfiguration.development
         configuration.maxEndpointsPerTenant = 2
-        let endpoints = WebhookEndpoints(database: harness.database, configuration: configuration, clock: harness.clock)
+        let endpoints = WebhookEndpoints(backend: harness.backend, configuration: configuration, clock: harness.clock)
         await #expect(throws: WebhookEndpoints.Invalid.self) {
             _ = try await endpoints.create(tenant: "acme", url: "http://127.0.0.1:9/", events: ["message.read"], description: nil)
         }
@@ -111,16 +111,16 @@ struct TenantWebhookTests {
     }
 
     @Test("a delivery answered 500 twice is retried with backoff, then delivered once, with one webhook-id and valid signatures",
-          .timeLimit(.minutes(1)))
-    func retriedThenDelivered() async throws {
+          .timeLimit(.minutes(1)), arguments: BackendKind.allCases)
+    func retriedThenDelivered(_ kind: BackendKind) async throws {
         try await Receiver.run(statuses: [500, 500, 200]) { url, receiver in
-            let harness = try await MessagingHarness.open()
+            let harness = try await MessagingHarness.open(kind)
             try await harness.fund("acme")
-            let endpoints = WebhookEndpoints(database: harness.database, configuration: .development, clock: harness.clock)
+            let endpoints = WebhookEndpoints(backend: harness.backend, configuration: .development, clock: harness.clock)
             let (endpoint, secret) = try await endpoints.create(tenant: "acme", url: url, events: ["message.queued"], description: nil)
             _ = try await harness.messages.accept(Messages.Request(channel: .sms, to: "+14155550100", body: "hi"), tenant: "acme", idempotencyKey: nil)
             let client = WebhookDispatcher.makeClient()
-            let dispatcher = WebhookDispatcher(database: harness.database, client: client, configuration: .development, clock: harness.clock)
+            let dispatcher = WebhookDispatcher(backend: harness.backend, client: client, configuration: .development, clock: harness.clock)
 
             #expect(try await dispatcher.pass().retried == 1)
             #expect(try await dispatcher.pass().processed == 0, "not due again yet")
@@ -149,16 +149,16 @@ struct TenantWebhookTests {
         }
     }
 
-    @Test("a receiver that never answers 2xx: retried until the 24 h window, then the delivery fails", .timeLimit(.minutes(1)))
-    func givesUpAfterWindow() async throws {
+    @Test("a receiver that never answers 2xx: retried until the 24 h window, then the delivery fails", .timeLimit(.minutes(1)), arguments: BackendKind.allCases)
+    func givesUpAfterWindow(_ kind: BackendKind) async throws {
         try await Receiver.run(statuses: Array(repeating: 503, count: 20)) { url, receiver in
-            let harness = try await MessagingHarness.open()
+            let harness = try await MessagingHarness.open(kind)
             try await harness.fund("acme")
-            let endpoints = WebhookEndpoints(database: harness.database, configuration: .development, clock: harness.clock)
+            let endpoints = WebhookEndpoints(backend: harness.backend, configuration: .development, clock: harness.clock)
             let (endpoint, _) = try await endpoints.create(tenant: "acme", url: url, events: ["message.queued"], description: nil)
             _ = try await harness.messages.accept(Messages.Request(channel: .sms, to: "+14155550100", body: "hi"), tenant: "acme", idempotencyKey: nil)
             let client = WebhookDispatcher.makeClient()
-            let dispatcher = WebhookDispatcher(database: harness.database, client: client, configuration: .development, clock: harness.clock)
+            let dispatcher = WebhookDispatcher(backend: harness.backend, client: client, configuration: .development, clock: harness.clock)
             let start = harness.clock.now()
             var failed = 0
             for _ in 0..<20 {
@@ -176,13 +176,13 @@ struct TenantWebhookTests {
         }
     }
 
-    @Test("wallet.low_balance is raised once when the balance falls below the threshold, and again only after it recovered")
-    func lowBalance() async throws {
-        let harness = try await MessagingHarness.open()
+    @Test("wallet.low_balance is raised once when the balance falls below the threshold, and again only after it recovered", arguments: BackendKind.allCases)
+    func lowBalance(_ kind: BackendKind) async throws {
+        let harness = try await MessagingHarness.open(kind)
         try await harness.fund("acme", usd: 6)
-        let endpoints = WebhookEndpoints(database: harness.database, configuration: .development, clock: harness.clock)
+        let endpoints = WebhookEndpoints(backend: harness.backend, configuration: .development, clock: harness.clock)
         _ = try await endpoints.create(tenant: "acme", url: "http://127.0.0.1:9/", events: ["wallet.low_balance"], description: nil)
-        let job = WebhookMaintenanceJob(database: harness.database, wallets: harness.wallets, configuration: .development)
+        let job = WebhookMaintenanceJob(backend: harness.backend, wallets: harness.wallets, configuration: .development)
         let now = harness.clock.now().millisecondsSince1970
         #expect(try await job.alertLowBalances(now: now) == 0, "$6 is above the $5 threshold")
         _ = try await harness.wallets.adjust(.team("acme"), by: MicroUSD(usd: -2), reference: "t1", reason: "test")

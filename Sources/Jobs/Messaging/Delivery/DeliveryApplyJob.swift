@@ -17,20 +17,20 @@ public struct DeliveryApplyJob: JobHandler {
     static let patience: TimeInterval = 24 * 3_600
     public var options: JobKindOptions { JobKindOptions(retry: .exponentialJitter(maxAttempts: 20), timeout: .seconds(30)) }
 
-    let database: SQLiteStore
+    let backend: any Backend
 
-    public init(database: SQLiteStore) { self.database = database }
+    public init(backend: any Backend) { self.backend = backend }
 
     enum Outcome: String { case applied, unchanged, unmatched, unknownStatus = "unknown_status" }
 
     public func run(_ payload: Payload, context: JobContext) async throws -> NoOutput {
         let now = context.clock.now().millisecondsSince1970
-        let outcome = try await database.write { db in try Self.apply(payload.dedupeKey, now: now, db) }
+        let outcome = try await backend.write { tx in try Self.apply(payload.dedupeKey, now: now, tx) }
         guard outcome != nil else {
             // Soon at first (the send's answer is usually a moment away), then less often: a tenth
             // of the report's age, 10 s to 1 h, so a day of waiting is about 60 tries, not 8,640.
-            let age = try await database.read { db in
-                try db.first("SELECT received_at FROM delivery_reports WHERE dedupe_key = \(payload.dedupeKey)") { $0["received_at"] as Int64 }
+            let age = try await backend.read { tx in
+                try tx.first("SELECT received_at FROM delivery_reports WHERE dedupe_key = \(payload.dedupeKey)") { $0["received_at"] as Int64 }
             }.map { max(0, now - $0) } ?? 0
             throw JobFailure.snooze(for: .milliseconds(min(3_600_000, max(10_000, age / 10))), reason: "the report's message is not known yet")
         }
@@ -39,15 +39,17 @@ public struct DeliveryApplyJob: JobHandler {
 
     /// Applies the stored report `dedupeKey` in the caller's transaction; nil while its message
     /// is not known yet (and patience lasts).
-    static func apply(_ dedupeKey: String, now: Int64, _ db: SQLiteConnection) throws -> Outcome? {
-        guard let report = try db.first("""
+    /// On PostgreSQL the report's row is locked (`FOR UPDATE`) until the commit, so two
+    /// instances applying it at once apply it once: the second waits, then finds it applied.
+    static func apply(_ dedupeKey: String, now: Int64, _ tx: Transaction) throws -> Outcome? {
+        guard let report = try tx.first("""
             SELECT provider, message_id, provider_message_id, provider_status, error_code, received_at
-            FROM delivery_reports WHERE dedupe_key = \(dedupeKey) AND applied_at IS NULL
+            FROM delivery_reports WHERE dedupe_key = \(dedupeKey) AND applied_at IS NULL\(raw: tx.dialect.forUpdate)
             """, { row in
                 Stored(provider: row["provider"], messageID: row["message_id"], sid: row["provider_message_id"],
                        status: row["provider_status"], errorCode: row["error_code"], receivedAt: row["received_at"])
             }) else { return .unchanged }
-        return try apply(report, dedupeKey: dedupeKey, now: now, db)
+        return try apply(report, dedupeKey: dedupeKey, now: now, tx)
     }
 
     /// A report as stored, not applied yet.
@@ -76,19 +78,19 @@ public struct DeliveryApplyJob: JobHandler {
 
     /// Applies `report`, stored under `dedupeKey` in this transaction and not applied yet (the
     /// inbox passes what it just stored, so it is not read back).
-    static func apply(_ report: Stored, dedupeKey: String, now: Int64, _ db: SQLiteConnection) throws -> Outcome? {
+    static func apply(_ report: Stored, dedupeKey: String, now: Int64, _ tx: Transaction) throws -> Outcome? {
         let payload = Payload(dedupeKey: dedupeKey)
         let word = report.status.lowercased()
         let status = Self.status(word)
         let suppresses = Self.suppressingEvents.contains(word)
         guard status != nil || suppresses else {
-            try Self.finish(payload.dedupeKey, .unknownStatus, now, db)
+            try Self.finish(payload.dedupeKey, .unknownStatus, now, tx)
             return .unknownStatus
         }
         // By our id when the report carried it (signed by the provider, whichever of the
         // message's sends it is about), else by the provider's id.
         let match: SQL = report.messageID.map { "id = \($0)" } ?? "provider_message_id = \(report.sid)"
-        let message = try db.first("""
+        let message = try tx.first("""
             SELECT seq, tenant, channel, recipient FROM messages WHERE provider = \(report.provider) AND \(match) LIMIT 1
             """, { row in
                 (seq: row["seq"] as Int64, tenant: row["tenant"] as String, channel: row["channel"] as String,
@@ -96,27 +98,27 @@ public struct DeliveryApplyJob: JobHandler {
             })
         guard let message else {
             if Double(now - report.receivedAt) / 1_000 < Self.patience { return nil }
-            try Self.finish(payload.dedupeKey, .unmatched, now, db)
+            try Self.finish(payload.dedupeKey, .unmatched, now, tx)
             return .unmatched
         }
         var changed = false
         if let status {
             if status.isFinal, status != .delivered, let code = report.errorCode {
-                try db.run("""
+                try tx.run("""
                     UPDATE messages SET error_code = \(code), updated_at = \(now)
                     WHERE seq = \(message.seq) AND status NOT IN ('delivered', 'failed', 'undelivered', 'cancelled')
                     """)
             }
             changed = try OutboxStore.advance(message.seq, to: status, detail: report.errorCode.map { "provider error \($0)" } ?? "provider report: \(word)",
-                                              at: now, db)
+                                              at: now, tx)
         }
         if suppresses, let channel = Channel(rawValue: message.channel) {
             try Suppressions.add(tenant: message.tenant, channel: channel, address: message.recipient, reason: "provider event \(word)",
-                                 at: now, db)
+                                 at: now, tx)
             changed = true
         }
         let outcome: Outcome = changed ? .applied : .unchanged
-        try Self.finish(payload.dedupeKey, outcome, now, db)
+        try Self.finish(payload.dedupeKey, outcome, now, tx)
         return outcome
     }
 
@@ -136,7 +138,7 @@ public struct DeliveryApplyJob: JobHandler {
         }
     }
 
-    private static func finish(_ key: String, _ outcome: Outcome, _ now: Int64, _ db: SQLiteConnection) throws {
-        try db.run("UPDATE delivery_reports SET applied_at = \(now), outcome = \(outcome.rawValue) WHERE dedupe_key = \(key)")
+    private static func finish(_ key: String, _ outcome: Outcome, _ now: Int64, _ tx: Transaction) throws {
+        try tx.run("UPDATE delivery_reports SET applied_at = \(now), outcome = \(outcome.rawValue) WHERE dedupe_key = \(key)")
     }
 }

@@ -36,19 +36,19 @@ public enum DeliveryInbox {
         guard !reports.isEmpty else { return 0 }
         let now = runtime.clock.now()
         let at = now.millisecondsSince1970
-        let (stored, waiting) = try await runtime.database.write { db in
+        let (stored, waiting) = try await runtime.backend.write { tx in
             var stored = 0, waiting: [NewJob] = []
-            for report in reports where try insert(report, receivedAt: at, db) {
+            for report in reports where try insert(report, receivedAt: at, tx) {
                 stored += 1
                 let key = report.dedupeKey
                 // Applied from what was just stored, without reading it back; only a report whose
                 // message is not known yet gets its job (and the payload's encoding).
-                if try DeliveryApplyJob.apply(.init(report, receivedAt: at), dedupeKey: key, now: at, db) == nil {
+                if try DeliveryApplyJob.apply(.init(report, receivedAt: at), dedupeKey: key, now: at, tx) == nil {
                     waiting.append(try NewJob(DeliveryApplyJob.self, tenant: DeliveryApplyJob.tenant, payload: .init(dedupeKey: key),
                                               uniqueKey: "delivery:" + key))
                 }
             }
-            if !waiting.isEmpty { try runtime.enqueue(waiting, now: now, in: db.transaction) }
+            if !waiting.isEmpty { try runtime.enqueue(waiting, now: now, in: tx) }
             return (stored, waiting.count)
         }
         if waiting > 0 { runtime.workArrived() }
@@ -56,8 +56,8 @@ public enum DeliveryInbox {
     }
 
     /// Stores one report in the caller's transaction, unless it is stored already; true if it is new.
-    static func insert(_ report: DeliveryReport, receivedAt now: Int64, _ db: SQLiteConnection) throws -> Bool {
-        try db.run("""
+    static func insert(_ report: DeliveryReport, receivedAt now: Int64, _ tx: Transaction) throws -> Bool {
+        try tx.run("""
             INSERT INTO delivery_reports (dedupe_key, provider, message_id, provider_message_id, provider_status, error_code, received_at)
             VALUES (\(report.dedupeKey), \(report.provider), \(report.messageID), \(report.providerMessageID),
                     \(report.providerStatus), \(report.errorCode), \(now))

@@ -22,11 +22,11 @@ public struct DeliveryReconcileJob: JobHandler {
     ]
 
     let hub: MessagingHub
-    let database: SQLiteStore
+    let backend: any Backend
 
-    init(hub: MessagingHub, database: SQLiteStore) {
+    init(hub: MessagingHub, backend: any Backend) {
         self.hub = hub
-        self.database = database
+        self.backend = backend
     }
 
     public struct Output: Codable, Sendable, Equatable {
@@ -38,14 +38,16 @@ public struct DeliveryReconcileJob: JobHandler {
     public func run(_ payload: NoOutput, context: JobContext) async throws -> Output {
         let now = context.clock.now().millisecondsSince1970
         let cutoff = now - hub.configuration.reconcileAfter.milliseconds
-        let stuck = try await database.write { db in
-            let rows = try db.all("""
+        // Picked `FOR UPDATE SKIP LOCKED` on PostgreSQL and stamped in the same commit, so two
+        // instances running it at once ask about different messages.
+        let stuck = try await backend.write { tx in
+            let rows = try tx.all("""
                 SELECT id, provider, provider_message_id FROM messages
                 WHERE status = 'sent' AND updated_at < \(cutoff) AND provider_message_id IS NOT NULL
                   AND (reconciled_at IS NULL OR reconciled_at < \(cutoff))
-                ORDER BY updated_at LIMIT \(Self.batchSize)
+                ORDER BY updated_at LIMIT \(Self.batchSize)\(raw: tx.dialect.skipLocked)
                 """) { row in (id: row["id"] as String, provider: row["provider"] as String, sid: row["provider_message_id"] as String) }
-            try db.run("UPDATE messages SET reconciled_at = \(now) WHERE id IN (\(list: rows.map(\.id)))")
+            try tx.run("UPDATE messages SET reconciled_at = \(now) WHERE id IN (\(list: rows.map(\.id)))")
             return rows
         }
         var output = Output(asked: 0, changed: 0, failures: 0)
@@ -61,9 +63,9 @@ public struct DeliveryReconcileJob: JobHandler {
             output.asked += 1
             let report = DeliveryReport(provider: message.provider, messageID: message.id, providerMessageID: message.sid,
                                         providerStatus: answer.status, errorCode: answer.errorCode)
-            let outcome = try await database.write { db in
-                _ = try DeliveryInbox.insert(report, receivedAt: now, db)
-                return try DeliveryApplyJob.apply(report.dedupeKey, now: now, db)
+            let outcome = try await backend.write { tx in
+                _ = try DeliveryInbox.insert(report, receivedAt: now, tx)
+                return try DeliveryApplyJob.apply(report.dedupeKey, now: now, tx)
             }
             if outcome == .applied { output.changed += 1 }
         }

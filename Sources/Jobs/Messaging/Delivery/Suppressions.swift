@@ -35,9 +35,9 @@ public struct Suppressions: Sendable {
     static let stopWords: Set<String> = ["STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"]
     static let startWords: Set<String> = ["START", "YES", "UNSTOP"]
 
-    let database: SQLiteStore
+    let backend: any Backend
 
-    public init(database: SQLiteStore) { self.database = database }
+    public init(backend: any Backend) { self.backend = backend }
 
     /// The form addresses are kept in: no `whatsapp:` prefix, e-mail in lower case, no spaces around.
     public static func normalized(_ address: String, channel: Channel) -> String {
@@ -48,8 +48,8 @@ public struct Suppressions: Sendable {
 
     public func isSuppressed(tenant: String, channel: Channel, address: String) async throws -> Bool {
         let address = Self.normalized(address, channel: channel)
-        return try await database.read { db in
-            try db.first("""
+        return try await backend.read { tx in
+            try tx.first("""
                 SELECT 1 AS found FROM suppressions WHERE tenant = \(tenant) AND channel = \(channel.rawValue) AND address = \(address)
                 """, { $0["found"] as Bool }) ?? false
         }
@@ -57,8 +57,8 @@ public struct Suppressions: Sendable {
 
     /// The tenant's list, newest first, `limit` after the cursor `before`.
     public func list(tenant: String, before: Int64?, limit: Int) async throws -> [Suppression] {
-        try await database.read { db in
-            try db.all("""
+        try await backend.read { tx in
+            try tx.all("""
                 SELECT id, channel, address, reason, created_at FROM suppressions
                 WHERE tenant = \(tenant) AND id < \(before ?? Int64.max) ORDER BY id DESC LIMIT \(limit)
                 """) { row in
@@ -71,7 +71,7 @@ public struct Suppressions: Sendable {
     /// Takes a recipient off the list; false if it was not on it.
     public func remove(tenant: String, channel: Channel, address: String) async throws -> Bool {
         let address = Self.normalized(address, channel: channel)
-        return try await database.write { db in try Self.remove(tenant: tenant, channel: channel, address: address, db) }
+        return try await backend.write { tx in try Self.remove(tenant: tenant, channel: channel, address: address, tx) }
     }
 
     /// An inbound reply from `address` to our `sender`: a STOP-family word opts it out, a
@@ -84,16 +84,16 @@ public struct Suppressions: Sendable {
         guard stop || Self.startWords.contains(word) else { return nil }
         let address = Self.normalized(address, channel: channel), sender = Self.normalized(sender, channel: channel)
         let at = now.millisecondsSince1970
-        let count = try await database.write { db in
-            let tenants = try db.all("""
+        let count = try await backend.write { tx in
+            let tenants = try tx.all("""
                 SELECT DISTINCT tenant FROM messages WHERE channel = \(channel.rawValue) AND recipient = \(address) AND sender = \(sender)
                 """) { $0["tenant"] as String }
             for tenant in tenants {
                 if stop {
-                    try Self.add(tenant: tenant, channel: channel, address: address, reason: "replied \(word)", at: at, db)
+                    try Self.add(tenant: tenant, channel: channel, address: address, reason: "replied \(word)", at: at, tx)
                 } else {
                     // START undoes a STOP only: bounces, 21610 and an operator's entries stay.
-                    try db.run("""
+                    try tx.run("""
                         DELETE FROM suppressions WHERE tenant = \(tenant) AND channel = \(channel.rawValue) AND address = \(address)
                           AND reason LIKE 'replied %'
                         """)
@@ -105,15 +105,15 @@ public struct Suppressions: Sendable {
     }
 
     /// Puts a recipient on a tenant's list inside the caller's transaction (kept as first put there).
-    static func add(tenant: String, channel: Channel, address: String, reason: String, at: Int64, _ db: SQLiteConnection) throws {
-        try db.run("""
+    static func add(tenant: String, channel: Channel, address: String, reason: String, at: Int64, _ tx: Transaction) throws {
+        try tx.run("""
             INSERT INTO suppressions (tenant, channel, address, reason, created_at)
             VALUES (\(tenant), \(channel.rawValue), \(normalized(address, channel: channel)), \(reason), \(at))
             ON CONFLICT (tenant, channel, address) DO NOTHING
             """)
     }
 
-    private static func remove(tenant: String, channel: Channel, address: String, _ db: SQLiteConnection) throws -> Bool {
-        try db.run("DELETE FROM suppressions WHERE tenant = \(tenant) AND channel = \(channel.rawValue) AND address = \(address)") == 1
+    private static func remove(tenant: String, channel: Channel, address: String, _ tx: Transaction) throws -> Bool {
+        try tx.run("DELETE FROM suppressions WHERE tenant = \(tenant) AND channel = \(channel.rawValue) AND address = \(address)") == 1
     }
 }

@@ -22,18 +22,22 @@ public struct MessageFallbacks: Sendable {
     ]
 
     let messages: Messages
-    let database: SQLiteStore
+    let backend: any Backend
     let clock: any WallClock
     let logger: Logger
 
-    public init(hub: MessagingHub, database: SQLiteStore, wallets: Wallets, logger: Logger = Logger(label: "switchboard.fallback")) {
-        messages = Messages(hub: hub, database: database, wallets: wallets)
-        self.database = database
+    public init(hub: MessagingHub, backend: any Backend, wallets: Wallets, logger: Logger = Logger(label: "switchboard.fallback")) {
+        messages = Messages(hub: hub, backend: backend, wallets: wallets)
+        self.backend = backend
         clock = hub.clock
         self.logger = logger
     }
 
     static let batchSize = 100
+    /// How long a pass holds the messages it took (their due time moved this far on): another
+    /// pass, here or in another instance, leaves them alone meanwhile; one that died is taken
+    /// over after it. Each is done (its due time set again) long before.
+    static let lease: Int64 = 120_000
     static let decoder = JSONDecoder()
     static let encoder = JSONEncoder()
 
@@ -50,19 +54,23 @@ public struct MessageFallbacks: Sendable {
         var after: Int64?
     }
 
-    /// Takes every due message (up to a batch); how many next attempts it made.
+    /// Takes every due message (up to a batch); how many next attempts it made. The messages
+    /// are taken under a lease (`FOR UPDATE SKIP LOCKED` on PostgreSQL, then their due time
+    /// moved past the lease in the same commit), so two passes never work on the same one.
     @discardableResult
     public func pass() async throws -> Int {
         let now = clock.now().millisecondsSince1970
-        let due = try await database.read { db in
-            try db.all("""
+        let due = try await backend.write { tx in
+            let due = try tx.all("""
                 SELECT seq, id, tenant, channel, status, fallback, fallback_after FROM messages
-                WHERE fallback_due_at <= \(now) ORDER BY fallback_due_at LIMIT \(Self.batchSize)
+                WHERE fallback_due_at <= \(now) ORDER BY fallback_due_at LIMIT \(Self.batchSize)\(raw: tx.dialect.skipLocked)
                 """) { row in
                 Due(seq: row["seq"], id: row["id"], tenant: row["tenant"], channel: row["channel"], status: row["status"],
                     steps: (try? Self.decoder.decode([FallbackStep].self, from: Data((row["fallback"] as String? ?? "[]").utf8))) ?? [],
                     after: row["fallback_after"])
             }
+            try tx.run("UPDATE messages SET fallback_due_at = \(now + Self.lease) WHERE seq IN (\(list: due.map(\.seq)))")
+            return due
         }
         var made = 0
         for message in due {
@@ -110,19 +118,19 @@ public struct MessageFallbacks: Sendable {
     /// message's history; the message's fallback is done once no step remains.
     private func record(_ seq: Int64, detail: String, next: String?, remaining: [FallbackStep]?, now: Int64) async throws {
         let rest = try remaining.flatMap { $0.isEmpty ? nil : String(decoding: try Self.encoder.encode($0), as: UTF8.self) }
-        try await database.write { db in
-            try db.run("""
-                UPDATE messages SET next_id = coalesce(next_id, \(next)), fallback = \(rest),
-                    fallback_due_at = CASE WHEN \(rest) IS NULL THEN NULL ELSE \(now) END
+        let dueAt: Int64? = rest == nil ? nil : now
+        try await backend.write { tx in
+            try tx.run("""
+                UPDATE messages SET next_id = coalesce(next_id, \(next)), fallback = \(rest), fallback_due_at = \(dueAt)
                 WHERE seq = \(seq)
                 """)
-            try db.run("""
+            try tx.run("""
                 INSERT INTO message_events (message_seq, status, detail, at)
                 SELECT seq, status, \(detail), \(now) FROM messages WHERE seq = \(seq)
                 """)
             // Delivered while the next attempt was being made: that attempt is not needed.
-            if next != nil, try db.first("SELECT status FROM messages WHERE seq = \(seq)", { $0["status"] as String }) == "delivered" {
-                _ = try Self.cancelNext(of: seq, at: now, db)
+            if next != nil, try tx.first("SELECT status FROM messages WHERE seq = \(seq)", { $0["status"] as String }) == "delivered" {
+                _ = try Self.cancelNext(of: seq, at: now, tx)
             }
         }
     }
@@ -131,26 +139,25 @@ public struct MessageFallbacks: Sendable {
     /// fallback, and once it is delivered cancels a next attempt not yet sent. Returns the
     /// sequence number of the cancelled attempt, if any.
     @discardableResult
-    static func statusChanged(_ seq: Int64, to status: MessageStatus, at: Int64, _ db: SQLiteConnection) throws -> Int64? {
-        try db.run("""
-            UPDATE messages SET fallback_due_at = CASE
-                    WHEN \(status.rawValue) IN ('failed', 'undelivered') THEN \(at)
-                    WHEN \(status.rawValue) = 'sent' AND fallback_after IS NOT NULL THEN \(at) + fallback_after
-                    ELSE NULL END
-            WHERE seq = \(seq) AND fallback IS NOT NULL AND next_id IS NULL
-            """)
-        return status == .delivered ? try cancelNext(of: seq, at: at, db) : nil
+    static func statusChanged(_ seq: Int64, to status: MessageStatus, at: Int64, _ tx: Transaction) throws -> Int64? {
+        let dueAt: SQL = switch status {
+        case .failed, .undelivered: "\(at)"
+        case .sent: "CASE WHEN fallback_after IS NOT NULL THEN \(at) + fallback_after END"
+        default: "NULL"
+        }
+        try tx.run("UPDATE messages SET fallback_due_at = \(dueAt) WHERE seq = \(seq) AND fallback IS NOT NULL AND next_id IS NULL")
+        return status == .delivered ? try cancelNext(of: seq, at: at, tx) : nil
     }
 
     /// Cancels the next attempt of delivered message `seq` if it is still waiting to be sent
     /// (its hold is released by `OutboxRelay.reconcileHolds`); its sequence number if it was.
-    static func cancelNext(of seq: Int64, at: Int64, _ db: SQLiteConnection) throws -> Int64? {
-        guard let next = try db.first("""
+    static func cancelNext(of seq: Int64, at: Int64, _ tx: Transaction) throws -> Int64? {
+        guard let next = try tx.first("""
                 SELECT n.seq FROM messages m JOIN messages n ON n.id = m.next_id WHERE m.seq = \(seq) AND n.status = 'queued'
                 """, { $0["seq"] as Int64 }),
-              try db.run("DELETE FROM outbox WHERE message_seq = \(next) AND lease_owner IS NULL") == 1
+              try tx.run("DELETE FROM outbox WHERE message_seq = \(next) AND lease_owner IS NULL") == 1
         else { return nil }
-        try OutboxStore.advance(next, to: .cancelled, detail: "an earlier attempt was delivered", at: at, db)
+        try OutboxStore.advance(next, to: .cancelled, detail: "an earlier attempt was delivered", at: at, tx)
         return next
     }
 }
