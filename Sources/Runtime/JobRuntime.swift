@@ -14,8 +14,6 @@ public final class JobRuntime: Service, Sendable {
     public let sqlite: SQLiteStore?
     /// The jobs, in the backend's database.
     public let jobs: any JobStore
-    /// TEMPORARY (while the domain's stores move onto the seam): the SQLite store.
-    public var database: SQLiteStore { sqlite! }
     public let scheduler: Scheduler
     /// Tenants' credit wallets, in the same database.
     public let wallets: Wallets
@@ -70,8 +68,6 @@ public final class JobRuntime: Service, Sendable {
         /// Where all state lives, on either backend.
         public let backend: any Backend
         public let jobs: any JobStore
-        /// TEMPORARY (while the domain's stores move onto the seam): the SQLite store.
-        public var database: SQLiteStore { (backend as! SQLiteBackend).store }
         public let wallets: Wallets
         public let idempotency: IdempotencyStore
         public let clock: any WallClock

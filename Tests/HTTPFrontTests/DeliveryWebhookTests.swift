@@ -83,7 +83,7 @@ struct DeliveryWebhookTests {
                 #expect(try ParsedEnvelope(again).dataObject?["recorded"] as? Bool == false)
                 #expect(try await Self.callback(client, sid: sid, status: "sent", message: id).status == .ok)  // late, out of order
                 try await BatchTests.waitUntil(harness, "the late report is applied") {
-                    try await harness.runtime.database.read { db in
+                    try await harness.runtime.sqlite!.read { db in
                         try db.scalar("SELECT count(*) FROM delivery_reports WHERE applied_at IS NULL") == 0
                     }
                 }
@@ -112,7 +112,7 @@ struct DeliveryWebhookTests {
                     try await Self.status(client, id, token: token).0 == "undelivered"
                 }
                 #expect(try await Self.callback(client, sid: "SMnobody", status: "delivered").status == .ok)
-                let kept = try await harness.runtime.database.read { db in
+                let kept = try await harness.runtime.sqlite!.read { db in
                     try db.scalar("SELECT count(*) FROM delivery_reports WHERE provider_message_id = 'SMnobody' AND applied_at IS NULL")
                 }
                 #expect(kept == 1)

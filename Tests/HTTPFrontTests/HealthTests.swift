@@ -10,7 +10,7 @@ struct HealthTests {
     @Test("a full disk turns health degraded with code storage_full; a commit turns it ok again")
     func degradedWhileWritesRefused() async throws {
         let harness = try await Harness.make()
-        let database = harness.runtime.database
+        let database = harness.runtime.sqlite!
         try await harness.test { client in
             for path in ["/llm-orch/v1/health", "/cpaas/v1/_internal/healthz"] {
                 let ok = try ParsedEnvelope(try await client.get(path))
@@ -38,7 +38,7 @@ struct HealthTests {
     @Test("a damaged database file turns health 503 storage_corrupt, naming the file")
     func corruptIs503() async throws {
         let harness = try await Harness.make()
-        harness.runtime.database.health.record(StoreError(kind: .corrupt, resultCode: 11, message: "database disk image is malformed"))
+        harness.runtime.sqlite!.health.record(StoreError(kind: .corrupt, resultCode: 11, message: "database disk image is malformed"))
         try await harness.test { client in
             for path in ["/llm-orch/v1/health", "/cpaas/v1/_internal/healthz"] {
                 let response = try await client.get(path)

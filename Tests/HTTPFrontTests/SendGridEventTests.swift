@@ -66,7 +66,7 @@ struct SendGridEventTests {
                 #expect(try ParsedEnvelope(foreign).dataObject?["recorded"] as? Int == 0)
 
                 try await BatchTests.waitUntil(harness, "the events are applied") {
-                    try await harness.runtime.database.read { db in
+                    try await harness.runtime.sqlite!.read { db in
                         try db.scalar("SELECT count(*) FROM delivery_reports WHERE applied_at IS NULL") == 0
                     }
                 }

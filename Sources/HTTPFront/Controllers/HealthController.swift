@@ -18,9 +18,9 @@ struct HealthController: Sendable {
     /// 503 `unavailable` while starting or draining.
     private func health(_ context: AppRequestContext) async throws -> Response {
         let phase = runtime.currentPhase
-        let problem = runtime.database.health.problem
+        let problem = runtime.backend.health.problem
         if let problem, problem.isCorrupt {
-            throw APIError(.serviceUnavailable, problem.code, problem.message, details: ["file": runtime.database.configuration.path])
+            throw APIError(.serviceUnavailable, problem.code, problem.message, details: ["file": runtime.backend.health.path])
         }
         guard phase == .running else {
             throw APIError(.serviceUnavailable, "unavailable", "the runtime is \(phase.rawValue)", headers: [(.retryAfter, "1")])

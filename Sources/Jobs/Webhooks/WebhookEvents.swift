@@ -83,13 +83,6 @@ public enum WebhookEvents {
         return id
     }
 
-    /// `emit` for SQLite-bound callers that still hold the connection (the batch store, until
-    /// it moves onto `Transaction`).
-    @discardableResult
-    static func emit(_ type: WebhookEventType, tenant: String, data: some Encodable, at: Int64, _ db: SQLiteConnection) throws -> String? {
-        try emit(type, tenant: tenant, data: data, at: at, db.transaction)
-    }
-
     /// What a message event says of its message.
     struct MessageData: Encodable {
         var id: String

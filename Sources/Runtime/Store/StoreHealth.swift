@@ -32,7 +32,8 @@ public final class StoreHealth: Sendable {
         var refusedAt = 0
     }
 
-    private let path: String
+    /// The database file, or the PostgreSQL URL without its password.
+    public let path: String
     private let logger: Logger?
     private let state = Mutex(State())
 

@@ -23,7 +23,7 @@ enum BenchServer {
         /// The database's logical size: its pages times the page size, as a reader sees it (the
         /// WAL's pages included, the WAL file's preallocated slack not: it is reused, not growth).
         func databaseBytes() async throws -> Int {
-            try await runtime.database.read { db in
+            try await runtime.sqlite!.read { db in
                 Int((try db.scalar("PRAGMA page_count") ?? 0) * (try db.scalar("PRAGMA page_size") ?? 0))
             }
         }

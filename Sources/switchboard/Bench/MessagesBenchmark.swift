@@ -100,7 +100,7 @@ struct MessagesBenchmark: AsyncParsableCommand {
     /// token signs the callbacks, as `sent` (a fixture step, not timed).
     private static func callbacks(client: HTTPClient, server: BenchServer.Context, account: String, authToken: String,
                                   concurrency: Int) async throws -> Double {
-        let sent = try await server.runtime.database.write { db in
+        let sent = try await server.runtime.sqlite!.write { db in
             try db.run("UPDATE messages SET provider = 'twilio', status = 'sent' WHERE status IN ('sent', 'delivered')")
             return try db.all("SELECT id, provider_message_id FROM messages WHERE status = 'sent' ORDER BY seq") {
                 (id: $0["id"] as String, sid: $0["provider_message_id"] as String)
@@ -117,11 +117,11 @@ struct MessagesBenchmark: AsyncParsableCommand {
                                      contentType: "application/x-www-form-urlencoded",
                                      headers: [("X-Twilio-Signature", TwilioSignature.sign(url: url, fields: fields, authToken: authToken))])
         }
-        while try await server.runtime.database.read({ db in try db.scalar("SELECT count(*) FROM delivery_reports WHERE applied_at IS NULL") }) ?? 0 > 0 {
+        while try await server.runtime.sqlite!.read({ db in try db.scalar("SELECT count(*) FROM delivery_reports WHERE applied_at IS NULL") }) ?? 0 > 0 {
             try await Task.sleep(for: .milliseconds(5))
         }
         let seconds = (ContinuousClock.now - start).timeInterval
-        let applied = try await server.runtime.database.read { db in try db.scalar("SELECT count(*) FROM messages WHERE status = 'delivered'") }
+        let applied = try await server.runtime.sqlite!.read { db in try db.scalar("SELECT count(*) FROM messages WHERE status = 'delivered'") }
         guard applied == Int64(sent.count) else { throw ValidationError("applied \(applied ?? 0) of \(sent.count) callbacks") }
         return seconds
     }

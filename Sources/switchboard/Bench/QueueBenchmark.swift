@@ -82,9 +82,9 @@ struct QueueBenchmark: AsyncParsableCommand {
         let done = ContinuousClock.now
         runtime.shutdown()
         try await workers?.value
-        let statistics = runtime.database.statistics
+        let statistics = runtime.sqlite?.statistics
         await runtime.close()
-        if ProcessInfo.processInfo.environment["BENCH_VERBOSE"] != nil {
+        if let statistics, ProcessInfo.processInfo.environment["BENCH_VERBOSE"] != nil {
             print("  \(statistics.transactions) group commits for \(statistics.writes) writes")
         }
         return Measurement(enqueueSeconds: (enqueued - start).seconds, drainSeconds: (done - enqueued).seconds,

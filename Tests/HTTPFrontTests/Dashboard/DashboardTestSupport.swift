@@ -75,7 +75,7 @@ enum DashboardTest {
     static func deadJob(_ runtime: JobRuntime, tenant: String = TestKeys.tenant) async throws -> JobID {
         let job = try await runtime.enqueue(NewJob(kind: NoOpJob.kind, tenant: tenant, runAt: Date().addingTimeInterval(86_400), maxAttempts: 1)).job
         let id = job.id.rawValue
-        _ = try await runtime.database.write { db in
+        _ = try await runtime.sqlite!.write { db in
             try db.run("UPDATE jobs SET state = 'dead', attempts = 1, last_error = 'the provider said no', finished_at = 1 WHERE id = \(id)")
         }
         return job.id

@@ -127,7 +127,7 @@ struct OpenAPIConformanceTests {
             keep("POST", SendGridEventTests.path, try await SendGridEventTests.post(client, #"[{"event":"delivered","sg_event_id":"e1"}]"#,
                                                                                       timestamp: harness.clock.now(), key: key))
             keep("GET", "/cpaas/v1/suppressions", try await client.get("/cpaas/v1/suppressions", token: token))
-            _ = try await harness.runtime.database.write { db in
+            _ = try await harness.runtime.sqlite!.write { db in
                 try db.run("""
                     INSERT INTO suppressions (tenant, channel, address, reason, created_at)
                     VALUES (\(TestKeys.tenant), 'sms', '+14155550100', 'test', 0)

@@ -111,7 +111,7 @@ struct BatchRestartTests {
         let running = try await batches.submit(tenant: "acme", wallet: team, items: try Self.items(llm, count: 2), ceiling: nil)
         // The batch was recorded as ended, but the process died (a full disk) before its hold was closed.
         let endedID = ended.id
-        try await runtime.database.write { db in
+        try await runtime.sqlite!.write { db in
             try db.execute("UPDATE inference_batches SET status = 'cancelled' WHERE id = '\(endedID)'")
             try db.execute("UPDATE jobs SET state = 'cancelled' WHERE batch_id = '\(endedID)'")
         }

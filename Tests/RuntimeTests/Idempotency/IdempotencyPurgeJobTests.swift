@@ -24,6 +24,6 @@ struct IdempotencyPurgeJobTests {
     }
 
     private func rows(_ harness: TestHarness) async throws -> Int64 {
-        try await harness.runtime.database.read { db in try db.scalar("SELECT count(*) FROM idempotency_keys") ?? -1 }
+        try await harness.runtime.sqlite!.read { db in try db.scalar("SELECT count(*) FROM idempotency_keys") ?? -1 }
     }
 }

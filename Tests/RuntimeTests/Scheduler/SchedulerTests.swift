@@ -12,7 +12,7 @@ struct SchedulerTests {
     }
 
     func scheduledJobs(_ harness: TestHarness) async throws -> [String] {
-        try await harness.runtime.database.read { db in
+        try await harness.runtime.sqlite!.read { db in
             let select = try db.statement("SELECT unique_key FROM jobs WHERE unique_key LIKE 'schedule:%' AND kind != 'runtime.idempotency.purge' ORDER BY id")
             var keys: [String] = []
             while try select.step() { keys.append(select.string(0) ?? "") }
