@@ -7,16 +7,20 @@
 #
 #   Scripts/load.sh [--duration 30] [--concurrency 32 | --rate R] [--tenants 4] [--mix complete=30,...]
 #                   [--latency-ms 0] [--error-rate 0] [--chaos] [--kills 5] [--settle-seconds 180]
-#                   [--debug | --bin path] [--report file.json] [--keep]
+#                   [--postgres [--instances N]] [--debug | --bin path] [--report file.json] [--keep]
 #
 # --chaos: while the load runs, kill -9 the server at random moments and restart it on the same
 # data directory, and make the mock provider fail, slow down or rate-limit in bursts; at least
 # --kills kills are required. The invariant check must hold afterwards. --settle-seconds: how
 # long the check waits for acknowledged work to finish; more than the outbox relay's 120 s lease,
 # which a killed server's leased messages wait out before they are sent again.
+# --postgres: a throwaway PostgreSQL cluster (Scripts/postgres.sh) holds all state, and
+# --instances N servers share it; the load goes round-robin across them, each chaos kill takes
+# a random instance, and once during a chaos run PostgreSQL itself is restarted.
 set -euo pipefail
 
 duration=30 concurrency=32 rate="" tenants=4 mix="" latency=0 error_rate=0 chaos=0 kills=5 settle=180 config=release report="" keep=0 bin=
+postgres=0 instances=1
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --duration) duration="$2"; shift 2 ;;
@@ -33,11 +37,14 @@ while [[ $# -gt 0 ]]; do
     --bin) bin="$2"; shift 2 ;;
     --report) report="$2"; shift 2 ;;
     --keep) keep=1; shift ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    --postgres) postgres=1; shift ;;
+    --instances) instances="$2"; shift 2 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "load.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
 
+if [[ $instances -gt 1 && $postgres -eq 0 ]]; then echo "load.sh: --instances needs --postgres (SQLite is one process's)" >&2; exit 2; fi
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 if [[ -z "$bin" ]]; then
@@ -49,12 +56,18 @@ fi
 work="$(mktemp -d "${TMPDIR:-/tmp}/switchboard-load.XXXXXX")"
 data="$work/data"
 mkdir -p "$data"
+# Beside the work dir, not in it: as root the cluster runs as `postgres`, which cannot enter a mktemp dir.
+pg="$work-pg"
 pids=()
 cleanup() {
-  # The server's pid is in a file: the chaos loop restarts it in a subshell.
-  [[ -f "$work/serve.pid" ]] && kill -9 "$(cat "$work/serve.pid")" 2>/dev/null || true
+  # The servers' pids are in files: the chaos loop restarts them in a subshell.
+  for file in "$work"/serve-*.pid; do [[ -f "$file" ]] && kill -9 "$(cat "$file")" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
+  if [[ $postgres -eq 1 ]]; then
+    "$root/Scripts/postgres.sh" stop "$pg" >/dev/null 2>&1 || true
+    [[ $keep -eq 0 ]] && rm -rf "$pg"
+  fi
   if [[ $keep -eq 0 ]]; then rm -rf "$work"; else echo "kept $work"; fi
 }
 trap cleanup EXIT
@@ -62,9 +75,16 @@ trap 'exit 130' INT TERM
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 mock_port="$(free_port)"
-port="$(free_port)"
 mock="http://127.0.0.1:$mock_port"
-url="http://127.0.0.1:$port"
+ports=() urls=()
+for i in $(seq 1 "$instances"); do ports+=("$(free_port)"); urls+=("http://127.0.0.1:${ports[$((i - 1))]}"); done
+port="${ports[0]}" url="${urls[0]}"
+database_json="" database_url=""
+if [[ $postgres -eq 1 ]]; then
+  echo "== starting PostgreSQL"
+  database_url="$("$root/Scripts/postgres.sh" start "$pg")"
+  database_json="\"database\": \"$database_url\","
+fi
 
 # Twilio sends signed status callbacks (some twice, some reversed, some never) to the server's public URL.
 "$bin" mock-provider --port "$mock_port" --latency-ms "$latency" --error-rate "$error_rate" \
@@ -74,7 +94,7 @@ pids+=($!)
 
 cat >"$work/config.json" <<JSON
 {
-  "host": "127.0.0.1", "port": $port, "dataDir": "$data", "dev": true, "publicBaseUrl": "$url",
+  "host": "127.0.0.1", "port": $port, "dataDir": "$data", "dev": true, "publicBaseUrl": "$url", $database_json
   "plans": { "internal-batch": { "requestsPerSecond": 100000, "burst": 100000 } },
   "llm": {
     "providers": [ { "id": "mock", "type": "openai", "baseUrl": "$mock", "timeoutSeconds": 10 } ],
@@ -94,26 +114,34 @@ cat >"$work/config.json" <<JSON
 JSON
 export LOAD_TWILIO_TOKEN=load-token LOAD_SENDGRID_KEY=load-key
 
+# start_serve I: instance I (1-based) on its port, all of them on one data dir (the development
+# keys) and, with --postgres, one database. Providers call back the first instance (the public URL).
 start_serve() {
-  "$bin" serve --config "$work/config.json" >>"$work/serve.log" 2>&1 &
-  echo $! >"$work/serve.pid"
+  local i="$1" pidfile="$work/serve-$1.pid" health="${urls[$(($1 - 1))]}/llm-orch/v1/health"
+  local run=("$bin" serve --config "$work/config.json" --port "${ports[$(($1 - 1))]}")
+  "${run[@]}" >>"$work/serve-$i.log" 2>&1 &
+  echo $! >"$pidfile"
   for _ in $(seq 1 300); do
-    curl -fs "$url/llm-orch/v1/health" >/dev/null 2>&1 && return 0
-    if ! kill -0 "$(cat "$work/serve.pid")" 2>/dev/null; then  # e.g. the port was not free yet: try again
+    curl -fs "$health" >/dev/null 2>&1 && return 0
+    if ! kill -0 "$(cat "$pidfile")" 2>/dev/null; then  # e.g. the port was not free yet: try again
       sleep 0.2
-      "$bin" serve --config "$work/config.json" >>"$work/serve.log" 2>&1 &
-      echo $! >"$work/serve.pid"
+      "${run[@]}" >>"$work/serve-$i.log" 2>&1 &
+      echo $! >"$pidfile"
     fi
     sleep 0.1
   done
-  echo "load.sh: the server did not come up; see $work/serve.log" >&2
-  tail -20 "$work/serve.log" >&2
+  echo "load.sh: instance $i did not come up; see $work/serve-$i.log" >&2
+  tail -20 "$work/serve-$i.log" >&2
   touch "$work/server-down"
   return 1
 }
-echo "== starting mock-provider on $mock and switchboard on $url (data $data)"
+echo "== starting mock-provider on $mock and switchboard on ${urls[*]} (data $data${database_url:+, database $database_url})"
 for _ in $(seq 1 100); do curl -fs "$mock/_mock/calls" >/dev/null 2>&1 && break; sleep 0.1; done
-start_serve
+# The first instance alone first: it makes the development keys the others then read.
+start_serve 1
+for i in $(seq 2 "$instances"); do start_serve "$i" & done
+wait_for_instances() { for i in $(seq 1 "$instances"); do curl -fs "${urls[$((i - 1))]}/llm-orch/v1/health" >/dev/null 2>&1 || return 1; done; }
+for _ in $(seq 1 300); do wait_for_instances && break; sleep 0.1; done
 
 kill_count="$work/kills"
 echo 0 >"$kill_count"
@@ -129,11 +157,18 @@ chaos_loop() {
       1) curl -fs -X POST "$mock/_mock/faults" -d '{"rateLimitRate":0.6,"seconds":2}' >/dev/null || true ;;
       2) curl -fs -X POST "$mock/_mock/faults" -d '{"latencyMs":300,"seconds":2}' >/dev/null || true ;;
     esac
-    kill -9 "$(cat "$work/serve.pid")" 2>/dev/null || true
-    wait "$(cat "$work/serve.pid")" 2>/dev/null || true
     n=$((n + 1)); echo "$n" >"$kill_count"
-    echo "   chaos: kill -9 #$n at ${SECONDS}s; restarting" >&2
-    start_serve || return 1
+    if [[ $postgres -eq 1 && $n -eq 2 ]]; then
+      # Once per run: PostgreSQL itself stops and starts while the instances serve.
+      echo "   chaos: restarting PostgreSQL at ${SECONDS}s" >&2
+      "$root/Scripts/postgres.sh" restart "$pg" >/dev/null 2>&1 || { echo "load.sh: PostgreSQL did not restart" >&2; touch "$work/server-down"; return 1; }
+      continue
+    fi
+    local victim=$((RANDOM % instances + 1))
+    kill -9 "$(cat "$work/serve-$victim.pid")" 2>/dev/null || true
+    wait "$(cat "$work/serve-$victim.pid")" 2>/dev/null || true
+    echo "   chaos: kill -9 #$n of instance $victim at ${SECONDS}s; restarting" >&2
+    start_serve "$victim" || return 1
   done
 }
 if [[ $chaos -eq 1 ]]; then
@@ -142,11 +177,14 @@ if [[ $chaos -eq 1 ]]; then
   pids+=("$chaos_pid")
 fi
 
-echo "== load for ${duration}s ($([[ -n "$rate" ]] && echo "rate $rate/s" || echo "concurrency $concurrency"), $tenants tenants$([[ $chaos -eq 1 ]] && echo ", chaos"))"
-args=(load --url "$url" --data-dir "$data" --mock-url "$mock" --config "$work/config.json" --settle-seconds "$settle" --tenants "$tenants" --duration "$duration" --concurrency "$concurrency")
+echo "== load for ${duration}s ($([[ -n "$rate" ]] && echo "rate $rate/s" || echo "concurrency $concurrency"), $tenants tenants, $instances instance(s)$([[ $chaos -eq 1 ]] && echo ", chaos"))"
+url_args=()
+for u in "${urls[@]}"; do url_args+=(--url "$u"); done
+args=(load "${url_args[@]}" --data-dir "$data" --mock-url "$mock" --config "$work/config.json" --settle-seconds "$settle" --tenants "$tenants" --duration "$duration" --concurrency "$concurrency")
 [[ -n "$rate" ]] && args+=(--rate "$rate")
 [[ -n "$mix" ]] && args+=(--mix "$mix")
 [[ -n "$report" ]] && args+=(--report "$report")
+[[ -n "$database_url" ]] && args+=(--database "$database_url")
 status=0
 # The run, then the invariant check in the same process (it knows what was acknowledged). The
 # chaos loop stops a few seconds before the run ends and leaves the server running for the check.
@@ -157,7 +195,7 @@ if [[ $chaos -eq 1 ]]; then
     echo "load.sh: the server did not come back after a kill" >&2
     status=1
   else
-    echo "== chaos: $(cat "$kill_count") kill -9s of the server survived"
+    echo "== chaos: $(cat "$kill_count") faults ($([[ $postgres -eq 1 ]] && echo "kill -9s of $instances instances and one PostgreSQL restart" || echo "kill -9s of the server")) survived"
   fi
 fi
 if [[ $chaos -eq 1 && $(cat "$kill_count") -lt $kills ]]; then

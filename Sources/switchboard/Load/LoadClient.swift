@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import Synchronization
 
 /// One load client's calls against a running server, as real clients make them: each
 /// operation of the mix for a tenant, its latency and status recorded, what the server
@@ -9,7 +10,10 @@ import NIOHTTP1
 /// was due, a replay that answered differently) recorded as violations.
 struct LoadClient: Sendable {
     let http: HTTPClient
-    let url: String
+    /// The server's instances; each call goes to the next.
+    let instances: RoundRobin
+    /// The base URL of the instance the next call goes to.
+    var url: String { instances.next() }
     /// Bearer tokens by tenant.
     let tokens: [String: String]
     let stats: LoadStats
@@ -165,5 +169,23 @@ struct LoadClient: Sendable {
     static func micros(since start: ContinuousClock.Instant) -> UInt64 {
         let elapsed = ContinuousClock.now - start
         return UInt64(max(0, elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000))
+    }
+}
+
+/// Base URLs handed out in turn, one per call, from any task.
+final class RoundRobin: Sendable {
+    let urls: [String]
+    private let counter = Mutex(0)
+
+    init(_ urls: [String]) {
+        precondition(!urls.isEmpty, "at least one URL")
+        self.urls = urls
+    }
+
+    func next() -> String {
+        urls[counter.withLock { count in
+            defer { count &+= 1 }
+            return count % urls.count
+        }]
     }
 }

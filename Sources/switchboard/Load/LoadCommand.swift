@@ -16,8 +16,8 @@ import Synchronization
 struct LoadCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "load", abstract: "Drive a running server with load, then check nothing was lost.")
 
-    @Option(help: "The server's base URL.")
-    var url = "http://127.0.0.1:8080"
+    @Option(help: "A server instance's base URL; give it once per instance and requests go round-robin across them.")
+    var url: [String] = ["http://127.0.0.1:8080"]
 
     @Option(help: ArgumentHelp("The server's data directory: its development signing key mints the tenants' tokens, its internal key funds them, its database is checked (unless --database).", valueName: "path"))
     var dataDir = "./data"
@@ -102,12 +102,12 @@ struct LoadCommand: AsyncParsableCommand {
                 expiresAt: Date().addingTimeInterval(Double(duration + settleSeconds + 3_600))))
         }
         let stats = LoadStats()
-        let client = LoadClient(http: http, url: url, tokens: tokens, stats: stats)
-        let metricsBefore = await Self.metrics(http, url)
+        let client = LoadClient(http: http, instances: RoundRobin(url), tokens: tokens, stats: stats)
+        let metricsBefore = await Self.metrics(http, url[0])
         guard let internalKey else {
             throw ValidationError("no internal API key in \(dataDir)/\(DevelopmentKeys.internalKeyFile): the tenants cannot be funded")
         }
-        for tenant in tokens.keys.sorted() { try await Self.fund(http, url, tenant: tenant, usd: fund, key: internalKey) }
+        for tenant in tokens.keys.sorted() { try await Self.fund(http, url[0], tenant: tenant, usd: fund, key: internalKey) }
         let names = tokens.keys.sorted()
         let start = ContinuousClock.now
         let end = start + .seconds(duration)
@@ -150,7 +150,7 @@ struct LoadCommand: AsyncParsableCommand {
                                               prices: prices)
                 .run(stats.work) { print($0) }
         }
-        let metricsAfter = await Self.metrics(http, url)
+        let metricsAfter = await Self.metrics(http, url[0])
         let report = LoadReport(stats: stats, seconds: elapsed, violations: violations, checked: !noCheck,
                                 metricDeltas: LoadReport.deltas(before: metricsBefore, after: metricsAfter))
         print(report.text)
