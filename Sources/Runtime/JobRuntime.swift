@@ -101,7 +101,9 @@ public final class JobRuntime: Service, Sendable {
         var idempotencyConfiguration = idempotencyConfiguration
         idempotencyConfiguration.owner = idempotencyConfiguration.owner ?? owner
         let idempotency = IdempotencyStore(backend: backend, clock: clock, configuration: idempotencyConfiguration)
-        if writable {
+        // Only for one file on one host: on a shared database a host name and pid do not tell
+        // another instance's process apart (containers), so marks there wait out their lease.
+        if writable, sqlite != nil {
             do {
                 let freed = try await idempotency.releaseMarksOfDeadProcesses()
                 if freed > 0 { logger.info("freed the Idempotency-Key marks of a process that died", metadata: ["keys": "\(freed)"]) }

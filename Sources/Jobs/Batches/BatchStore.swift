@@ -162,12 +162,14 @@ struct BatchStore: Sendable {
     }
 
     /// A batch that could not start: `failed`, with why.
-    func fail(_ id: String, error: String, at now: Date) async throws {
+    /// Fails a batch still `validating`; false if it had moved on.
+    @discardableResult
+    func fail(_ id: String, error: String, at now: Date) async throws -> Bool {
         try await backend.write { tx in
-            _ = try tx.run("""
+            try tx.run("""
                 UPDATE inference_batches SET status = 'failed', error = \(error), finished_at = \(now.millisecondsSince1970)
                 WHERE id = \(id) AND status = 'validating'
-                """)
+                """) == 1
         }
     }
 }

@@ -112,6 +112,10 @@ public struct InferenceBatches: Sendable {
                    uniqueKey: uniqueKey)
     }
 
+    /// Longer than creating a batch of 50,000 items takes, with room: on a shared database a
+    /// younger `validating` batch may be another instance's creation in progress.
+    static let longestCreation: Duration = .seconds(600)
+
     /// Run at start, before serving. Batches a dead process left `validating` (their submitter
     /// was never answered 202): their hold, if made, is released and they are marked `failed`.
     /// Running batches whose finalizer is gone (failed for good, or cancelled by an operator)
@@ -120,13 +124,18 @@ public struct InferenceBatches: Sendable {
     @discardableResult
     public func recover(logger: Logger) async throws -> (failed: Int, refinalized: Int, holdsReleased: Int) {
         var failed = 0, refinalized = 0, holdsReleased = 0
-        for batch in try await store.validating() {
+        // On a database other instances share, a batch still `validating` may be one that another
+        // instance is creating right now: only one older than any creation takes was interrupted.
+        let now = runtime.clock.now()
+        let interruptedBefore = runtime.sqlite == nil ? now.addingTimeInterval(-Self.longestCreation.timeInterval) : now
+        for batch in try await store.validating() where batch.createdAt <= interruptedBefore {
             do {
+                // Failed first: a creation that commits after this finds its batch moved on and undoes itself.
+                guard try await store.fail(batch.id, error: "the server stopped while the batch was being created", at: now) else { continue }
                 let wallet = try batch.walletKey()
                 if let hold = try await runtime.wallets.heldReservation(reference: InferenceBatch.holdReference(batch.id), on: wallet) {
                     _ = try await runtime.wallets.release(hold)
                 }
-                try await store.fail(batch.id, error: "the server stopped while the batch was being created", at: runtime.clock.now())
                 failed += 1
             } catch {
                 logger.error("could not recover an interrupted batch", metadata: ["batch": "\(batch.id)", "error": "\(error)"])

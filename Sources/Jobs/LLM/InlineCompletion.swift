@@ -53,11 +53,18 @@ public struct InlineCompletion: Sendable {
             }
             return .answered(Answer(job: job, output: output, ranNow: false))
         case .failed, .dead, .cancelled:
-            // It charged nothing: run again, as a new job (the key stays with the first).
-            return try await start(tenant: tenant, wallet: wallet, payload: payload, uniqueKey: nil)
+            // It charged nothing: run again, as the key's next attempt. Keyed too, so a resend
+            // while that one runs (or after its process died) finds it instead of starting a third.
+            return try await start(tenant: tenant, wallet: wallet, payload: payload, uniqueKey: uniqueKey.map(Self.nextAttempt))
         case .queued, .scheduled, .running:
             throw .inProgress(job.id)
         }
+    }
+
+    /// The unique key of the attempt after the one keyed `key`: `…#1`, `…#2`, ….
+    static func nextAttempt(_ key: String) -> String {
+        guard let mark = key.lastIndex(of: "#"), let number = Int(key[key.index(after: mark)...]) else { return key + "#1" }
+        return key[..<mark] + "#\(number + 1)"
     }
 
     /// Calls the providers in the caller's task and records the outcome with the settlement.

@@ -1,19 +1,14 @@
 /// The embedded backend: one SQLite file in WAL mode, written by the group-committing writer
 /// thread, read by the reader pool (`SQLiteStore`).
 public final class SQLiteBackend: Backend {
-    /// The SQLite store itself, for the code that still speaks SQLite directly (batches,
-    /// messaging, templates, backup and check).
+    /// The SQLite store itself, for what only SQLite has (backup, check, group-commit statistics).
     public let store: SQLiteStore
     public let jobs: any JobStore
     public let ledger: any LedgerRepository
-    /// The same job store as `jobs`, with its SQLite-only operations (batch queries, `alongside` writes).
-    public let sqliteJobs: SQLiteJobStore
 
     public init(store: SQLiteStore) {
         self.store = store
-        let jobs = SQLiteJobStore(database: store)
-        self.jobs = jobs
-        sqliteJobs = jobs
+        jobs = SQLiteJobStore(database: store)
         ledger = SQLLedger()
     }
 

@@ -46,19 +46,8 @@ public final class SQLiteJobStore: JobStore {
     // MARK: Enqueue
 
     public func enqueue(_ jobs: [NewJob], defaultMaxAttempts: @Sendable (String) -> Int, now: Date) async throws -> [EnqueuedJob] {
-        try await enqueue(jobs, defaultMaxAttempts: defaultMaxAttempts, now: now, alongside: { _ in })
-    }
-
-    /// Enqueues jobs and runs `alongside` (the caller's own writes) in the same commit: both
-    /// happen or neither does.
-    public func enqueue(_ jobs: [NewJob], defaultMaxAttempts: @Sendable (String) -> Int, now: Date,
-                        alongside: @escaping @Sendable (SQLiteConnection) throws -> Void) async throws -> [EnqueuedJob] {
         let attempts = jobs.map { $0.maxAttempts ?? defaultMaxAttempts($0.kind) }
-        return try await database.write { db in
-            let enqueued = try self.insert(jobs, maxAttempts: attempts, db, now: now)
-            try alongside(db)
-            return enqueued
-        }
+        return try await database.write { db in try self.insert(jobs, maxAttempts: attempts, db, now: now) }
     }
 
     public func enqueue(_ jobs: [NewJob], maxAttempts: [Int], now: Date, in tx: Transaction) throws -> [EnqueuedJob] {

@@ -33,7 +33,12 @@ public final class SQLScheduleStore: ScheduleStore {
                         \(schedule.lastFireAt?.millisecondsSince1970), \(schedule.nextFireAt?.millisecondsSince1970), \(now), \(now))
                 ON CONFLICT (name) DO UPDATE SET expression = excluded.expression, timezone = excluded.timezone,
                     kind = excluded.kind, tenant = excluded.tenant, payload = excluded.payload, enabled = excluded.enabled,
-                    catch_up = excluded.catch_up, next_fire_at = excluded.next_fire_at, updated_at = excluded.updated_at
+                    catch_up = excluded.catch_up, updated_at = excluded.updated_at,
+                    -- The same timing again keeps the stored next fire: a save that read the row before
+                    -- another instance fired it must not put that fire back.
+                    next_fire_at = CASE WHEN schedules.expression = excluded.expression AND schedules.timezone = excluded.timezone
+                                         AND schedules.enabled = excluded.enabled AND schedules.next_fire_at IS NOT NULL
+                                        THEN schedules.next_fire_at ELSE excluded.next_fire_at END
                 RETURNING \(raw: Self.columns)
                 """, Self.schedule)
             guard let saved else { throw StoreError(kind: .other, message: "saving schedule \(schedule.name) returned nothing") }

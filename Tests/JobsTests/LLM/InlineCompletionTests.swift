@@ -74,6 +74,36 @@ struct InlineCompletionTests {
         await runtime.close()
     }
 
+    @Test("after a keyed attempt failed, a resend runs the key's next attempt, and a resend while that runs finds it (no third)")
+    func keyedAttemptAfterFailure() async throws {
+        let directory = Directory(), clock = TestClock(now: Date()), team = WalletKey.team("acme")
+        let (runtime, llm) = try await Self.open(directory, clock: clock, owner: "test-a")
+        _ = try await runtime.wallets.credit(MicroUSD(usd: 1), to: team)
+        let inline = InlineCompletion(runtime: runtime, llm: llm), payload = try Self.payload(llm, clock: clock)
+        guard case .ready(let first) = try await inline.start(tenant: "acme", wallet: team, payload: payload, uniqueKey: "idem:k2") else {
+            Issue.record("a new key must start a completion")
+            return
+        }
+        // The first attempt fails (every provider refused it): it charged nothing.
+        _ = try await runtime.wallets.release(first.reservation)
+        try await runtime.backend.write { tx in
+            _ = try tx.run("UPDATE jobs SET state = 'failed', lease_owner = NULL, lease_expires_at = NULL WHERE id = \(first.job.id.rawValue)")
+        }
+        guard case .ready(let second) = try await inline.start(tenant: "acme", wallet: team, payload: payload, uniqueKey: "idem:k2") else {
+            Issue.record("a resend after a failure must run again")
+            return
+        }
+        #expect(second.job.id != first.job.id && second.job.uniqueKey == "idem:k2#1")
+        // Its process dies now, say, and the client resends: the running attempt answers, nothing new starts.
+        await #expect { _ = try await inline.start(tenant: "acme", wallet: team, payload: payload, uniqueKey: "idem:k2") } throws: {
+            guard case .inProgress(let id) = $0 as? CompletionError else { return false }
+            return id == second.job.id
+        }
+        #expect(try await runtime.jobs.countByState().values.reduce(0, +) == 2)
+        #expect(InlineCompletion.nextAttempt("idem:k2#1") == "idem:k2#2" && InlineCompletion.nextAttempt("idem:a#b") == "idem:a#b#1")
+        await runtime.close()
+    }
+
     @Test("a wallet that cannot cover the worst case refuses before anything is written")
     func refusedWritesNothing() async throws {
         let directory = Directory(), clock = TestClock(now: Date()), team = WalletKey.team("acme")
