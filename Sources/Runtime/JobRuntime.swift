@@ -288,9 +288,9 @@ public final class JobRuntime: Service, Sendable {
         }
     }
 
-    /// How often `run` closes the wallet holds that processes which never came back left
-    /// (with several instances on one database, a dead one may not restart to do it).
-    public static let holdReconcileInterval: Duration = .seconds(300)
+    /// How often `run` closes the wallet holds of finished jobs that a process which never came
+    /// back left open (with several instances on one database, a dead one may not restart to do it).
+    public static let holdReconcileInterval: Duration = .seconds(30)
 
     private func reconcileHoldsPeriodically() async {
         let jobs = self.jobs

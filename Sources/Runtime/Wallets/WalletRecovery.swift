@@ -14,14 +14,16 @@ extension Wallets {
     public static let durableHoldPrefix = "hold:"
 
     /// The default rule: a reservation whose job finished is settled with the cost the job
-    /// recorded (`"costMicroUSD"`, an integer at the top of its JSON result); a durable hold
-    /// (`durableHoldPrefix`) is kept, and so is the hold of a job that is running (on another
-    /// instance, or leased by a dead process until recovery requeues it: its rerun reserves
-    /// with the same reference and gets this hold back); any other (job waiting to run again,
-    /// no job, no recorded cost) is released — a job that runs again reserves again.
+    /// recorded (`"costMicroUSD"`, an integer at the top of its JSON result), or released when it
+    /// recorded none; a reservation without a job is released. A durable hold
+    /// (`durableHoldPrefix`) is kept, and so is the hold of a job that has not finished (running
+    /// on another instance, leased by a dead process, or waiting to run again): its next run
+    /// reserves with the same reference and gets this hold back, so releasing it under that run
+    /// could only lose the charge.
     public static func reconcileByJobResult(_ reservation: Reservation, _ job: JobRecord?) -> Reconciliation {
-        if reservation.reference.hasPrefix(durableHoldPrefix) || job?.state == .running { return .keep }
-        guard let job, job.state.isTerminal, let result = job.result,
+        if reservation.reference.hasPrefix(durableHoldPrefix) { return .keep }
+        if let job, !job.state.isTerminal { return .keep }
+        guard let job, let result = job.result,
               let object = try? JSONSerialization.jsonObject(with: result) as? [String: Any],
               let cost = (object["costMicroUSD"] as? NSNumber)?.int64Value, cost >= 0 else { return .release }
         return .settle(MicroUSD(cost))
@@ -29,7 +31,7 @@ extension Wallets {
 
     /// Settles or releases every held reservation, deciding by its job. The runtime runs it at
     /// start and then periodically, so holds left by an instance that never comes back close
-    /// too; the default rule leaves the holds of running jobs alone.
+    /// too; the default rule leaves the holds of jobs that have not finished alone.
     public func reconcile(job: @Sendable (JobID) async throws -> JobRecord?,
                           decide: @Sendable (Reservation, JobRecord?) -> Reconciliation = Wallets.reconcileByJobResult)
         async throws -> (settled: Int, released: Int) {
