@@ -6,8 +6,11 @@ public import ServiceLifecycle
 
 /// The relay as a long-running service of `serve`: passes over the outbox while there is due
 /// work, then sleeps until the next row falls due (at most `idle`), or until a message is
-/// accepted (`MessagingHub.relayWake`); between passes it sends the fallbacks that fell due. On graceful shutdown it finishes the pass in hand and
-/// stops. (`OutboxRelay.reconcileHolds` runs before serving, not here: it must not race accepts.)
+/// accepted (`MessagingHub.relayWake`); between passes it sends the fallbacks that fell due.
+/// Every `holdCheck` it closes the holds of messages that ended without their relay closing them
+/// (`OutboxRelay.reconcileHolds`: a relay's instance died, and a delivery report ended the
+/// message first); an accept commits its hold with its message and outbox row, so this never
+/// races one. On graceful shutdown it finishes the pass in hand and stops.
 public final class OutboxRelayService: Service, Sendable {
     private let relay: OutboxRelay
     private let fallbacks: MessageFallbacks
@@ -24,9 +27,22 @@ public final class OutboxRelayService: Service, Sendable {
         self.idle = idle
     }
 
+    /// How often the holds of ended messages are looked for.
+    static let holdCheck: Duration = .seconds(30)
+
     public func run() async throws {
         await withGracefulShutdownHandler {
+            var nextHoldCheck = hub.clock.now().addingTimeInterval(Self.holdCheck.timeInterval)
             while !stopping.isSet && !Task.isCancelled {
+                if hub.clock.now() >= nextHoldCheck {
+                    nextHoldCheck = hub.clock.now().addingTimeInterval(Self.holdCheck.timeInterval)
+                    do {
+                        let closed = try await relay.reconcileHolds()
+                        if closed > 0 { logger.warning("closed the holds of messages whose relay died", metadata: ["count": "\(closed)"]) }
+                    } catch {
+                        logger.error("closing the holds of ended messages failed", metadata: ["error": "\(error)"])
+                    }
+                }
                 let processed: Int
                 do { processed = try await relay.pass().processed } catch {
                     logger.error("outbox relay pass failed", metadata: ["error": "\(error)"])

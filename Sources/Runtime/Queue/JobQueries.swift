@@ -22,6 +22,25 @@ enum JobQueries {
             startedAt: date("started_at"), finishedAt: date("finished_at"), traceparent: row["traceparent"])
     }
 
+    /// Inserts `job` as `id`, running its first attempt under `owner`'s lease; with a unique key
+    /// that exists, the existing job comes back instead (`created` false).
+    static func insertRunning(_ job: NewJob, id: Int64, maxAttempts: Int, owner: String, leaseUntil: Date, at: Int64,
+                              in tx: Transaction) throws -> EnqueuedJob {
+        let traceparent = job.traceparent ?? TraceParent.of()
+        let inserted = try tx.run("""
+            INSERT INTO jobs (id, tenant, kind, payload, priority, run_at, attempts, max_attempts, state, lease_owner, lease_expires_at,
+                              unique_key, batch_id, created_at, updated_at, started_at, traceparent)
+            VALUES (\(id), \(job.tenant), \(job.kind), \(SQLText(job.payload)), \(job.priority), \(at), 1, \(maxAttempts), 'running',
+                    \(owner), \(leaseUntil.millisecondsSince1970), \(job.uniqueKey), \(job.batchID), \(at), \(at), \(at), \(traceparent))
+            ON CONFLICT (tenant, unique_key) WHERE unique_key IS NOT NULL DO NOTHING
+            """)
+        if inserted == 0, let key = job.uniqueKey, let existing = try Self.job(tenant: job.tenant, uniqueKey: key, in: tx) {
+            return EnqueuedJob(job: existing, created: false)
+        }
+        return EnqueuedJob(job: job.runningRecord(id: id, maxAttempts: maxAttempts, owner: owner, leaseUntil: leaseUntil, at: at,
+                                                  traceparent: traceparent), created: true)
+    }
+
     static func job(_ id: JobID, tenant: String?, in tx: Transaction) throws -> JobRecord? {
         let job = try tx.first("SELECT \(raw: columns) FROM jobs WHERE id = \(id.rawValue)") { record($0) }
         if let tenant, job?.tenant != tenant { return nil }

@@ -56,21 +56,9 @@ public final class SQLiteJobStore: JobStore {
 
     public func insertRunning(_ job: NewJob, maxAttempts: Int, owner: String, leaseUntil: Date, now: Date, in tx: Transaction) throws
         -> EnqueuedJob {
-        let db = tx.connection, at = now.millisecondsSince1970
-        let id = try nextID(db, nowMilliseconds: at)
-        let traceparent = job.traceparent ?? TraceParent.of()
-        let inserted = try tx.run("""
-            INSERT INTO jobs (id, tenant, kind, payload, priority, run_at, attempts, max_attempts, state, lease_owner, lease_expires_at,
-                              unique_key, batch_id, created_at, updated_at, started_at, traceparent)
-            VALUES (\(id), \(job.tenant), \(job.kind), \(SQLText(job.payload)), \(job.priority), \(at), 1, \(maxAttempts), 'running',
-                    \(owner), \(leaseUntil.millisecondsSince1970), \(job.uniqueKey), \(job.batchID), \(at), \(at), \(at), \(traceparent))
-            ON CONFLICT (tenant, unique_key) WHERE unique_key IS NOT NULL DO NOTHING
-            """)
-        if inserted == 0, let key = job.uniqueKey, let existing = try JobQueries.job(tenant: job.tenant, uniqueKey: key, in: Transaction(db)) {
-            return EnqueuedJob(job: existing, created: false)
-        }
-        return EnqueuedJob(job: job.runningRecord(id: id, maxAttempts: maxAttempts, owner: owner, leaseUntil: leaseUntil, at: at,
-                                                  traceparent: traceparent), created: true)
+        let at = now.millisecondsSince1970
+        return try JobQueries.insertRunning(job, id: try nextID(tx.connection, nowMilliseconds: at), maxAttempts: maxAttempts,
+                                            owner: owner, leaseUntil: leaseUntil, at: at, in: tx)
     }
 
     /// Inserts jobs inside the caller's transaction (the scheduler enqueues its fires and
