@@ -17,6 +17,8 @@
 # --postgres: a throwaway PostgreSQL cluster (Scripts/postgres.sh) holds all state, and
 # --instances N servers share it; the load goes round-robin across them, each chaos kill takes
 # a random instance, and once during a chaos run PostgreSQL itself is restarted.
+# Besides the mix, 10 completions a second go to a provider limited to 120 requests a minute;
+# the check finds the mock's calls to it within that limit across all instances.
 set -euo pipefail
 
 duration=30 concurrency=32 rate="" tenants=4 mix="" latency=0 error_rate=0 chaos=0 kills=5 settle=180 config=release report="" keep=0 bin=
@@ -97,9 +99,12 @@ cat >"$work/config.json" <<JSON
   "host": "127.0.0.1", "port": $port, "dataDir": "$data", "dev": true, "publicBaseUrl": "$url", $database_json
   "plans": { "internal-batch": { "requestsPerSecond": 100000, "burst": 100000 } },
   "llm": {
-    "providers": [ { "id": "mock", "type": "openai", "baseUrl": "$mock", "timeoutSeconds": 10 } ],
-    "models": { "gpt-load": { "maxOutputTokens": 4096, "inputPer1K": 150, "outputPer1K": 600 } },
-    "routes": { "chat": [ { "provider": "mock", "model": "gpt-load" } ] },
+    "providers": [ { "id": "mock", "type": "openai", "baseUrl": "$mock", "timeoutSeconds": 10 },
+                   { "id": "mock-limited", "type": "openai", "baseUrl": "$mock", "timeoutSeconds": 10, "requestsPerMinute": 120 } ],
+    "models": { "gpt-load": { "maxOutputTokens": 4096, "inputPer1K": 150, "outputPer1K": 600 },
+                "gpt-limited": { "maxOutputTokens": 4096, "inputPer1K": 150, "outputPer1K": 600 } },
+    "routes": { "chat": [ { "provider": "mock", "model": "gpt-load" } ],
+                "limited": [ { "provider": "mock-limited", "model": "gpt-limited" } ] },
     "defaultUseCase": "chat", "requestDeadlineSeconds": 20
   },
   "messaging": {

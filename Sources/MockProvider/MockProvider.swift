@@ -10,8 +10,8 @@ import Synchronization
 /// streamed (`stream: true`). It answers after a
 /// configurable latency, fails at configurable rates, and fails on purpose for models named
 /// `fail-429`, `fail-503`, `fail-quota`, `fail-400` and `slow` (2 s). `GET /_mock/calls` says
-/// how many completion calls it received, `GET /_mock/traceparents` the `traceparent` each call
-/// carried. It also serves Twilio- and SendGrid-compatible messaging endpoints
+/// how many completion calls it received, `GET /_mock/call-times` when each arrived by model,
+/// `GET /_mock/traceparents` the `traceparent` each call carried. It also serves Twilio- and SendGrid-compatible messaging endpoints
 /// (`MockProvider+Messaging.swift`).
 public struct MockProvider: Sendable {
     public struct Configuration: Sendable {
@@ -60,6 +60,11 @@ public struct MockProvider: Sendable {
         router.post("/v1/chat/completions") { request, context in try await self.chatCompletion(request, context: context) }
         router.post("/v1/messages") { request, context in try await self.anthropicMessage(request, context: context) }
         router.get("/_mock/calls") { _, _ in "{\"calls\":\(self.callCount)}" }
+        // When each chat completion call arrived, by model: the load check finds the fleet within a model's RPM.
+        router.get("/_mock/call-times") { _, _ in
+            let times = self.calls.times.withLock { $0 }
+            return String(decoding: try JSONSerialization.data(withJSONObject: times), as: UTF8.self)
+        }
         router.post("/_mock/faults") { request, _ -> Response in
             let body = try await request.body.collect(upTo: 4_096)
             guard let override = try? JSONDecoder().decode(MockFaults.Override.self, from: Data(buffer: body)) else {
@@ -99,6 +104,7 @@ public struct MockProvider: Sendable {
         guard let chat = try? JSONDecoder().decode(ChatRequest.self, from: Data(buffer: body)) else {
             return Self.error(.badRequest, type: "invalid_request_error", code: nil, "the body is not a chat completion request")
         }
+        calls.record(model: chat.model)
         let fault = faults.current(configuration)
         if fault.latency > .zero { try await Task.sleep(for: fault.latency) }
         let roll = Self.unit(number)
@@ -249,6 +255,13 @@ public struct MockProvider: Sendable {
 
 private final class Calls: Sendable {
     let count = Atomic<Int>(0)
+    /// When each chat completion call arrived (milliseconds since 1970), by model.
+    let times = Mutex<[String: [Int64]]>([:])
+
+    func record(model: String) {
+        let now = Int64((Date().timeIntervalSince1970 * 1_000).rounded(.down))
+        times.withLock { $0[model, default: []].append(now) }
+    }
 }
 
 extension MockProvider {

@@ -19,6 +19,8 @@ public final class JobRuntime: Service, Sendable {
     public let wallets: Wallets
     /// `Idempotency-Key` records, in the same database; purged by a scheduled job.
     public let idempotency: IdempotencyStore
+    /// Rate-limit capacity shared with the other instances on the database (PostgreSQL); nil on SQLite.
+    public let rateBudget: SharedRateBudget?
     public let clock: any WallClock
     private let registry: JobRegistry
     private let pool: WorkerPool
@@ -37,13 +39,15 @@ public final class JobRuntime: Service, Sendable {
     }
 
     private init(backend: any Backend, sqlite: SQLiteStore?, scheduler: Scheduler, wallets: Wallets,
-                 idempotency: IdempotencyStore, clock: any WallClock, registry: JobRegistry, pool: WorkerPool) {
+                 idempotency: IdempotencyStore, rateBudget: SharedRateBudget?, clock: any WallClock, registry: JobRegistry,
+                 pool: WorkerPool) {
         self.backend = backend
         self.sqlite = sqlite
         self.jobs = backend.jobs
         self.scheduler = scheduler
         self.wallets = wallets
         self.idempotency = idempotency
+        self.rateBudget = rateBudget
         self.clock = clock
         self.registry = registry
         self.pool = pool
@@ -71,6 +75,9 @@ public final class JobRuntime: Service, Sendable {
         public let wallets: Wallets
         public let idempotency: IdempotencyStore
         public let clock: any WallClock
+        /// Rate-limit capacity shared with the other instances on the database; nil where this
+        /// process is the only one (SQLite).
+        public let rateBudget: SharedRateBudget?
     }
 
     /// `open` for handlers that need the runtime's own services: `registry` is called once with them.
@@ -112,7 +119,9 @@ public final class JobRuntime: Service, Sendable {
                                metadata: ["error": "\(error)"])
             }
         }
-        let registry = try makeRegistry(Services(backend: backend, jobs: jobs, wallets: wallets, idempotency: idempotency, clock: clock))
+        let rateBudget = configuration.postgres == nil ? nil : SharedRateBudget(backend: backend, clock: clock)
+        let registry = try makeRegistry(Services(backend: backend, jobs: jobs, wallets: wallets, idempotency: idempotency, clock: clock,
+                                                 rateBudget: rateBudget))
             .adding(IdempotencyPurgeJob(store: idempotency))
         if writable {
             let reconciled = try await wallets.reconcile(job: { try await jobs.job($0, tenant: nil) })
@@ -139,7 +148,7 @@ public final class JobRuntime: Service, Sendable {
             fired: { pool.workArrived() })
         if writable { _ = try await scheduler.save(IdempotencyPurgeJob.schedule) }
         return JobRuntime(backend: backend, sqlite: sqlite, scheduler: scheduler, wallets: wallets, idempotency: idempotency,
-                          clock: clock, registry: registry, pool: pool)
+                          rateBudget: rateBudget, clock: clock, registry: registry, pool: pool)
     }
 
     /// Where the runtime is in its life.

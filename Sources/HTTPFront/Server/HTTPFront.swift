@@ -101,7 +101,7 @@ public struct HTTPFront: Sendable {
             .add(middleware: JWTAuthMiddleware(verifier: verifier))
             .group(context: TenantRequestContext.self)
             .add(middleware: TenantCheckMiddleware())
-            .add(middleware: TenantRateLimitMiddleware(plans: configuration.plans, clock: runtime.clock))
+            .add(middleware: TenantRateLimitMiddleware(plans: configuration.plans, clock: runtime.clock, shared: runtime.rateBudget))
             .add(middleware: ErrorEnvelopeMiddleware<TenantRequestContext>())
         jobs.addRoutes(to: tenantRoutes, &table)
         wallets.addRoutes(to: tenantRoutes, &table)

@@ -138,7 +138,7 @@ public final class LLMRouter: Sendable {
                     metrics.succeeded(target, after: clock.elapsed(since: started))
                     breaker.recordSuccess()
                     // The permit was estimated (input + maxTokens); charge the limiter what was used.
-                    limiter.correct(key: target.limiterKey, estimated: permit,
+                    await limiter.correct(key: target.limiterKey, estimated: permit,
                                     actual: Permit(requests: 1, tokens: response.usage.totalTokens))
                     return Routed(target: target, response: response, attempts: calls)
                 } catch {

@@ -42,11 +42,11 @@ public struct ProviderSettings: Sendable, Equatable {
 
 extension LLMService {
     /// The service over configured providers; each provider's limits apply per model
-    /// (limiter keys `llm:<provider>:<model>`).
+    /// (limiter keys `llm:<provider>:<model>`), to the whole fleet with a `rateBudget`.
     public init(configuration: LLMConfiguration, providers settings: [ProviderSettings], clock: any WallClock,
-                metrics: ProviderMetrics = ProviderMetrics()) {
+                metrics: ProviderMetrics = ProviderMetrics(), rateBudget: SharedRateBudget? = nil) {
         let quotas = Dictionary(settings.map { ($0.id, $0.quotas) }, uniquingKeysWith: { first, _ in first })
-        let limiter = RateLimiter(clock: clock) { key in
+        let limiter = RateLimiter(clock: clock, shared: rateBudget) { key in
             let parts = key.split(separator: ":", maxSplits: 2)
             guard parts.count == 3, parts[0] == "llm" else { return nil }
             return quotas[String(parts[1])]

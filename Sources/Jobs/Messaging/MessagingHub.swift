@@ -48,10 +48,11 @@ public final class MessagingHub: Sendable {
     public static func limiterKey(_ provider: String) -> String { limiterPrefix + provider }
 
     /// A limiter whose quotas are `configuration.requestsPerMinute`, for building adapters that
-    /// feed it (SendGrid) before the hub exists.
-    public static func limiter(for configuration: MessagingConfiguration, clock: any WallClock) -> RateLimiter {
+    /// feed it (SendGrid) before the hub exists; `shared` makes the limits the fleet's.
+    public static func limiter(for configuration: MessagingConfiguration, clock: any WallClock,
+                               shared: SharedRateBudget? = nil) -> RateLimiter {
         let limits = configuration.requestsPerMinute
-        return RateLimiter(clock: clock) { key in
+        return RateLimiter(clock: clock, shared: shared) { key in
             guard key.hasPrefix(limiterPrefix), let rpm = limits[String(key.dropFirst(limiterPrefix.count))] else { return nil }
             return [.requests(rpm, per: .seconds(60))]
         }

@@ -121,6 +121,14 @@ public enum PostgresSchema {
                 UNIQUE (tenant, key)
             );
             """),
+        // One row per rate-limited key and quota the fleet shares (SharedRateBudget): its GCRA
+        // theoretical arrival time, in microseconds since 1970.
+        Migration(version: 104, name: "rate_budgets", sql: """
+            CREATE TABLE rate_budgets (
+                key TEXT   PRIMARY KEY,
+                tat BIGINT NOT NULL
+            );
+            """),
         Migration(version: 190, name: "jobs_problems", sql: """
             CREATE INDEX jobs_problems ON jobs (state, id) WHERE state IN ('failed', 'dead');
             """),

@@ -22,6 +22,9 @@ public import Foundation
 /// - Quotas of a key come from `configure(key:quotas:)`, or else from the resolver given at
 ///   init (nil or empty: unlimited). Reconfiguring keeps the usage so far.
 /// - Limiter state lives in memory; after a restart it starts full.
+/// - With a `SharedRateBudget`, an acquisition also takes its permit from the budget every
+///   instance on the database shares (after the local quotas admit it; given back to them if the
+///   shared budget refuses), so the fleet together stays within each key's quotas.
 ///
 /// Keys whose quotas came from the resolver are forgotten once idle (fully refilled, not
 /// paused), so unique keys do not grow memory without bound; forgetting an idle key changes no
@@ -44,6 +47,8 @@ public final class RateLimiter: Sendable {
 
     /// The clock its buckets and pauses read.
     public let clock: any WallClock
+    /// The capacity shared with the other instances on the database, if any.
+    public let shared: SharedRateBudget?
     private let resolver: QuotaResolver
     private let shards: [RateLimiterShard]
     private let shardMask: Int
@@ -52,12 +57,14 @@ public final class RateLimiter: Sendable {
     ///   - clock: where time comes from; tests pass a `TestClock`.
     ///   - stripes: how many independently locked stripes hold the keys (rounded up to a power
     ///     of two, 1…4096); more stripes, less contention between concurrent callers.
+    ///   - shared: the budget shared with other instances (nil: this instance alone).
     ///   - quotas: the quotas of keys not configured explicitly.
-    public init(clock: any WallClock = SystemClock(), stripes: Int = 64,
+    public init(clock: any WallClock = SystemClock(), stripes: Int = 64, shared: SharedRateBudget? = nil,
                 quotas resolver: @escaping QuotaResolver = { _ in nil }) {
         var count = 1
         while count < min(max(stripes, 1), 4096) { count *= 2 }
         self.clock = clock
+        self.shared = shared
         self.resolver = resolver
         shards = (0..<count).map { _ in RateLimiterShard() }
         shardMask = count - 1
@@ -65,8 +72,20 @@ public final class RateLimiter: Sendable {
 
     // MARK: Acquiring
 
+    /// `tryAcquire`, then the shared budget (if any) without waiting: admitted by both, or
+    /// nothing taken and how long until it might fit.
+    /// - Throws: `RateLimitError.exceedsCapacity` if the permit can never fit.
+    public func admit(key: String, permit: Permit = .oneRequest) async throws(RateLimitError) -> RateLimitDecision {
+        let local = try tryAcquire(key: key, permit: permit)
+        guard local.isAdmitted, let shared else { return local }
+        guard let wait = await shared.take(permit, key: key, quotas: quotas(for: key)) else { return .admitted }
+        giveBack(permit, on: key)
+        return .retryAfter(wait)
+    }
+
     /// Takes `permit` from every quota of `key` if all have room and the key is not paused;
-    /// otherwise takes nothing and returns how long until it would fit.
+    /// otherwise takes nothing and returns how long until it would fit. Local quotas only:
+    /// `admit` also asks the shared budget.
     /// - Throws: `RateLimitError.exceedsCapacity` if the permit can never fit.
     public func tryAcquire(key: String, permit: Permit = .oneRequest) throws(RateLimitError) -> RateLimitDecision {
         let now = clock.now().millisecondsSince1970
@@ -85,6 +104,22 @@ public final class RateLimiter: Sendable {
     /// - Throws: `CancellationError` if the task is cancelled first (nothing taken);
     ///   `RateLimitError.deadlineExceeded` (with the retry-after) or `.exceedsCapacity`.
     public func acquire(key: String, permit: Permit = .oneRequest, deadline: Date? = nil) async throws {
+        try await acquireLocally(key: key, permit: permit, deadline: deadline)
+        guard let shared else { return }
+        do {
+            let quotas = quotas(for: key)
+            while let wait = await shared.take(permit, key: key, quotas: quotas) {
+                let wakeAt = clock.now().addingTimeInterval(wait.timeInterval)
+                if let deadline, wakeAt > deadline { throw RateLimitError.deadlineExceeded(key: key, retryAfter: wait) }
+                try await clock.sleep(until: wakeAt)
+            }
+        } catch {
+            giveBack(permit, on: key)
+            throw error
+        }
+    }
+
+    private func acquireLocally(key: String, permit: Permit, deadline: Date?) async throws {
         try Task.checkCancellation()
         let deadlineMilliseconds = deadline?.millisecondsSince1970
         let now = clock.now().millisecondsSince1970
@@ -113,17 +148,22 @@ public final class RateLimiter: Sendable {
                 wakeAt = usableAt
             }
         } catch {
-            shard(for: key).state.withLock { _ = $0.withKey(key) { $0.giveBack(permit) } }
+            giveBack(permit, on: key)
             throw error
         }
     }
 
+    private func giveBack(_ permit: Permit, on key: String) {
+        shard(for: key).state.withLock { _ = $0.withKey(key) { $0.giveBack(permit) } }
+    }
+
     /// Corrects an admitted permit once the real usage is known (a provider's token count after
     /// a call estimated with input + max tokens): unused units come back, extra ones are owed.
-    public func correct(key: String, estimated: Permit, actual: Permit) {
+    public func correct(key: String, estimated: Permit, actual: Permit) async {
         guard estimated != actual else { return }
         let now = clock.now().millisecondsSince1970
         withKey(key, now: now) { $0.correct(estimated: estimated, actual: actual, now: now) }
+        await shared?.correct(key: key, quotas: quotas(for: key), estimated: estimated, actual: actual)
     }
 
     // MARK: Pausing

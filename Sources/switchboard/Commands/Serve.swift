@@ -63,19 +63,26 @@ struct Serve: AsyncParsableCommand {
         let metrics = FrontMetrics(exporting: telemetry.metricsFactory)
         MetricsSystem.bootstrap(metrics.factory)
         let clock = SystemClock()
-        let llm = LLMService(configuration: settings.llm, providers: settings.providers, clock: clock,
-                             metrics: ProviderMetrics(factory: metrics.factory))
-        let messaging = settings.messagingHub(clock: clock, metrics: MessagingMetrics(factory: metrics.factory))
+        // Made with the runtime's services: on PostgreSQL the providers' limits are the fleet's.
+        var made: (llm: LLMService, messaging: MessagingHub)?
         let runtime = try await JobRuntime.open(
             RuntimeConfiguration(
                 store: StoreConfiguration(path: settings.databasePath, synchronous: settings.sync), postgres: settings.database,
                 workers: WorkerConfiguration(maxInFlight: settings.maxInFlight, shutdownGrace: .seconds(settings.shutdownGrace)),
                 minimumScheduleInterval: .seconds(settings.minScheduleIntervalSeconds)),
-            registry: { JobCatalog.registry(llm: llm, messaging: messaging, webhooks: settings.webhooks, services: $0) }, migrations: JobCatalog.migrations,
+            registry: { services in
+                let llm = LLMService(configuration: settings.llm, providers: settings.providers, clock: clock,
+                                     metrics: ProviderMetrics(factory: metrics.factory), rateBudget: services.rateBudget)
+                let messaging = settings.messagingHub(clock: clock, metrics: MessagingMetrics(factory: metrics.factory),
+                                                      rateBudget: services.rateBudget)
+                made = (llm, messaging)
+                return JobCatalog.registry(llm: llm, messaging: messaging, webhooks: settings.webhooks, services: services)
+            }, migrations: JobCatalog.migrations,
             postgresMigrations: JobCatalog.postgresMigrations, clock: clock, logger: logger,
             onJobFinished: { job, outcome in
                 metrics.jobFinished(job, outcome)
             })
+        guard let (llm, messaging) = made else { preconditionFailure("JobRuntime.open made no registry") }
         do {
             // Before serving: these must not race new requests.
             let recovered = try await InferenceBatches(runtime: runtime).recover(logger: logger)

@@ -48,6 +48,8 @@ struct InvariantCheck {
     let tenants: [String]
     /// The server's prices, to re-price finished work with.
     let prices: LoadPrices
+    /// The providers' requests-per-minute limits, which the fleet together must have kept.
+    var rates = FleetRateCheck(limits: [:])
 
     func run(_ work: LoadStats.Acknowledged, log: (String) -> Void) async -> [String] {
         var violations = work.violations + work.keyed.flatMap(\.violations)
@@ -83,6 +85,7 @@ struct InvariantCheck {
             violations.append("the database checks failed: \(error)")
         }
         violations += await providerChecks(backend)
+        violations += await rateChecks(log: log)
         await backend.close()
         return violations
     }
@@ -309,6 +312,20 @@ struct InvariantCheck {
             }
         }
         return problems
+    }
+
+    /// The mock's completion calls to each limited model kept its requests-per-minute limit
+    /// across every instance (`FleetRateCheck`).
+    private func rateChecks(log: (String) -> Void) async -> [String] {
+        guard let mockURL, !rates.isEmpty else { return [] }
+        guard let times = try? await FleetRateCheck.callTimes(client.http, mockURL: mockURL) else {
+            return ["the mock provider's call times could not be read"]
+        }
+        for (model, limit) in rates.limits.sorted(by: { $0.key < $1.key }) {
+            let calls = times[model] ?? []
+            log("rate limit: \(calls.count) calls to \(model) (limit \(limit)/min), busiest minute \(FleetRateCheck.busiestMinute(calls))")
+        }
+        return rates.violations(times, instances: client.instances.urls.count)
     }
 
     /// The mock provider's deliveries: none twice (by dedupe key, and by recipient and text, which

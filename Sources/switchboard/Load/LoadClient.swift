@@ -89,6 +89,12 @@ struct LoadClient: Sendable {
                answer.status < 500, answer.status != 429 {
                 stats.acknowledge { $0.violations.append("a completion over its budget was answered \(answer.status), not 402 budget_exceeded") }
             }
+        case .limited:
+            if let answer = await call("limited", .POST, "/llm-orch/v1/inference/complete", token: token,
+                                       json: #"{"prompt":"load limited \#(sequence)","maxTokens":8,"useCase":"limited"}"#),
+               answer.status == 200, let id = answer.data?["id"] as? String {
+                stats.acknowledge { $0.jobs[id] = tenant }
+            }
         case .read:
             let paths = ["/llm-orch/v1/jobs?limit=5", "/llm-orch/v1/wallets", "/cpaas/v1/messages?limit=5"]
             _ = await call("read", .GET, paths[sequence % paths.count], token: token)

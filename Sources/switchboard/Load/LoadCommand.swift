@@ -51,6 +51,9 @@ struct LoadCommand: AsyncParsableCommand {
     @Option(help: "Operation weights, e.g. \(LoadMix.standard).")
     var mix = LoadMix.standard
 
+    @Option(help: "Completions per second sent besides the mix to the config's `limited` use case (a provider with a low requests-per-minute limit; the check finds the fleet within it). 0: none.")
+    var limitedRate = 10
+
     @Option(help: "USD credited to each tenant before the run.")
     var fund = 1_000
 
@@ -68,12 +71,16 @@ struct LoadCommand: AsyncParsableCommand {
             throw ValidationError("--tenants 1...10000, --duration 1...86400, --concurrency 1...4096")
         }
         if let rate, !(1...100_000).contains(rate) { throw ValidationError("--rate 1...100000") }
+        guard (0...10_000).contains(limitedRate) else { throw ValidationError("--limited-rate 0...10000") }
         if let requests, requests < 1 { throw ValidationError("--requests must be at least 1") }
         guard (0...86_400).contains(settleSeconds) else { throw ValidationError("--settle-seconds 0...86400") }
         guard (1...1_000_000_000).contains(fund) else { throw ValidationError("--fund 1...1000000000 (USD)") }
         _ = try LoadMix(parsing: mix)
         if let database { do { _ = try PostgresURL(parsing: database) } catch { throw ValidationError(error.description) } }
-        do { _ = try LoadPrices(configFile: config) } catch { throw ValidationError("--config: \(error)") }
+        do {
+            _ = try LoadPrices(configFile: config)
+            _ = try FleetRateCheck(configFile: config)
+        } catch { throw ValidationError("--config: \(error)") }
     }
 
     /// The database the check reads: `--database`, else the data directory's SQLite file.
@@ -87,6 +94,8 @@ struct LoadCommand: AsyncParsableCommand {
     func run() async throws {
         let mix = try LoadMix(parsing: mix)
         let prices = try LoadPrices(configFile: config)
+        let rates = try FleetRateCheck(configFile: config)
+        let limitedRate = rates.useCases.contains("limited") ? limitedRate : 0
         let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(
             timeout: .init(connect: .seconds(2)), connectionPool: .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: max(concurrency, 64))))
         defer { Task { try? await http.shutdown() } }
@@ -114,6 +123,21 @@ struct LoadCommand: AsyncParsableCommand {
         let progress = Task { await Self.showProgress(stats, start: start) }
         let budget = requests ?? Int.max
         let issued = Counter()
+        // Besides the mix: completions to the limited use case at a steady rate, each in its own task.
+        let limited = Task {
+            guard limitedRate > 0 else { return }
+            await withDiscardingTaskGroup { group in
+                var next = start
+                var sequence = 0
+                while ContinuousClock.now < end {
+                    next = next + .nanoseconds(1_000_000_000 / Int64(limitedRate))
+                    try? await Task.sleep(until: next)
+                    let number = sequence
+                    sequence += 1
+                    group.addTask { await client.run(.limited, tenant: names[number % names.count], sequence: number) }
+                }
+            }
+        }
         if let rate {
             await withDiscardingTaskGroup { group in
                 var next = start
@@ -137,6 +161,7 @@ struct LoadCommand: AsyncParsableCommand {
                 }
             }
         }
+        await limited.value
         let elapsed = (ContinuousClock.now - start).timeInterval
         progress.cancel()
         await progress.value
@@ -147,7 +172,7 @@ struct LoadCommand: AsyncParsableCommand {
             let checked = try checkedDatabase
             violations = await InvariantCheck(client: client, database: checked,
                                               internalKey: internalKey, mockURL: mockUrl, settleTimeout: .seconds(settleSeconds), tenants: names,
-                                              prices: prices)
+                                              prices: prices, rates: rates)
                 .run(stats.work) { print($0) }
         }
         let metricsAfter = await Self.metrics(http, url[0])

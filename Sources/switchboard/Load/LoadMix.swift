@@ -23,6 +23,9 @@ struct LoadMix: Sendable {
         case overbudget
         /// `GET` jobs, wallets and messages.
         case read
+        /// A completion to the `limited` use case (a provider with a low requests-per-minute
+        /// limit); 429 is a right answer. Sent at `--limited-rate`, besides the mix.
+        case limited
     }
 
     let weights: [(Operation, Int)]

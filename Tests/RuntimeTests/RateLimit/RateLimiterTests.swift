@@ -367,15 +367,15 @@ struct RateLimiterTests {
 @Suite("Rate limiter corrections")
 struct RateLimiterCorrectionTests {
     @Test("correcting a permit gives back unused units and charges extra ones")
-    func correct() throws {
+    func correct() async throws {
         let clock = TestClock()
         let limiter = RateLimiter(clock: clock) { _ in [.tokens(100, per: .seconds(60))] }
         #expect(try limiter.tryAcquire(key: "k", permit: Permit(tokens: 90)).isAdmitted)
         #expect(try limiter.tryAcquire(key: "k", permit: Permit(tokens: 50)).isAdmitted == false)
-        limiter.correct(key: "k", estimated: Permit(tokens: 90), actual: Permit(tokens: 10))
+        await limiter.correct(key: "k", estimated: Permit(tokens: 90), actual: Permit(tokens: 10))
         #expect(try limiter.tryAcquire(key: "k", permit: Permit(tokens: 50)).isAdmitted)
         // Now 60 used; a call that used 40 more than it said leaves nothing for another 1.
-        limiter.correct(key: "k", estimated: Permit(tokens: 0), actual: Permit(tokens: 40))
+        await limiter.correct(key: "k", estimated: Permit(tokens: 0), actual: Permit(tokens: 40))
         #expect(try limiter.tryAcquire(key: "k", permit: Permit(tokens: 1)).isAdmitted == false)
         clock.advance(by: .seconds(6))  // 100 per minute: 10 tokens come back
         #expect(try limiter.tryAcquire(key: "k", permit: Permit(tokens: 10)).isAdmitted)
