@@ -17,7 +17,7 @@
 # --postgres: a throwaway PostgreSQL cluster (Scripts/postgres.sh) holds all state, and
 # --instances N servers share it; the load goes round-robin across them, each chaos kill takes
 # a random instance, and once during a chaos run PostgreSQL itself is restarted.
-# Besides the mix, 10 completions a second go to a provider limited to 120 requests a minute;
+# Besides the mix, 2 completions a second go to a provider limited to 30 requests a minute;
 # the check finds the mock's calls to it within that limit across all instances.
 set -euo pipefail
 
@@ -100,7 +100,7 @@ cat >"$work/config.json" <<JSON
   "plans": { "internal-batch": { "requestsPerSecond": 100000, "burst": 100000 } },
   "llm": {
     "providers": [ { "id": "mock", "type": "openai", "baseUrl": "$mock", "timeoutSeconds": 10 },
-                   { "id": "mock-limited", "type": "openai", "baseUrl": "$mock", "timeoutSeconds": 10, "requestsPerMinute": 120 } ],
+                   { "id": "mock-limited", "type": "openai", "baseUrl": "$mock", "timeoutSeconds": 10, "requestsPerMinute": 30 } ],
     "models": { "gpt-load": { "maxOutputTokens": 4096, "inputPer1K": 150, "outputPer1K": 600 },
                 "gpt-limited": { "maxOutputTokens": 4096, "inputPer1K": 150, "outputPer1K": 600 } },
     "routes": { "chat": [ { "provider": "mock", "model": "gpt-load" } ],

@@ -16,7 +16,8 @@ import ServiceLifecycle
 /// (b) the same through the OpenAI-compatible adapter against `mock-provider`, and the latency
 /// Switchboard adds over calling the mock directly, one request in flight; (c) one batch of
 /// `--batch-items` items (NDJSON) against the zero-latency simulated provider, from the
-/// submission to the batch's `completed`.
+/// submission to the batch's `completed`. With `--database`, only (a), across `--instances`
+/// servers on that PostgreSQL database, the requests round-robin over them.
 struct InferenceBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "inference", abstract: "Measure completions over HTTP.")
 
@@ -38,11 +39,20 @@ struct InferenceBenchmark: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Directory for the scratch databases.", valueName: "path"))
     var dataDir = "./data"
 
+    @Option(help: ArgumentHelp("Run phase (a) on this PostgreSQL database (postgres://…; it gets the schema and the jobs) instead.",
+                               valueName: "url"))
+    var database: String?
+
+    @Option(help: "Instances serving phase (a) on --database.")
+    var instances = 2
+
     func validate() throws {
         guard (1...10_000_000).contains(requests), (1...4_096).contains(concurrency), (10...1_000_000).contains(sequential),
               (1...InferenceBatches.maxItems).contains(batchItems) else {
             throw ValidationError("--requests 1...10000000, --concurrency 1...4096, --sequential 10...1000000, --batch-items 1...50000")
         }
+        guard (1...16).contains(instances) else { throw ValidationError("--instances 1...16") }
+        if let database { do { _ = try PostgresURL(parsing: database) } catch { throw ValidationError(error.description) } }
     }
 
     func run() async throws {
@@ -60,6 +70,7 @@ struct InferenceBenchmark: AsyncParsableCommand {
 
     private func measure(client: HTTPClient, logger: Logger) async throws {
         let body = #"{"prompt":"hello there, how are you today?","maxTokens":16}"#
+        if let database { return try await measureFleet(on: try PostgresURL(parsing: database), client: client, body: body, logger: logger) }
 
         // (a) the simulated provider
         let simulated = try await BenchServer.run(dataDir: dataDir, maxInFlight: maxInFlight, llm: .development, providers: [ProviderSettings(id: "simulated", kind: .simulated(.init()))],
@@ -136,6 +147,23 @@ struct InferenceBenchmark: AsyncParsableCommand {
                        "adapterReqPerSec": adapterRate, "addedP99MsAt1": addedP99, "batchItemsPerSec": batchRate])
     }
 
+
+    /// Phase (a) across `instances` servers on one PostgreSQL database.
+    private func measureFleet(on database: PostgresURL, client: HTTPClient, body: String, logger: Logger) async throws {
+        let (run, urls) = try await BenchServer.run(dataDir: dataDir, maxInFlight: maxInFlight, database: database, instances: instances,
+                                                    logger: logger) { (server: BenchServer.Context) in
+            let run = try await runConcurrently(total: requests, concurrency: concurrency) { index in
+                try await BenchHTTP.post(client, server.urls[index % server.urls.count] + "/llm-orch/v1/inference/complete", body: body,
+                                         token: server.token)
+            }
+            return (run, server.urls.count)
+        }
+        let rate = Double(requests) / run.seconds
+        print("complete (simulated) through \(urls) instances on PostgreSQL: \(Int(rate)) req/s, p50 \(run.latency.milliseconds(atPercentile: 50)) ms, "
+              + "p99 \(run.latency.milliseconds(atPercentile: 99)) ms")
+        printJSONLine(["bench": "inference", "database": "postgres", "instances": Double(urls), "completeReqPerSec": rate,
+                       "completeP99Ms": run.latency.milliseconds(atPercentile: 99)])
+    }
 
     private func rounded(_ value: Double) -> Double { (value * 1_000).rounded() / 1_000 }
 

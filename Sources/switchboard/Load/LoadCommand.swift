@@ -52,7 +52,7 @@ struct LoadCommand: AsyncParsableCommand {
     var mix = LoadMix.standard
 
     @Option(help: "Completions per second sent besides the mix to the config's `limited` use case (a provider with a low requests-per-minute limit; the check finds the fleet within it). 0: none.")
-    var limitedRate = 10
+    var limitedRate = 2
 
     @Option(help: "USD credited to each tenant before the run.")
     var fund = 1_000
