@@ -42,11 +42,12 @@ public struct ProviderSettings: Sendable, Equatable {
 
 extension LLMService {
     /// The service over configured providers; each provider's limits apply per model
-    /// (limiter keys `llm:<provider>:<model>`), to the whole fleet with a `rateBudget`.
+    /// (limiter keys `llm:<provider>:<model>`), to the whole fleet with a `rateBudget`;
+    /// `limitsStartSpent` counts each burst as spent now (a restarted process without one).
     public init(configuration: LLMConfiguration, providers settings: [ProviderSettings], clock: any WallClock,
-                metrics: ProviderMetrics = ProviderMetrics(), rateBudget: SharedRateBudget? = nil) {
+                metrics: ProviderMetrics = ProviderMetrics(), rateBudget: SharedRateBudget? = nil, limitsStartSpent: Bool = false) {
         let quotas = Dictionary(settings.map { ($0.id, $0.quotas) }, uniquingKeysWith: { first, _ in first })
-        let limiter = RateLimiter(clock: clock, shared: rateBudget) { key in
+        let limiter = RateLimiter(clock: clock, shared: rateBudget, spentAt: limitsStartSpent ? clock.now() : nil) { key in
             let parts = key.split(separator: ":", maxSplits: 2)
             guard parts.count == 3, parts[0] == "llm" else { return nil }
             return quotas[String(parts[1])]

@@ -48,11 +48,12 @@ public final class MessagingHub: Sendable {
     public static func limiterKey(_ provider: String) -> String { limiterPrefix + provider }
 
     /// A limiter whose quotas are `configuration.requestsPerMinute`, for building adapters that
-    /// feed it (SendGrid) before the hub exists; `shared` makes the limits the fleet's.
+    /// feed it (SendGrid) before the hub exists; `shared` makes the limits the fleet's, and
+    /// `startSpent` counts each burst as spent now (a restarted process without `shared`).
     public static func limiter(for configuration: MessagingConfiguration, clock: any WallClock,
-                               shared: SharedRateBudget? = nil) -> RateLimiter {
+                               shared: SharedRateBudget? = nil, startSpent: Bool = false) -> RateLimiter {
         let limits = configuration.requestsPerMinute
-        return RateLimiter(clock: clock, shared: shared) { key in
+        return RateLimiter(clock: clock, shared: shared, spentAt: startSpent ? clock.now() : nil) { key in
             guard key.hasPrefix(limiterPrefix), let rpm = limits[String(key.dropFirst(limiterPrefix.count))] else { return nil }
             return [.requests(rpm, per: .seconds(60))]
         }

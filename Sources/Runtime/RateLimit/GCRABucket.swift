@@ -18,11 +18,14 @@ struct GCRABucket: Sendable {
     /// Theoretical arrival time, in ticks since 1970.
     private var tat: Int128 = 0
 
-    init(_ quota: Quota) {
+    /// A full bucket, or one whose whole burst was spent at `spentAt` (ms since 1970): it
+    /// refills from then as if every unit had been taken at that instant.
+    init(_ quota: Quota, spentAt: Int64? = nil) {
         self.quota = quota
         limit = Int128(quota.limit)
         cost = Int128(quota.period.milliseconds)
         capacity = Int128(quota.burst) * cost
+        if let spentAt { tat = Int128(spentAt) * limit + capacity }
     }
 
     private func ticks(_ milliseconds: Int64) -> Int128 { Int128(milliseconds) * limit }

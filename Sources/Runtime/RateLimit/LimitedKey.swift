@@ -11,10 +11,13 @@ struct LimitedKey: Sendable {
     /// Total milliseconds pauses have moved this key's usage (and so its reservations) later.
     private(set) var pauseShift: Int64 = 0
     var configuredExplicitly: Bool
+    /// When a new quota's burst counts as spent (see `RateLimiter.init`); nil: new quotas start full.
+    private let spentAt: Int64?
 
-    init(quotas: [Quota], configuredExplicitly: Bool) {
-        buckets = quotas.map(GCRABucket.init)
+    init(quotas: [Quota], configuredExplicitly: Bool, spentAt: Int64? = nil) {
+        buckets = quotas.map { GCRABucket($0, spentAt: spentAt) }
         self.configuredExplicitly = configuredExplicitly
+        self.spentAt = spentAt
     }
 
     /// What one look at the key says about a permit.
@@ -111,7 +114,7 @@ struct LimitedKey: Sendable {
         buckets = quotas.map { quota in
             let previous = buckets.first { $0.quota.unit == quota.unit && $0.quota.period == quota.period }
                 ?? buckets.first { $0.quota.unit == quota.unit }
-            return previous?.carryingUsage(into: quota, now: resumption(now: now)) ?? GCRABucket(quota)
+            return previous?.carryingUsage(into: quota, now: resumption(now: now)) ?? GCRABucket(quota, spentAt: spentAt)
         }
     }
 

@@ -21,7 +21,10 @@ public import Foundation
 ///   waiting callers in their order and pace, not all at once on top of a refilled burst.
 /// - Quotas of a key come from `configure(key:quotas:)`, or else from the resolver given at
 ///   init (nil or empty: unlimited). Reconfiguring keeps the usage so far.
-/// - Limiter state lives in memory; after a restart it starts full.
+/// - Limiter state lives in memory. A limiter made with `spentAt` counts every key's burst as
+///   spent at that instant, so a process that restarts (after a crash, perhaps one that had just
+///   spent the burst) admits no more than one uninterrupted process would have; without it, keys
+///   start full.
 /// - With a `SharedRateBudget`, an acquisition also takes its permit from the budget every
 ///   instance on the database shares (after the local quotas admit it; given back to them if the
 ///   shared budget refuses), so the fleet together stays within each key's quotas.
@@ -50,6 +53,7 @@ public final class RateLimiter: Sendable {
     /// The capacity shared with the other instances on the database, if any.
     public let shared: SharedRateBudget?
     private let resolver: QuotaResolver
+    private let spentAt: Int64?
     private let shards: [RateLimiterShard]
     private let shardMask: Int
 
@@ -58,14 +62,17 @@ public final class RateLimiter: Sendable {
     ///   - stripes: how many independently locked stripes hold the keys (rounded up to a power
     ///     of two, 1…4096); more stripes, less contention between concurrent callers.
     ///   - shared: the budget shared with other instances (nil: this instance alone).
+    ///   - spentAt: when every key's burst counts as spent (a process's start, for limits that
+    ///     bind a provider and that nothing remembers across restarts); nil: keys start full.
     ///   - quotas: the quotas of keys not configured explicitly.
     public init(clock: any WallClock = SystemClock(), stripes: Int = 64, shared: SharedRateBudget? = nil,
-                quotas resolver: @escaping QuotaResolver = { _ in nil }) {
+                spentAt: Date? = nil, quotas resolver: @escaping QuotaResolver = { _ in nil }) {
         var count = 1
         while count < min(max(stripes, 1), 4096) { count *= 2 }
         self.clock = clock
         self.shared = shared
         self.resolver = resolver
+        self.spentAt = spentAt?.millisecondsSince1970
         shards = (0..<count).map { _ in RateLimiterShard() }
         shardMask = count - 1
     }
@@ -208,7 +215,7 @@ public final class RateLimiter: Sendable {
     public func configure(key: String, quotas: [Quota]) {
         let now = clock.now().millisecondsSince1970
         shard(for: key).state.withLock { state in
-            state.withKey(key, orAdding: LimitedKey(quotas: quotas, configuredExplicitly: true), now: now) { limited in
+            state.withKey(key, orAdding: LimitedKey(quotas: quotas, configuredExplicitly: true, spentAt: spentAt), now: now) { limited in
                 limited.reconfigure(quotas, now: now)
                 limited.configuredExplicitly = true
             }
@@ -257,7 +264,7 @@ public final class RateLimiter: Sendable {
     private func withKey<R: Sendable>(_ key: String, now: Int64, _ body: (inout LimitedKey) -> R) -> R {
         let shard = shard(for: key)
         if let result = shard.state.withLock({ $0.withKey(key, body) }) { return result }
-        let fresh = LimitedKey(quotas: resolver(key) ?? [], configuredExplicitly: false)
+        let fresh = LimitedKey(quotas: resolver(key) ?? [], configuredExplicitly: false, spentAt: spentAt)
         return shard.state.withLock { $0.withKey(key, orAdding: fresh, now: now, body) }
     }
 }

@@ -174,14 +174,17 @@ public final class SharedRateBudget: Sendable {
             verdict = .refused(microseconds: 1_000_000)
             refusedNeed = 1
         }
+        // The lease lives from its answer: a slow database must not expire it before the callers
+        // waiting for it could spend it (they would lease again and again, burning the budget).
+        let answered = clock.now().millisecondsSince1970
         pools.withLock { pools in
             var pool = pools[slot] ?? Pool()
             pool.leasing = nil
             switch verdict {
             case .granted(let units):
-                pool.forfeitIfExpired(now: now)
+                pool.forfeitIfExpired(now: answered)
                 pool.units += units
-                pool.expiresAt = now + lifetime
+                pool.expiresAt = answered + lifetime
                 pool.refusedUntil = 0
             case .refused(let microseconds):
                 pool.refusedUntil = now + max(1, (microseconds + 999) / 1_000)

@@ -63,7 +63,8 @@ struct Serve: AsyncParsableCommand {
         let metrics = FrontMetrics(exporting: telemetry.metricsFactory)
         MetricsSystem.bootstrap(metrics.factory)
         let clock = SystemClock()
-        // Made with the runtime's services: on PostgreSQL the providers' limits are the fleet's.
+        // Made with the runtime's services: on PostgreSQL the providers' limits are the fleet's;
+        // on SQLite they start spent, so a crash-and-restart loop cannot exceed them.
         var made: (llm: LLMService, messaging: MessagingHub)?
         let runtime = try await JobRuntime.open(
             RuntimeConfiguration(
@@ -72,7 +73,8 @@ struct Serve: AsyncParsableCommand {
                 minimumScheduleInterval: .seconds(settings.minScheduleIntervalSeconds)),
             registry: { services in
                 let llm = LLMService(configuration: settings.llm, providers: settings.providers, clock: clock,
-                                     metrics: ProviderMetrics(factory: metrics.factory), rateBudget: services.rateBudget)
+                                     metrics: ProviderMetrics(factory: metrics.factory), rateBudget: services.rateBudget,
+                                     limitsStartSpent: services.rateBudget == nil)
                 let messaging = settings.messagingHub(clock: clock, metrics: MessagingMetrics(factory: metrics.factory),
                                                       rateBudget: services.rateBudget)
                 made = (llm, messaging)

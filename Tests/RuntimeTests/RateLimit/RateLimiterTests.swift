@@ -67,6 +67,30 @@ struct RateLimiterTests {
         #expect(try Self.admit(limiter, tokenBound, Permit(requests: 1), attempts: 100) == 32)
     }
 
+    @Test("a limiter started spent (a restart) admits, together with the process before it, no more than one limiter would")
+    func startingSpentSurvivesRestarts() throws {
+        let clock = TestClock()
+        let key = "provider:a"
+        // The first process spends its whole burst, then dies 10 s later and is replaced.
+        #expect(try Self.admit(Self.limiter(clock), key, attempts: 100) == 60)
+        clock.advance(by: .seconds(10))
+        let restarted = RateLimiter(clock: clock, spentAt: clock.now()) { $0.hasPrefix("provider:") ? [.requests(60)] : nil }
+        #expect(try restarted.tryAcquire(key: key) == .retryAfter(.seconds(1)))
+        // Over the next minute it admits one a second, 60 in all: with the first process's 60,
+        // 120 in the 70 s since the first admission, within the 130 one limiter allows (60 + 70).
+        var admitted = 0
+        for _ in 1...60 {
+            clock.advance(by: .seconds(1))
+            admitted += try Self.admit(restarted, key, attempts: 3)
+        }
+        #expect(admitted == 60)
+        // A key first used long after the start is full: a spent burst refills like any other.
+        clock.advance(by: .seconds(120))
+        #expect(try Self.admit(restarted, "provider:b", attempts: 100) == 60)
+        // Without `spentAt` a fresh limiter hands out a new burst at once.
+        #expect(try Self.admit(Self.limiter(clock), key, attempts: 100) == 60)
+    }
+
     @Test("keys are independent and the resolver decides their quotas: nil means unlimited")
     func resolverAndIndependence() throws {
         let clock = TestClock()
