@@ -8,8 +8,8 @@ import Runtime
 import ServiceLifecycle
 
 /// The server the HTTP benchmarks drive: a runtime on a fresh database (or `instances` of them on
-/// one PostgreSQL database), the HTTP front on a free loopback port, a tenant funded with
-/// $1,000,000 and a token for it, for the length of `body`.
+/// one PostgreSQL database), the HTTP front on a free loopback port, `tenants` tenants each funded
+/// with $1,000,000 and a token for each, for the length of `body`.
 enum BenchServer {
     /// What `body` gets: where the server is, a token, and the parts a benchmark may drive directly.
     struct Context: Sendable {
@@ -17,7 +17,10 @@ enum BenchServer {
         var url: String { urls[0] }
         /// Every instance's base URL.
         let urls: [String]
-        let token: String
+        /// The first tenant's token.
+        var token: String { tokens[0] }
+        /// A token per tenant, the first one's tenant being `tenant`.
+        let tokens: [String]
         let tenant: String
         let runtime: JobRuntime
         let messaging: MessagingHub
@@ -54,7 +57,7 @@ enum BenchServer {
     static func run<Value: Sendable>(dataDir: String, maxInFlight: Int, llm: LLMConfiguration = .development,
                                      providers: [ProviderSettings] = [ProviderSettings(id: "simulated", kind: .simulated(.init()))],
                                      messaging makeMessaging: (any WallClock) -> MessagingHub = { MessagingHub.development(clock: $0) },
-                                     database: PostgresURL? = nil, instances: Int = 1,
+                                     database: PostgresURL? = nil, instances: Int = 1, tenants: Int = 1,
                                      logger: Logger, _ body: @escaping @Sendable (Context) async throws -> Value) async throws -> Value {
         try tracing.get()
         let scratch = try ScratchDirectory(in: dataDir, prefix: "bench-server")
@@ -99,12 +102,15 @@ enum BenchServer {
             throw error
         }
         let runtime = runtimes[0]
-        let tenant = "bench-tenant"
-        let token = try await DevelopmentKeys.mintToken(signingKeyPEM: pem, claims: AccessClaims(
-            sub: "bench", tenantId: tenant, planTier: "bench", issuedAt: Date(), expiresAt: Date().addingTimeInterval(3_600)))
+        let names = (0..<max(1, tenants)).map { $0 == 0 ? "bench-tenant" : "bench-tenant-\($0)" }
+        var tokens: [String] = []
+        for name in names {
+            tokens.append(try await DevelopmentKeys.mintToken(signingKeyPEM: pem, claims: AccessClaims(
+                sub: "bench", tenantId: name, planTier: "bench", issuedAt: Date(), expiresAt: Date().addingTimeInterval(3_600))))
+        }
         let group = ServiceGroup(configuration: .init(services: applications, logger: logger))
         do {
-            _ = try await runtime.wallets.credit(MicroUSD(usd: 1_000_000), to: .team(tenant), reference: "bench")
+            for name in names { _ = try await runtime.wallets.credit(MicroUSD(usd: 1_000_000), to: .team(name), reference: "bench") }
             let value = try await withThrowingTaskGroup(of: Value?.self) { tasks in
                 tasks.addTask { try await group.run(); return nil }
                 var urls: [String] = []
@@ -113,7 +119,7 @@ enum BenchServer {
                     if urls.count == runtimes.count { break }
                 }
                 guard urls.count == runtimes.count else { throw CancellationError() }
-                let value = try await body(Context(urls: urls, token: token, tenant: tenant, runtime: runtime,
+                let value = try await body(Context(urls: urls, tokens: tokens, tenant: names[0], runtime: runtime,
                                                    messaging: messaging, dataDirectory: scratch.path))
                 await group.triggerGracefulShutdown()
                 try await tasks.waitForAll()

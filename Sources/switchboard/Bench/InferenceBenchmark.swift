@@ -17,7 +17,7 @@ import ServiceLifecycle
 /// Switchboard adds over calling the mock directly, one request in flight; (c) one batch of
 /// `--batch-items` items (NDJSON) against the zero-latency simulated provider, from the
 /// submission to the batch's `completed`. With `--database`, only (a), across `--instances`
-/// servers on that PostgreSQL database, the requests round-robin over them.
+/// servers on that PostgreSQL database, the requests round-robin over them and over `--tenants`.
 struct InferenceBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "inference", abstract: "Measure completions over HTTP.")
 
@@ -46,12 +46,16 @@ struct InferenceBenchmark: AsyncParsableCommand {
     @Option(help: "Instances serving phase (a) on --database.")
     var instances = 2
 
+    @Option(help: "Tenants (each its own wallet) the requests of phase (a) on --database spread over.")
+    var tenants = 1
+
     func validate() throws {
         guard (1...10_000_000).contains(requests), (1...4_096).contains(concurrency), (10...1_000_000).contains(sequential),
               (1...InferenceBatches.maxItems).contains(batchItems) else {
             throw ValidationError("--requests 1...10000000, --concurrency 1...4096, --sequential 10...1000000, --batch-items 1...50000")
         }
         guard (1...16).contains(instances) else { throw ValidationError("--instances 1...16") }
+        guard (1...1_000).contains(tenants) else { throw ValidationError("--tenants 1...1000") }
         if let database { do { _ = try PostgresURL(parsing: database) } catch { throw ValidationError(error.description) } }
     }
 
@@ -151,17 +155,18 @@ struct InferenceBenchmark: AsyncParsableCommand {
     /// Phase (a) across `instances` servers on one PostgreSQL database.
     private func measureFleet(on database: PostgresURL, client: HTTPClient, body: String, logger: Logger) async throws {
         let (run, urls) = try await BenchServer.run(dataDir: dataDir, maxInFlight: maxInFlight, database: database, instances: instances,
-                                                    logger: logger) { (server: BenchServer.Context) in
+                                                    tenants: tenants, logger: logger) { (server: BenchServer.Context) in
             let run = try await runConcurrently(total: requests, concurrency: concurrency) { index in
                 try await BenchHTTP.post(client, server.urls[index % server.urls.count] + "/llm-orch/v1/inference/complete", body: body,
-                                         token: server.token)
+                                         token: server.tokens[(index / server.urls.count) % server.tokens.count])
             }
             return (run, server.urls.count)
         }
         let rate = Double(requests) / run.seconds
-        print("complete (simulated) through \(urls) instances on PostgreSQL: \(Int(rate)) req/s, p50 \(run.latency.milliseconds(atPercentile: 50)) ms, "
+        print("complete (simulated) through \(urls) instances on PostgreSQL, \(tenants) tenant(s): \(Int(rate)) req/s, p50 \(run.latency.milliseconds(atPercentile: 50)) ms, "
               + "p99 \(run.latency.milliseconds(atPercentile: 99)) ms")
-        printJSONLine(["bench": "inference", "database": "postgres", "instances": Double(urls), "completeReqPerSec": rate,
+        printJSONLine(["bench": "inference", "database": "postgres", "instances": Double(urls), "tenants": Double(tenants),
+                       "completeReqPerSec": rate,
                        "completeP99Ms": run.latency.milliseconds(atPercentile: 99)])
     }
 
