@@ -44,7 +44,7 @@ struct ServeSettingsTests {
         let fromFlag = try ServeSettings(try options(["--database", "postgres://flag@h:1/f?sessions=3"]),
                                          environment: ["SWITCHBOARD_DATABASE_URL": "postgres://env@h/e"])
         #expect(fromFlag.database?.username == "flag" && fromFlag.database?.sessions == 3)
-        for bad in ["sqlite:///tmp/x", "postgres://h", "postgres://u@h:99999/d", "postgres://u@h/d?sslmode=require", "./data"] {
+        for bad in ["sqlite:///tmp/x", "postgres://h", "postgres://u@h:99999/d", "postgres://u@h/d?sslmode=allow", "postgres://u@h/d?sslrootcert=", "./data"] {
             #expect(throws: SettingsError.self, "\(bad)") { try ServeSettings(try options(["--database", bad]), environment: [:]) }
         }
     }

@@ -23,18 +23,21 @@ public final class PostgresBackend: Backend {
     public var health: StoreHealth { sessions.health }
     let sessions: PostgresSessions
 
-    private init(url: PostgresURL, sessions: PostgresSessions) {
+    private let configuration: PostgresConnection.Configuration
+
+    private init(url: PostgresURL, configuration: PostgresConnection.Configuration, sessions: PostgresSessions) {
         self.url = url
+        self.configuration = configuration
         self.sessions = sessions
         jobs = PostgresJobStore(sessions: sessions)
-        ledger = SQLLedger()
+        ledger = PostgresLedger()
     }
 
     /// Connects, applies the pending `migrations` (under an advisory lock, so instances that
     /// start together migrate once) and starts the sessions. An unreachable server, a refused
     /// login or a failed migration throws at once, naming the URL without its password.
     public static func open(_ url: PostgresURL, migrations: [Migration], logger: Logger? = nil) async throws -> PostgresBackend {
-        let configuration = url.connectionConfiguration
+        let configuration = try url.connectionConfiguration()
         let log = logger ?? Logger(label: "switchboard.postgres")
         try await onDedicatedThread(name: "postgres-open") { [configuration] in
             let session = PostgresSession(configuration: configuration, id: 0, logger: log)
@@ -49,7 +52,7 @@ public final class PostgresBackend: Backend {
         }
         let sessions = PostgresSessions(configuration: configuration, count: url.sessions,
                                         health: StoreHealth(path: url.description, logger: logger), logger: log)
-        return PostgresBackend(url: url, sessions: sessions)
+        return PostgresBackend(url: url, configuration: configuration, sessions: sessions)
     }
 
     /// Creates the database `name` (lower-case letters, digits and `_`) on `server`'s cluster.
@@ -70,7 +73,7 @@ public final class PostgresBackend: Backend {
 
     /// Runs `statement` outside a transaction (CREATE/DROP DATABASE cannot run inside one).
     private static func administer(_ statement: String, on server: PostgresURL) async throws {
-        let configuration = server.connectionConfiguration
+        let configuration = try server.connectionConfiguration()
         try await onDedicatedThread(name: "postgres-admin") {
             let session = PostgresSession(configuration: configuration, id: 0, logger: Logger(label: "switchboard.postgres"))
             defer { session.close() }
@@ -92,7 +95,7 @@ public final class PostgresBackend: Backend {
     /// LISTENs for other instances' queued work (`PostgresWakeups`), unless the URL asked to poll.
     public func watchForWork(_ onWork: @escaping @Sendable () -> Void) async {
         guard url.wakeups == .notify else { return }
-        await PostgresWakeups(configuration: url.connectionConfiguration, logger: Logger(label: "switchboard.postgres.wakeups")).run(onWork)
+        await PostgresWakeups(configuration: configuration, logger: Logger(label: "switchboard.postgres.wakeups")).run(onWork)
     }
 
     public var idleRecheck: Duration? { url.wakeups == .notify ? .seconds(5) : .milliseconds(500) }
@@ -155,7 +158,7 @@ final class PostgresSessions: Sendable {
                 if !durable { try session.send("SET LOCAL synchronous_commit = off") }
                 do {
                     let value = try body(Transaction(session))
-                    try session.execute("COMMIT")
+                    try session.commit()
                     return value
                 } catch {
                     if session.isBroken { session.close() } else { try? session.execute("ROLLBACK") }
@@ -215,12 +218,35 @@ struct PostgresMigrator {
 }
 
 extension PostgresURL {
-    /// How postgres-nio connects to it: no TLS (only `sslmode=disable` is accepted), and a
-    /// 5-second connect timeout so an unreachable server is an error, not a hang.
-    var connectionConfiguration: PostgresConnection.Configuration {
+    /// How postgres-nio connects to it: TLS as `tls` says, and a 5-second connect timeout so an
+    /// unreachable server is an error, not a hang. Throws when the TLS settings cannot be used
+    /// (an unreadable `sslrootcert`).
+    func connectionConfiguration() throws -> PostgresConnection.Configuration {
         var configuration = PostgresConnection.Configuration(host: host, port: port, username: username, password: password,
-                                                             database: database, tls: .disable)
+                                                             database: database, tls: try tlsConfiguration())
         configuration.options.connectTimeout = .seconds(5)
         return configuration
+    }
+
+    private func tlsConfiguration() throws -> PostgresConnection.Configuration.TLS {
+        guard tls != .disable else { return .disable }
+        var settings = TLSConfiguration.makeClientConfiguration()
+        settings.certificateVerification = switch tls {
+        case .disable, .prefer: .none
+        case .require: rootCertificates == nil ? .none : .noHostnameVerification
+        case .verifyCA: .noHostnameVerification
+        case .verifyFull: .fullVerification
+        }
+        if let rootCertificates {
+            guard FileManager.default.isReadableFile(atPath: rootCertificates) else {
+                throw StoreError(kind: .cannotOpen, message: "sslrootcert \(rootCertificates) cannot be read")
+            }
+            settings.trustRoots = .file(rootCertificates)
+        }
+        let context: NIOSSLContext
+        do { context = try NIOSSLContext(configuration: settings) } catch {
+            throw StoreError(kind: .cannotOpen, message: "the TLS settings for \(self) cannot be used: \(error)")
+        }
+        return tls == .prefer ? .prefer(context) : .require(context)
     }
 }

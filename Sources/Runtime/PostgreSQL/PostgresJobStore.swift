@@ -80,7 +80,7 @@ final class PostgresJobStore: JobStore {
     func insertRunning(_ job: NewJob, maxAttempts: Int, owner: String, leaseUntil: Date, now: Date, in tx: Transaction) throws
         -> EnqueuedJob {
         let at = now.millisecondsSince1970
-        return try JobQueries.insertRunning(job, id: try newIDs(1, at: at, in: tx)[0], maxAttempts: maxAttempts, owner: owner,
+        return try JobQueries.insertRunning(job, id: .sequence, maxAttempts: maxAttempts, owner: owner,
                                             leaseUntil: leaseUntil, at: at, in: tx)
     }
 
@@ -203,7 +203,8 @@ final class PostgresJobStore: JobStore {
     }
 
     /// Every completion in one statement (per 500): the rows join their outcomes by id, and
-    /// only a row still leased to the completion's owner (and generation) changes.
+    /// only a row still leased to the completion's owner (and generation) changes. Sent without
+    /// waiting: its answer comes with the commit's.
     func complete(_ completions: [JobCompletion], now: Date, in tx: Transaction) throws {
         let nowMS = now.millisecondsSince1970
         var start = 0
@@ -219,7 +220,7 @@ final class PostgresJobStore: JobStore {
                     \(completion.owner)::text, \(completion.recoveries.map(Int64.init))::bigint)
                     """
             }
-            try tx.run("""
+            try tx.send("""
                 UPDATE jobs SET state = v.state, run_at = coalesce(v.run_at, jobs.run_at), attempts = jobs.attempts - v.refund,
                                 last_error = coalesce(v.error, jobs.last_error), result = v.result, finished_at = v.finished_at,
                                 updated_at = \(nowMS), lease_owner = NULL, lease_expires_at = NULL

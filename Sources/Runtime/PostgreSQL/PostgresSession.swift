@@ -94,13 +94,21 @@ final class PostgresSession: @unchecked Sendable {
         if let failure { throw failure }
     }
 
+    /// Sends COMMIT after the statements sent without waiting and waits for all of them: the
+    /// connection runs them one after another without this thread waking in between. When one
+    /// of them failed the server answers the COMMIT by rolling back, and that failure is thrown.
+    func commit() throws {
+        try send("COMMIT")
+        try settlePending()
+    }
+
     /// Runs statements with no arguments (schema, transaction control), one at a time: each
-    /// statement of `text` ends with a semicolon at the end of a line.
+    /// statement of `text` ends with a semicolon at the end of a line (outside `$$` bodies).
     func execute(_ text: String) throws {
         let connection = try connected()
         try settlePending()
         noteTransactionControl(text)
-        for statement in text.components(separatedBy: ";\n") {
+        for statement in Self.statements(of: text) {
             let trimmed = statement.trimmingCharacters(in: .whitespacesAndNewlines.union(CharacterSet(charactersIn: ";")))
             guard !trimmed.isEmpty, !trimmed.split(separator: "\n").allSatisfy({ $0.trimmingCharacters(in: .whitespaces).hasPrefix("--") })
             else { continue }
@@ -108,6 +116,26 @@ final class PostgresSession: @unchecked Sendable {
                 throw Self.storeError(error, sql: trimmed)
             }
         }
+    }
+
+    /// `text` cut after each semicolon that ends a line, except inside a `$$`-quoted body.
+    static func statements(of text: String) -> [String] {
+        var statements: [String] = [], current = ""
+        for (index, part) in text.components(separatedBy: "$$").enumerated() {
+            if index > 0 { current += "$$" }
+            guard index.isMultiple(of: 2) else {
+                current += part
+                continue
+            }
+            let pieces = part.components(separatedBy: ";\n")
+            current += pieces[0]
+            for piece in pieces.dropFirst() {
+                statements.append(current)
+                current = piece
+            }
+        }
+        statements.append(current)
+        return statements
     }
 
     @discardableResult

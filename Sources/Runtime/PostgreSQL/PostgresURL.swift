@@ -4,8 +4,10 @@ import Foundation
 /// (also `postgresql://`). Query options: `sessions=N` (connections this process keeps, 1–64,
 /// default 8); `wakeups=notify|poll` (default notify: instances wake each other with
 /// LISTEN/NOTIFY on one more connection; `poll` looks for work every half second instead, for
-/// PgBouncer in transaction mode, where LISTEN does not work). A malformed URL is refused with
-/// what is wrong, before anything connects.
+/// PgBouncer in transaction mode, where LISTEN does not work); `sslmode=disable|prefer|require|
+/// verify-ca|verify-full` as libpq reads it (default prefer) and `sslrootcert=PATH` (the CA
+/// certificates to trust instead of the system's). A malformed URL is refused with what is
+/// wrong, before anything connects.
 public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
     public var host: String
     public var port: Int
@@ -16,6 +18,26 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
     public var sessions: Int
     /// How instances learn of work another one committed.
     public var wakeups: Wakeups = .notify
+
+    /// Whether the connection is encrypted and what of the server's certificate is checked.
+    public var tls: TLSMode = .prefer
+    /// A PEM file of CA certificates to trust (`sslrootcert`); nil: the system's.
+    public var rootCertificates: String?
+
+    /// libpq's `sslmode` values.
+    public enum TLSMode: String, Sendable, Equatable {
+        /// No TLS.
+        case disable
+        /// TLS when the server offers it, plain otherwise; the certificate is not checked.
+        case prefer
+        /// TLS or no connection; the certificate is not checked (unless `sslrootcert` is given:
+        /// then as verify-ca, as libpq does).
+        case require
+        /// TLS with a certificate signed by a trusted CA, for any host name.
+        case verifyCA = "verify-ca"
+        /// TLS with a trusted certificate for the URL's host.
+        case verifyFull = "verify-full"
+    }
 
     public enum Wakeups: String, Sendable, Equatable {
         /// LISTEN/NOTIFY on a dedicated connection (a look every 5 s besides, in case one was missed).
@@ -51,6 +73,8 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
         guard (1...65_535).contains(port) else { throw refuse("port \(port) is out of range") }
         var sessions = 8
         var wakeups = Wakeups.notify
+        var tls = TLSMode.prefer
+        var rootCertificates: String?
         for item in components.queryItems ?? [] {
             switch item.name {
             case "sessions":
@@ -61,8 +85,14 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
             case "wakeups":
                 guard let value = item.value.flatMap(Wakeups.init(rawValue:)) else { throw refuse("wakeups must be notify or poll") }
                 wakeups = value
-            case "sslmode" where item.value == "disable":
-                break
+            case "sslmode":
+                guard let value = item.value.flatMap(TLSMode.init(rawValue:)) else {
+                    throw refuse("sslmode must be disable, prefer, require, verify-ca or verify-full")
+                }
+                tls = value
+            case "sslrootcert":
+                guard let value = item.value, !value.isEmpty else { throw refuse("sslrootcert must name a file") }
+                rootCertificates = value
             default:
                 throw refuse("unknown option '\(item.name)'")
             }
@@ -71,6 +101,8 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
                   password: components.password.map { $0.removingPercentEncoding ?? $0 },
                   database: database.removingPercentEncoding ?? database, sessions: sessions)
         self.wakeups = wakeups
+        self.tls = tls
+        self.rootCertificates = rootCertificates
     }
 
     /// The URL without its password, for logs and messages.

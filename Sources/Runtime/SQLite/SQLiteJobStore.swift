@@ -57,7 +57,7 @@ public final class SQLiteJobStore: JobStore {
     public func insertRunning(_ job: NewJob, maxAttempts: Int, owner: String, leaseUntil: Date, now: Date, in tx: Transaction) throws
         -> EnqueuedJob {
         let at = now.millisecondsSince1970
-        return try JobQueries.insertRunning(job, id: try nextID(tx.connection, nowMilliseconds: at), maxAttempts: maxAttempts,
+        return try JobQueries.insertRunning(job, id: .made(try nextID(tx.connection, nowMilliseconds: at)), maxAttempts: maxAttempts,
                                             owner: owner, leaseUntil: leaseUntil, at: at, in: tx)
     }
 
