@@ -37,9 +37,10 @@ public final class PostgresBackend: Backend {
     /// start together migrate once) and starts the sessions. An unreachable server, a refused
     /// login or a failed migration throws at once, naming the URL without its password.
     public static func open(_ url: PostgresURL, migrations: [Migration], logger: Logger? = nil) async throws -> PostgresBackend {
-        let configuration = try url.connectionConfiguration()
         let log = logger ?? Logger(label: "switchboard.postgres")
-        try await onDedicatedThread(name: "postgres-open") { [configuration] in
+        // Off the cooperative pool: a TLS context may read the system's CA certificates.
+        let configuration = try await onDedicatedThread(name: "postgres-open") {
+            let configuration = try url.connectionConfiguration()
             let session = PostgresSession(configuration: configuration, id: 0, logger: log)
             defer { session.close() }
             do {
@@ -49,6 +50,7 @@ public final class PostgresBackend: Backend {
                                  message: "cannot connect to \(url): \(error.message)")
             }
             try PostgresMigrator(session: session).apply(migrations)
+            return configuration
         }
         let sessions = PostgresSessions(configuration: configuration, count: url.sessions,
                                         health: StoreHealth(path: url.description, logger: logger), logger: log)
@@ -73,8 +75,8 @@ public final class PostgresBackend: Backend {
 
     /// Runs `statement` outside a transaction (CREATE/DROP DATABASE cannot run inside one).
     private static func administer(_ statement: String, on server: PostgresURL) async throws {
-        let configuration = try server.connectionConfiguration()
         try await onDedicatedThread(name: "postgres-admin") {
+            let configuration = try server.connectionConfiguration()
             let session = PostgresSession(configuration: configuration, id: 0, logger: Logger(label: "switchboard.postgres"))
             defer { session.close() }
             try session.execute(statement)
@@ -237,6 +239,8 @@ extension PostgresURL {
         case .verifyCA: .noHostnameVerification
         case .verifyFull: .fullVerification
         }
+        // Nothing is verified without a root file in these modes: no trust store to load.
+        if settings.certificateVerification == .none { settings.trustRoots = .certificates([]) }
         if let rootCertificates {
             guard FileManager.default.isReadableFile(atPath: rootCertificates) else {
                 throw StoreError(kind: .cannotOpen, message: "sslrootcert \(rootCertificates) cannot be read")
