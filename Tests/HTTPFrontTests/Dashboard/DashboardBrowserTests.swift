@@ -10,7 +10,7 @@ import Testing
 /// page and sees its data (a job's id, a batch's progress, a wallet's balance, a message's
 /// body as text), and a retry button retries a dead job. Without Chromium this fails.
 @Suite(.serialized) struct DashboardBrowserTests {
-    @Test("Chromium signs in through the form, sees each page's data, and retries a dead job", .timeLimit(.minutes(1)))
+    @Test("Chromium signs in through the form, sees each page's data, and retries a dead job", .timeLimit(.minutes(5)))
     func browser() async throws {
         let harness = try await Harness.make(developmentMode: true)
         let token = try await harness.token()

@@ -61,7 +61,7 @@ final class HeadlessChromium: Sendable {
 
     /// Runs `body` with a DevTools session on the browser's first page.
     func withPage<Value: Sendable>(_ body: @escaping @Sendable (DevToolsPage) async throws -> Value) async throws -> Value {
-        let list = try await HTTPClient.shared.get(url: "http://127.0.0.1:\(port)/json/list").get()
+        let list = try await HTTPClient.shared.get(url: "http://127.0.0.1:\(port)/json/list", deadline: .now() + .seconds(30)).get()
         let targets = try JSONSerialization.jsonObject(with: Data(buffer: list.body ?? ByteBuffer())) as? [[String: Any]] ?? []
         let url = try #require(targets.first { $0["type"] as? String == "page" }?["webSocketDebuggerUrl"] as? String)
         let result = ResultBox<Value>()
@@ -69,8 +69,13 @@ final class HeadlessChromium: Sendable {
             let page = DevToolsPage(outbound: outbound)
             // Not a child task: the handler returns after the body, which closes the socket and ends this loop.
             let reader = Task {
-                for try await message in inbound.messages(maxSize: 1 << 26) {
-                    if case .text(let text) = message { await page.receive(text) }
+                do {
+                    for try await message in inbound.messages(maxSize: 1 << 26) {
+                        if case .text(let text) = message { await page.receive(text) }
+                    }
+                    await page.close(DevToolsError(message: "the browser closed the DevTools socket"))
+                } catch {
+                    await page.close(error)
                 }
             }
             defer { reader.cancel() }
@@ -89,13 +94,23 @@ final class ResultBox<Value: Sendable>: @unchecked Sendable {
     func set(_ value: Value) { self.value = value }
 }
 
-/// One page's DevTools session: commands with their answers, and page-load events.
+/// One page's DevTools session: commands with their answers, and page-load events. Every wait
+/// ends: with its answer, or failing with what it waited for when the socket closes or the test's
+/// task is cancelled (its time limit), so a browser that stops answering fails the test instead
+/// of hanging the run.
 actor DevToolsPage {
+    private struct Waiter {
+        var what: String
+        /// A page load waits for the load count to pass this; a command waits for its answer.
+        var loadAfter: Int?
+        var continuation: CheckedContinuation<Data, any Error>
+    }
+
     private let outbound: WebSocketOutboundWriter
     private var nextID = 0
-    private var pending: [Int: CheckedContinuation<Data, any Error>] = [:]
+    private var waiters: [Int: Waiter] = [:]
     private var loads = 0
-    private var loadWaiters: [(after: Int, continuation: CheckedContinuation<Void, Never>)] = []
+    private var closed: (any Error)?
 
     init(outbound: WebSocketOutboundWriter) {
         self.outbound = outbound
@@ -104,30 +119,56 @@ actor DevToolsPage {
     func receive(_ text: String) {
         if ProcessInfo.processInfo.environment["CDP_DEBUG"] != nil { FileHandle.standardError.write(Data(("<- " + text.prefix(2000) + "\n").utf8)) }
         guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else { return }
-        if let id = object["id"] as? Int, let continuation = pending.removeValue(forKey: id) {
+        if let id = object["id"] as? Int, let waiter = waiters.removeValue(forKey: id) {
             if let error = object["error"] {
-                continuation.resume(throwing: DevToolsError(message: "\(error)"))
+                waiter.continuation.resume(throwing: DevToolsError(message: "\(waiter.what): \(error)"))
             } else {
-                continuation.resume(returning: (try? JSONSerialization.data(withJSONObject: object["result"] ?? [:])) ?? Data())
+                waiter.continuation.resume(returning: (try? JSONSerialization.data(withJSONObject: object["result"] ?? [:])) ?? Data())
             }
         } else if object["method"] as? String == "Page.loadEventFired" {
             loads += 1
-            let ready = loadWaiters.filter { $0.after < loads }
-            loadWaiters.removeAll { $0.after < loads }
-            for waiter in ready { waiter.continuation.resume() }
+            for (id, waiter) in waiters where waiter.loadAfter.map({ $0 < loads }) == true {
+                waiters[id] = nil
+                waiter.continuation.resume(returning: Data())
+            }
+        }
+    }
+
+    /// The socket ended: every wait fails.
+    func close(_ error: any Error) {
+        closed = closed ?? error
+        let ended = waiters.values
+        waiters = [:]
+        for waiter in ended { waiter.continuation.resume(throwing: DevToolsError(message: "\(waiter.what): \(error)")) }
+    }
+
+    private func cancel(_ id: Int) {
+        guard let waiter = waiters.removeValue(forKey: id) else { return }
+        waiter.continuation.resume(throwing: DevToolsError(message: "\(waiter.what): cancelled while waiting (the test's time limit)"))
+    }
+
+    /// Waits for `what`: a command's answer (`message(id)` is sent) or a page load after `loadAfter`.
+    private func wait(for what: String, loadAfter: Int? = nil, message: ((Int) -> String)? = nil) async throws -> Data {
+        nextID += 1
+        let id = nextID
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                if let closed { return continuation.resume(throwing: DevToolsError(message: "\(what): \(closed)")) }
+                if Task.isCancelled { return continuation.resume(throwing: DevToolsError(message: "\(what): cancelled")) }
+                waiters[id] = Waiter(what: what, loadAfter: loadAfter, continuation: continuation)
+                if let text = message?(id) {
+                    if ProcessInfo.processInfo.environment["CDP_DEBUG"] != nil { FileHandle.standardError.write(Data(("-> " + text.prefix(200) + "\n").utf8)) }
+                    Task { try? await outbound.writeTextMessage(text) }
+                }
+            }
+        } onCancel: {
+            Task { await self.cancel(id) }
         }
     }
 
     /// Sends a command (`params` as JSON text) and returns its `result` as JSON.
     func call(_ method: String, _ params: String = "{}") async throws -> Data {
-        nextID += 1
-        let id = nextID
-        let message = #"{"id":\#(id),"method":"\#(method)","params":\#(params)}"#
-        if ProcessInfo.processInfo.environment["CDP_DEBUG"] != nil { FileHandle.standardError.write(Data(("-> " + message.prefix(200) + "\n").utf8)) }
-        return try await withCheckedThrowingContinuation { continuation in
-            pending[id] = continuation
-            Task { try? await outbound.writeTextMessage(message) }
-        }
+        try await wait(for: "\(method) \(params.prefix(120))") { id in #"{"id":\#(id),"method":"\#(method)","params":\#(params)}"# }
     }
 
     /// Runs `action`, then waits for the page load it causes.
@@ -135,7 +176,7 @@ actor DevToolsPage {
         let before = loads
         try await action()
         if loads > before { return }
-        await withCheckedContinuation { continuation in loadWaiters.append((before, continuation)) }
+        _ = try await wait(for: "a page load", loadAfter: before)
     }
 
     func navigate(_ url: String) async throws {

@@ -171,7 +171,7 @@ struct MessagingBackendTests {
     }
 
     @Test("webhook endpoints: created and listed per tenant; each delivery is claimed once across two instances",
-          .timeLimit(.minutes(1)), arguments: BackendKind.allCases)
+          .timeLimit(.minutes(5)), arguments: BackendKind.allCases)
     func webhookDeliveriesAcrossInstances(_ kind: BackendKind) async throws {
         try await Receiver.run(statuses: []) { url, receiver in
             let harness = try await MessagingHarness.open(kind)

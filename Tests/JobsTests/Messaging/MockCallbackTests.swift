@@ -32,7 +32,7 @@ struct MockCallbackTests {
         try await LoopbackServer.run(router) { url in try await body(url + "/cb", posts) }
     }
 
-    @Test("after a send that asks: sent then delivered, signed; twice and reversed when told", .timeLimit(.minutes(1)))
+    @Test("after a send that asks: sent then delivered, signed; twice and reversed when told", .timeLimit(.minutes(5)))
     func callbacks() async throws {
         let token = "secret"
         try await Self.withReceiver { url, received in

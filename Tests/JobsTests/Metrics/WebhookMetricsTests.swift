@@ -6,7 +6,7 @@ import Testing
 
 @Suite("Webhook delivery metrics")
 struct WebhookMetricsTests {
-    @Test("each attempt is counted by outcome (retrying, delivered, failed) with its latency; no tenant or URL label", .timeLimit(.minutes(1)))
+    @Test("each attempt is counted by outcome (retrying, delivered, failed) with its latency; no tenant or URL label", .timeLimit(.minutes(5)))
     func attemptsByOutcome() async throws {
         try await Receiver.run(statuses: [500, 500]) { url, _ in
             let metrics = TestMetrics()

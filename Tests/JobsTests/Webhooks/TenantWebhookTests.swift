@@ -111,7 +111,7 @@ struct TenantWebhookTests {
     }
 
     @Test("a delivery answered 500 twice is retried with backoff, then delivered once, with one webhook-id and valid signatures",
-          .timeLimit(.minutes(1)), arguments: BackendKind.allCases)
+          .timeLimit(.minutes(5)), arguments: BackendKind.allCases)
     func retriedThenDelivered(_ kind: BackendKind) async throws {
         try await Receiver.run(statuses: [500, 500, 200]) { url, receiver in
             let harness = try await MessagingHarness.open(kind)
@@ -149,7 +149,7 @@ struct TenantWebhookTests {
         }
     }
 
-    @Test("a receiver that never answers 2xx: retried until the 24 h window, then the delivery fails", .timeLimit(.minutes(1)), arguments: BackendKind.allCases)
+    @Test("a receiver that never answers 2xx: retried until the 24 h window, then the delivery fails", .timeLimit(.minutes(5)), arguments: BackendKind.allCases)
     func givesUpAfterWindow(_ kind: BackendKind) async throws {
         try await Receiver.run(statuses: Array(repeating: 503, count: 20)) { url, receiver in
             let harness = try await MessagingHarness.open(kind)

@@ -20,7 +20,7 @@ struct OTLPExportTests {
         return data
     }
 
-    @Test("a request's server span reaches the collector under the request's trace id; metrics are exported too", .timeLimit(.minutes(2)))
+    @Test("a request's server span reaches the collector under the request's trace id; metrics are exported too", .timeLimit(.minutes(5)))
     func exportsTraceAndMetrics() async throws {
         #expect(FileManager.default.isExecutableFile(atPath: ServeProcess.binary), "build the switchboard binary first")
         try await OTLPCollector.run { endpoint, collector in
