@@ -27,7 +27,8 @@ public import Foundation
 ///   start full.
 /// - With a `SharedRateBudget`, an acquisition also takes its permit from the budget every
 ///   instance on the database shares (after the local quotas admit it; given back to them if the
-///   shared budget refuses), so the fleet together stays within each key's quotas.
+///   shared budget refuses), so the fleet together stays within each key's quotas, and a
+///   pause (a provider's 429) seen by one instance holds every instance.
 ///
 /// Keys whose quotas came from the resolver are forgotten once idle (fully refilled, not
 /// paused), so unique keys do not grow memory without bound; forgetting an idle key changes no
@@ -176,23 +177,38 @@ public final class RateLimiter: Sendable {
     // MARK: Pausing
 
     /// Refuses (or holds) every acquisition on `key` for `duration` from now, unless it is
-    /// already paused for longer. For a provider's 429.
-    public func pause(key: String, for duration: Duration) {
+    /// already paused for longer. For a provider's 429. With a shared budget the pause holds the
+    /// whole fleet (`SharedRateBudget.pause`), written in the background: the task returned ends
+    /// once it is written (or could not be); nil when nothing is written.
+    @discardableResult
+    public func pause(key: String, for duration: Duration) -> Task<Void, Never>? {
         let now = clock.now().millisecondsSince1970
         let milliseconds = RateLimitTime.milliseconds(roundingUp: duration)
-        guard milliseconds > 0 else { return }
-        let end = now + milliseconds
-        withKey(key, now: now) { $0.pause(until: end, now: now) }
+        guard milliseconds > 0 else { return nil }
+        return pause(key: key, end: now + milliseconds, now: now)
     }
 
     /// Refuses (or holds) every acquisition on `key` until `date`, unless it is already paused
-    /// for longer.
-    public func pause(key: String, until date: Date) {
+    /// for longer; the fleet too, as `pause(key:for:)`.
+    @discardableResult
+    public func pause(key: String, until date: Date) -> Task<Void, Never>? {
         let now = clock.now().millisecondsSince1970
         var end = date.millisecondsSince1970
         if Date(millisecondsSince1970: end) < date { end += 1 }
-        guard end > now else { return }
-        withKey(key, now: now) { $0.pause(until: min(end, now + RateLimitTime.longestWait), now: now) }
+        guard end > now else { return nil }
+        return pause(key: key, end: min(end, now + RateLimitTime.longestWait), now: now)
+    }
+
+    /// Pauses the key here and, when that made its pause longer, in the shared budget.
+    private func pause(key: String, end: Int64, now: Int64) -> Task<Void, Never>? {
+        let extended = withKey(key, now: now) { limited in
+            let before = limited.pausedUntil
+            limited.pause(until: end, now: now)
+            return limited.pausedUntil > before
+        }
+        guard extended, let shared else { return nil }
+        let quotas = quotas(for: key)
+        return Task { await shared.pause(key: key, quotas: quotas, until: end) }
     }
 
     /// Ends a pause early (for an operator, or a provider that recovered).

@@ -19,9 +19,11 @@ import Synchronization
 /// - Callers short of units on one key wait for one lease between them, not one each.
 /// - When the database cannot be reached it refuses for a second: an outage never lets the fleet
 ///   overspend.
+/// - A pause (a provider's 429 seen by one instance) holds the fleet: nothing is leased before
+///   it ends; instances spend at most what they already held, a lease lifetime of the rate each.
 ///
 /// Time is the injected clock's, so the instances' clocks must agree (NTP) to within a small
-/// part of a lease. Pauses after a provider's 429 stay per instance.
+/// part of a lease.
 public final class SharedRateBudget: Sendable {
     /// How long a lease may be spent; a lease is this much of its quota's rate.
     public let leaseLifetime: Duration
@@ -149,6 +151,30 @@ public final class SharedRateBudget: Sendable {
             pool.units += units
             pools[slot] = pool
         }
+    }
+
+    // MARK: Pausing
+
+    /// Holds the fleet off `key` until `end` (ms since 1970): no row of its quotas leases
+    /// anything before then, and from then on only at each quota's rate, the burst refilling
+    /// gradually (one arrival time per row can promise nothing gentler). A later end wins, an
+    /// earlier one changes nothing. An unreachable database leaves the pause to this instance.
+    func pause(key: String, quotas: [Quota], until end: Int64) async {
+        try? await backend.write { tx in
+            for quota in quotas { try Self.hold(Slot(key: key, quota: quota), untilMicroseconds: end * 1_000, in: tx) }
+        }
+    }
+
+    /// Moves the slot's arrival time to where nothing fits before `end`: one unit fits once
+    /// `tat - now <= (burst - 1) · period / limit`, so `tat` is just past `end` plus that.
+    static func hold(_ slot: Slot, untilMicroseconds end: Int64, in tx: Transaction) throws {
+        let quota = slot.quota
+        let limit = Int64(max(quota.limit, 1))
+        let tat = end + (Int64(max(quota.burst, 1) - 1) * quota.period.milliseconds * 1_000 + limit - 1) / limit + 1
+        try tx.run("""
+            INSERT INTO rate_budgets AS r (key, tat) VALUES (\(slot.row), \(tat))
+            ON CONFLICT (key) DO UPDATE SET tat = greatest(r.tat, \(tat))
+            """)
     }
 
     // MARK: Leasing

@@ -97,6 +97,25 @@ struct SharedRateBudgetTests {
         await fleet.close()
     }
 
+    @Test("a 429 seen by one instance pauses the fleet: the others lease nothing until it ends, then at the quota's rate")
+    func pauseHoldsTheFleet() async throws {
+        let fleet = try await Fleet(instances: 2, quotas: [.requests(60, per: .seconds(60))])
+        let written = try #require(fleet.limiters[0].pause(key: "k", for: .seconds(30)), "a longer pause is written for the fleet")
+        await written.value
+        #expect(fleet.limiters[0].pause(key: "k", for: .seconds(5)) == nil, "a shorter one changes nothing")
+        // The other instance's own bucket is full and it saw no 429, yet the fleet's row leases nothing.
+        let refused = try await fleet.limiters[1].admit(key: "k")
+        let wait = try #require(refused.retryAfter)
+        #expect(wait > .seconds(29) && wait <= .seconds(31))
+        fleet.clock.advance(by: .seconds(30))
+        #expect(await fleet.admitted(10) == 0, "not the burst at the pause's end")
+        fleet.clock.advance(by: .seconds(1))
+        #expect(await fleet.admitted(10) == 1)
+        fleet.clock.advance(by: .seconds(10))
+        #expect(await fleet.admitted(20) == 10, "then 1 a second")
+        await fleet.close()
+    }
+
     @Test("while the database cannot be reached the shared budget refuses: an outage never overspends")
     func outageRefuses() async throws {
         let fleet = try await Fleet(instances: 1, quotas: [.requests(60, per: .seconds(60))])
