@@ -7,7 +7,9 @@ public import Runtime
 /// the caller's task within the worker pool's budget; one commit records the outcome with the
 /// settlement (or the release). Nothing goes through the queue and back. If the process dies
 /// in between, the job's lease runs out and it is recovered like any leased job (it reserves
-/// under the same reference, so it is charged at most once).
+/// under the same reference, so it is charged at most once). Both commits are grouped by
+/// wallet (`Backend.write(grouping:_:)`): on PostgreSQL, a busy wallet's completions take its
+/// lock and wait for the flush together.
 public struct InlineCompletion: Sendable {
     let runtime: JobRuntime
     let llm: LLMService
@@ -91,7 +93,7 @@ public struct InlineCompletion: Sendable {
         do { encoded = try JobJSON.encoder.encode(payload) } catch { throw .unavailable("the completion could not be recorded: \(error)") }
         let job = NewJob(kind: InferenceCompleteJob.kind, tenant: tenant, payload: encoded, uniqueKey: uniqueKey)
         do {
-            return try await runtime.backend.write { tx in
+            return try await runtime.backend.write(grouping: wallet.writeGroup) { tx in
                 let inserted = try runtime.insertRunning(job, now: now, in: tx)
                 guard inserted.created else { return (inserted.job, nil) }
                 let reservation = try runtime.wallets.reserve(MicroUSD(payload.worstCaseMicroUSD), on: wallet,
@@ -115,7 +117,7 @@ public struct InlineCompletion: Sendable {
         case .success(let routed):
             let cost = prices.cost(of: routed.response.usage, model: routed.target.model) ?? MicroUSD(payload.worstCaseMicroUSD)
             do {
-                let (output, outcome) = try await runtime.backend.write { tx in
+                let (output, outcome) = try await runtime.backend.write(grouping: reservation.wallet.writeGroup) { tx in
                     let settled = try runtime.wallets.settle(reservation, actualCost: cost, now: now, in: tx)
                     let balance = try runtime.wallets.balance(of: reservation.wallet, in: tx)
                     let output = InferenceCompleteJob.Output(
@@ -142,7 +144,7 @@ public struct InlineCompletion: Sendable {
             }
             let outcome: JobCompletion.Outcome = error.isCancellation ? .cancelled : .failed(error: error.message)
             do {
-                try await runtime.backend.write { tx in
+                try await runtime.backend.write(grouping: reservation.wallet.writeGroup) { tx in
                     _ = try runtime.wallets.release(reservation, now: now, in: tx)
                     try runtime.complete(job, outcome, now: now, in: tx)
                 }

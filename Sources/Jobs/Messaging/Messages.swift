@@ -124,8 +124,9 @@ public struct Messages: Sendable {
         let now = hub.clock.now()
         let wallets = self.wallets
         do {
-            // The hold, the message, its first history event and its outbox row: one commit.
-            let record = try await store.backend.write { tx in
+            // The hold, the message, its first history event and its outbox row: one commit,
+            // grouped with the wallet's other changes of the moment.
+            let record = try await store.backend.write(grouping: wallet.writeGroup) { tx in
                 var held = message
                 held.holdID = try wallets.reserve(price, on: wallet, reference: MessageRecord.holdReference(id), now: now, in: tx).id
                 return try MessageStore.insert(held, now: now, tx)

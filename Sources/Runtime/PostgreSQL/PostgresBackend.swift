@@ -87,6 +87,11 @@ public final class PostgresBackend: Backend {
         try await sessions.transaction(readOnly: false, body)
     }
 
+    public func write<Value: Sendable>(grouping group: String, _ body: @escaping @Sendable (Transaction) throws -> Value)
+        async throws -> Value {
+        try await sessions.transaction(grouping: group, body)
+    }
+
     public func read<Value: Sendable>(_ body: @escaping @Sendable (Transaction) throws -> Value) async throws -> Value {
         try await sessions.transaction(readOnly: true, body)
     }
@@ -108,6 +113,7 @@ public final class PostgresBackend: Backend {
 final class PostgresSessions: Sendable {
     let health: StoreHealth
     private let work = BlockingQueue<@Sendable (PostgresSession) -> Void>()
+    let groups = PostgresWriteGroups()
     private let finished = DispatchSemaphore(value: 0)
     private let count: Int
 
@@ -148,9 +154,12 @@ final class PostgresSessions: Sendable {
         }
     }
 
+    /// Queues `item` for the next free session; false once closed.
+    func enqueue(_ item: @escaping @Sendable (PostgresSession) -> Void) -> Bool { work.push(item) }
+
     /// One transaction on `session`. A deadlock or serialization failure runs the whole
     /// transaction again (a few times); a lost connection fails it (`unavailable`).
-    private static func run<Value>(readOnly: Bool, durable: Bool, _ body: (Transaction) throws -> Value, on session: PostgresSession) throws
+    static func run<Value>(readOnly: Bool, durable: Bool, _ body: (Transaction) throws -> Value, on session: PostgresSession) throws
         -> Value {
         var attempt = 0
         while true {

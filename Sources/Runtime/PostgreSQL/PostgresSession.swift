@@ -79,7 +79,7 @@ final class PostgresSession: @unchecked Sendable {
 
     private func noteTransactionControl(_ text: String) {
         if text.hasPrefix("BEGIN") { inTransaction = true }
-        else if text.hasPrefix("COMMIT") || text.hasPrefix("ROLLBACK") { inTransaction = false }
+        else if text.hasPrefix("COMMIT") || (text.hasPrefix("ROLLBACK") && !text.hasPrefix("ROLLBACK TO")) { inTransaction = false }
     }
 
     /// Waits for the statements sent without waiting; throws the first one's failure.
@@ -92,6 +92,24 @@ final class PostgresSession: @unchecked Sendable {
             do { _ = try future.wait() } catch { failure = failure ?? Self.storeError(error, sql: text) }
         }
         if let failure { throw failure }
+    }
+
+    /// Waits for the statements sent without waiting; throws the first one's failure, so a
+    /// grouped body's failure is its own and not the next body's.
+    func flush() throws { try settlePending() }
+
+    /// Marks where a grouped body starts (`SAVEPOINT grouped`), sent without waiting.
+    func savepoint() throws { try send("SAVEPOINT grouped") }
+
+    /// Keeps what the body since `savepoint()` did, as part of the transaction.
+    func releaseSavepoint() throws { try send("RELEASE SAVEPOINT grouped") }
+
+    /// Undoes everything since `savepoint()` and forgets it. The answers still awaited are
+    /// read first and their failures dropped: they are what is being undone.
+    func rollbackToSavepoint() throws {
+        try? settlePending()
+        try execute("ROLLBACK TO SAVEPOINT grouped")
+        try releaseSavepoint()
     }
 
     /// Sends COMMIT after the statements sent without waiting and waits for all of them: the

@@ -10,6 +10,11 @@
 public protocol Backend: Sendable {
     /// Runs `body` in a read-write transaction; returns its value once the commit is durable.
     func write<Value: Sendable>(_ body: @escaping @Sendable (Transaction) throws -> Value) async throws -> Value
+    /// Runs `body` like `write`, perhaps in one transaction with other bodies given the same
+    /// `group` at the same moment: a group commit for writes that queue on one row's lock (a
+    /// wallet's), which then take the lock and wait for the flush once for many. Each body
+    /// still commits or leaves no trace on its own, and returns once its commit is durable.
+    func write<Value: Sendable>(grouping group: String, _ body: @escaping @Sendable (Transaction) throws -> Value) async throws -> Value
     /// Runs `body` in a read-only snapshot that sees every commit finished before.
     func read<Value: Sendable>(_ body: @escaping @Sendable (Transaction) throws -> Value) async throws -> Value
     /// The jobs: enqueue, claim, complete, leases, reads.
@@ -29,6 +34,11 @@ public protocol Backend: Sendable {
 }
 
 extension Backend {
+    /// Where every write is grouped anyway (SQLite's one writer), a grouped write is a write.
+    public func write<Value: Sendable>(grouping group: String, _ body: @escaping @Sendable (Transaction) throws -> Value)
+        async throws -> Value {
+        try await write(body)
+    }
     public func watchForWork(_ onWork: @escaping @Sendable () -> Void) async {}
     public var idleRecheck: Duration? { nil }
 }

@@ -10,6 +10,9 @@ public struct WalletKey: Hashable, Sendable, CustomStringConvertible {
     public static func team(_ tenant: String) -> WalletKey { WalletKey(tenant: tenant, owner: "team") }
     public static func user(_ tenant: String, _ subject: String) -> WalletKey { WalletKey(tenant: tenant, owner: "user:" + subject) }
 
+    /// The write group of the changes to this wallet (`Backend.write(grouping:_:)`).
+    public var writeGroup: String { "wallet \(tenant) \(owner)" }
+
     private init(tenant: String, owner: String) {
         self.tenant = tenant
         self.owner = owner

@@ -7,7 +7,8 @@ import Testing
 struct TwilioAdapterTests {
     static let account = "AC" + String(repeating: "0", count: 31) + "1"
 
-    func provider(_ url: String, token: String = "secret", timeout: Duration = .seconds(5), pageSize: Int = 50) -> TwilioProvider {
+    /// `timeout` guards against a hang (a loaded test run can take seconds to answer); the timeout tests pass their own.
+    func provider(_ url: String, token: String = "secret", timeout: Duration = .seconds(60), pageSize: Int = 50) -> TwilioProvider {
         TwilioProvider(baseURL: url, contentBaseURL: url, accountSID: Self.account, authToken: token, smsFrom: "+15005550000",
                        whatsAppFrom: "+14155238886", timeout: timeout, templatePageSize: pageSize)
     }
