@@ -118,12 +118,11 @@ public struct InlineCompletion: Sendable {
             let cost = prices.cost(of: routed.response.usage, model: routed.target.model) ?? MicroUSD(payload.worstCaseMicroUSD)
             do {
                 let (output, outcome) = try await runtime.backend.write(grouping: reservation.wallet.writeGroup) { tx in
-                    let settled = try runtime.wallets.settle(reservation, actualCost: cost, now: now, in: tx)
-                    let balance = try runtime.wallets.balance(of: reservation.wallet, in: tx)
+                    let (settled, balance) = try runtime.wallets.settleReadingBalance(reservation, actualCost: cost, now: now, in: tx)
                     let output = InferenceCompleteJob.Output(
                         text: routed.response.text, provider: routed.target.provider, model: routed.target.model,
                         finishReason: routed.response.finishReason, usage: routed.response.usage, costMicroUSD: settled.charged.value,
-                        walletID: reservation.walletID, walletBalanceMicroUSD: balance?.balance.value ?? 0)
+                        walletID: reservation.walletID, walletBalanceMicroUSD: balance?.value ?? 0)
                     let outcome = JobCompletion.Outcome.succeeded(result: try JobJSON.encoder.encode(output))
                     try runtime.complete(job, outcome, now: now, in: tx)
                     return (output, outcome)

@@ -27,14 +27,27 @@ struct PostgresLedger: LedgerRepository {
     }
 
     func close(_ reservation: Reservation, charging cost: MicroUSD?, now: Date, in tx: Transaction) throws -> Reservation {
-        let key = reservation.wallet
+        try close(reservation, charging: cost, now: now, readingBalance: false, in: tx).reservation
+    }
+
+    func closeReadingBalance(_ reservation: Reservation, charging cost: MicroUSD?, now: Date, in tx: Transaction) throws
+        -> (reservation: Reservation, balance: MicroUSD?) {
+        try close(reservation, charging: cost, now: now, readingBalance: true, in: tx)
+    }
+
+    /// One call to `wallet_close`, or to `wallet_close_reading_balance` (migration 106), which
+    /// also answers the balance under the lock `wallet_close` took.
+    private func close(_ reservation: Reservation, charging cost: MicroUSD?, now: Date, readingBalance: Bool, in tx: Transaction) throws
+        -> (reservation: Reservation, balance: MicroUSD?) {
+        let key = reservation.wallet, function = readingBalance ? "wallet_close_reading_balance" : "wallet_close"
         let answer = try tx.first("""
-            SELECT * FROM wallet_close(\(key.tenant), \(key.owner), \(reservation.id), \(cost?.value), \(now.millisecondsSince1970))
-            """) { row in (outcome: row["outcome"] as String, reservation: Self.reservation(row, key, reference: nil)) }
+            SELECT * FROM \(raw: function)(\(key.tenant), \(key.owner), \(reservation.id), \(cost?.value), \(now.millisecondsSince1970))
+            """) { row in (outcome: row["outcome"] as String, reservation: Self.reservation(row, key, reference: nil),
+                           balance: readingBalance ? (row["balance"] as Int64?).map { MicroUSD($0) } : nil) }
         guard let closed = answer?.reservation, answer?.outcome != "not_found" else {
             throw WalletError(.notFound, "no reservation \(reservation.id) on wallet \(key.owner)")
         }
-        return closed
+        return (closed, answer?.balance ?? nil)
     }
 
     /// The reservation a function answered with; nil when it answered without one.

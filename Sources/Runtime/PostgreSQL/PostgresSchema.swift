@@ -246,6 +246,22 @@ public enum PostgresSchema {
             END
             $$;
             """),
+        Migration(version: 106, name: "wallet_close_reading_balance", sql: """
+            -- wallet_close, also answering the wallet's balance once closed, read under the lock
+            -- wallet_close took: the settlement of a completion needs it, without another round
+            -- trip while the wallet stays locked.
+            CREATE FUNCTION wallet_close_reading_balance(p_tenant TEXT, p_owner TEXT, p_reservation BIGINT, p_cost BIGINT, p_now BIGINT,
+                                                         OUT outcome TEXT, OUT id BIGINT, OUT wallet_id BIGINT, OUT reference TEXT,
+                                                         OUT job_id BIGINT, OUT amount BIGINT, OUT state TEXT, OUT charged BIGINT,
+                                                         OUT uncharged BIGINT, OUT balance BIGINT)
+            LANGUAGE plpgsql AS $$
+            BEGIN
+                SELECT * INTO outcome, id, wallet_id, reference, job_id, amount, state, charged, uncharged
+                    FROM wallet_close(p_tenant, p_owner, p_reservation, p_cost, p_now);
+                SELECT w.balance INTO balance FROM wallets w WHERE w.tenant = p_tenant AND w.owner = p_owner;
+            END
+            $$;
+            """),
         Migration(version: 190, name: "jobs_problems", sql: """
             CREATE INDEX jobs_problems ON jobs (state, id) WHERE state IN ('failed', 'dead');
             """),

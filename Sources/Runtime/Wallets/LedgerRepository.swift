@@ -18,6 +18,10 @@ public protocol LedgerRepository: Sendable {
     /// Settles (`charging` a cost: at most what it still holds is charged, an excess is
     /// recorded) or releases (nil) a held reservation. A closed one is returned as it was closed.
     func close(_ reservation: Reservation, charging cost: MicroUSD?, now: Date, in tx: Transaction) throws -> Reservation
+    /// `close`, also answering the wallet's balance once closed (nil: no such wallet), read
+    /// under the wallet's lock in the same call where the backend can.
+    func closeReadingBalance(_ reservation: Reservation, charging cost: MicroUSD?, now: Date, in tx: Transaction) throws
+        -> (reservation: Reservation, balance: MicroUSD?)
     /// Charges part of a held reservation, which stays held; idempotent by `reference`. Returns what was charged.
     func charge(_ amount: MicroUSD, againstReservation id: Int64, on key: WalletKey, reference: String, now: Date,
                 in tx: Transaction) throws -> MicroUSD
@@ -40,4 +44,12 @@ public protocol LedgerRepository: Sendable {
     func ledger(walletID: Int64, tenant: String, before: Int64?, limit: Int, in tx: Transaction) throws -> [LedgerEntry]?
     /// Every wallet checked against its ledger and reservations; empty when all balance.
     func audit(in tx: Transaction) throws -> [String]
+}
+
+extension LedgerRepository {
+    public func closeReadingBalance(_ reservation: Reservation, charging cost: MicroUSD?, now: Date, in tx: Transaction) throws
+        -> (reservation: Reservation, balance: MicroUSD?) {
+        let closed = try close(reservation, charging: cost, now: now, in: tx)
+        return (closed, try wallet(reservation.wallet, in: tx)?.balance)
+    }
 }

@@ -63,6 +63,13 @@ public final class Wallets: Sendable {
         return try ledger.close(reservation, charging: actualCost, now: now, in: tx)
     }
 
+    /// `settle` inside the caller's transaction, also answering the wallet's balance once settled.
+    public func settleReadingBalance(_ reservation: Reservation, actualCost: MicroUSD, now: Date, in tx: Transaction) throws
+        -> (reservation: Reservation, balance: MicroUSD?) {
+        try Self.check(cost: actualCost)
+        return try ledger.closeReadingBalance(reservation, charging: actualCost, now: now, in: tx)
+    }
+
     /// Charges part of a held reservation and keeps it held (a batch pays for each item out of
     /// its hold): at most what it still holds is charged (an excess is recorded on the ledger
     /// line). Idempotent by `reference` (the item's job), also after a restart. Returns what

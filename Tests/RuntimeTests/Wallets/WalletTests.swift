@@ -105,6 +105,21 @@ struct WalletTests {
         let again = try await harness.wallets.reserve(MicroUSD(10), on: wallet, reference: "job-2")
         #expect(again.id != other.id && again.state == .held)
         try await harness.expectBalanced()
+
+        // Settling in a transaction can answer the balance once settled, as a read after it
+        // finds it; a settled reservation settles no more and answers the same balance.
+        let wallets = harness.wallets
+        let (settledAgain, balanceAfter) = try await harness.backend.write { tx in
+            try wallets.settleReadingBalance(again, actualCost: MicroUSD(7), now: Date(), in: tx)
+        }
+        #expect(settledAgain.state == .settled && settledAgain.charged == MicroUSD(7))
+        #expect(balanceAfter == MicroUSD(900_000 - 7))
+        #expect(balanceAfter == (try await harness.wallets.balance(of: wallet))?.balance)
+        let (_, balanceRepeated) = try await harness.backend.write { tx in
+            try wallets.settleReadingBalance(again, actualCost: MicroUSD(7), now: Date(), in: tx)
+        }
+        #expect(balanceRepeated == balanceAfter)
+        try await harness.expectBalanced()
     }
 
     @Test("a budget ceiling refuses before reserving; bad amounts and references are refused", arguments: BackendKind.allCases)
